@@ -1,0 +1,163 @@
+/* db.c -- one PostgreSQL connection for one thread, statements prepared per connection,
+ * reconnect on demand. */
+#include "db.h"
+#include "clock.h"
+#include "log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Don't hammer a dead server: one reconnect attempt per interval. */
+#define DB_RETRY_MS 500
+
+struct db_t {
+    char *conninfo;
+    const db_statement_t *statements;
+    PGconn *conn;
+    char sqlstate[6];
+    bool lost;
+    int64_t next_attempt_ms;
+};
+
+/* Prepares every statement; false (and drops the connection) on failure. */
+static bool
+s_prepare_all(db_t *self)
+{
+    for (const db_statement_t *st = self->statements; st && st->name; st++) {
+        PGresult *res = PQprepare(self->conn, st->name, st->sql, st->nparams, NULL);
+        bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            log_error(NULL, "db_prepare", "preparing %s failed: %s", st->name,
+                      PQerrorMessage(self->conn));
+        PQclear(res);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool
+s_connect(db_t *self)
+{
+    int64_t now = clock_mono_ms();
+    if (now < self->next_attempt_ms)
+        return false;
+    self->next_attempt_ms = now + DB_RETRY_MS;
+    if (self->conn)
+        PQfinish(self->conn);
+    self->conn = PQconnectdb(self->conninfo);
+    if (PQstatus(self->conn) != CONNECTION_OK) {
+        log_warn(NULL, "db_connect", "connection failed: %s", PQerrorMessage(self->conn));
+        PQfinish(self->conn);
+        self->conn = NULL;
+        return false;
+    }
+    if (!s_prepare_all(self)) {
+        PQfinish(self->conn);
+        self->conn = NULL;
+        return false;
+    }
+    return true;
+}
+
+db_t *
+db_new(const char *conninfo, const db_statement_t *statements)
+{
+    db_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->conninfo = strdup(conninfo);
+    self->statements = statements;
+    s_connect(self);
+    return self;
+}
+
+void
+db_destroy(db_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    db_t *self = *self_p;
+    if (self->conn)
+        PQfinish(self->conn);
+    free(self->conninfo);
+    free(self);
+    *self_p = NULL;
+}
+
+bool
+db_ready(db_t *self)
+{
+    if (self->conn && PQstatus(self->conn) == CONNECTION_OK)
+        return true;
+    return s_connect(self);
+}
+
+static void
+s_fail(db_t *self, PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    self->lost = !self->conn || PQstatus(self->conn) != CONNECTION_OK;
+    if (self->lost || !state)
+        state = "08000";
+    snprintf(self->sqlstate, sizeof self->sqlstate, "%s", state);
+    /* Unique violations are expected business outcomes, not errors worth a log line. */
+    if (strcmp(self->sqlstate, "23505") != 0)
+        log_warn(NULL, "db_error", "sqlstate %s: %s", self->sqlstate,
+                 self->conn ? PQerrorMessage(self->conn) : "no connection");
+    if (self->lost && self->conn) {
+        PQfinish(self->conn);
+        self->conn = NULL;
+        self->next_attempt_ms = 0;   /* the next call tries at once */
+    }
+}
+
+PGresult *
+db_exec(db_t *self, const char *name, int nparams, const char *const *params)
+{
+    self->sqlstate[0] = '\0';
+    self->lost = false;
+    if (!db_ready(self)) {
+        s_fail(self, NULL);
+        return NULL;
+    }
+    PGresult *res = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return res;
+    s_fail(self, res);
+    PQclear(res);
+    return NULL;
+}
+
+int
+db_command(db_t *self, const char *sql)
+{
+    self->sqlstate[0] = '\0';
+    self->lost = false;
+    if (!db_ready(self)) {
+        s_fail(self, NULL);
+        return -1;
+    }
+    PGresult *res = PQexec(self->conn, sql);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        PQclear(res);
+        return 0;
+    }
+    s_fail(self, res);
+    PQclear(res);
+    return -1;
+}
+
+const char *
+db_sqlstate(const db_t *self)
+{
+    return self->sqlstate;
+}
+
+bool
+db_lost(const db_t *self)
+{
+    return self->lost;
+}

@@ -1,0 +1,40 @@
+/* db.h -- PostgreSQL for one thread: one connection, statements prepared on connect and
+ * again after every reconnect, parameters only. A dead server is reported as an error
+ * (the caller answers 503) and the next call tries to reconnect. */
+#ifndef COMMON_DB_H
+#define COMMON_DB_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+typedef struct {
+    const char *name;        /* the prepared statement's name */
+    const char *sql;         /* with $1..$n placeholders */
+    int nparams;
+} db_statement_t;
+
+typedef struct db_t db_t;
+
+/* Remembers CONNINFO and the NULL-terminated STATEMENTS table (which must outlive the
+ * db_t) and tries to connect; a failed first connection is not fatal. Never NULL. */
+db_t *db_new(const char *conninfo, const db_statement_t *statements);
+void db_destroy(db_t **self_p);
+
+/* Connected, or reconnected now. */
+bool db_ready(db_t *self);
+
+/* Runs prepared statement NAME with PARAMS (NULL entries are SQL NULL). Returns the
+ * result (PGRES_TUPLES_OK or PGRES_COMMAND_OK) for the caller to PQclear, or NULL on any
+ * error; then db_sqlstate() gives the SQLSTATE ("23505" unique violation) or "08000"
+ * when the connection is gone. */
+PGresult *db_exec(db_t *self, const char *name, int nparams, const char *const *params);
+
+/* Plain SQL without parameters (BEGIN, COMMIT, ROLLBACK). 0 on success, -1 on error. */
+int db_command(db_t *self, const char *sql);
+
+/* The SQLSTATE of the last failed call, "" after a success. */
+const char *db_sqlstate(const db_t *self);
+
+/* True when the last failure was a lost connection or an unreachable server. */
+bool db_lost(const db_t *self);
+
+#endif

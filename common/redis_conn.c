@@ -1,0 +1,80 @@
+/* redis_conn.c -- one hiredis connection per thread; bounded time; rebuilt after errors. */
+#include "redis_conn.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+struct redis_conn_t {
+    char host[256];
+    int port;
+    int timeout_ms;
+    int retry_ms;
+    redisContext *ctx;
+    int64_t next_attempt_ms;
+};
+
+redis_conn_t *
+redis_conn_new(void)
+{
+    redis_conn_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    snprintf(self->host, sizeof self->host, "%s", config_str("REDIS_HOST", "127.0.0.1"));
+    self->port = (int) config_int("REDIS_PORT", 56379, 1, 65535);
+    self->timeout_ms = (int) config_int("REDIS_TIMEOUT_MS", 200, 1, 60000);
+    self->retry_ms = (int) config_int("REDIS_RETRY_MS", 250, 0, 60000);
+    return self;
+}
+
+void
+redis_conn_destroy(redis_conn_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    if ((*self_p)->ctx)
+        redisFree((*self_p)->ctx);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static bool
+s_connect(redis_conn_t *self)
+{
+    int64_t now = clock_mono_ms();
+    if (now < self->next_attempt_ms)
+        return false;
+    self->next_attempt_ms = now + self->retry_ms;
+    struct timeval tv = { self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000 };
+    self->ctx = redisConnectWithTimeout(self->host, self->port, tv);
+    if (!self->ctx || self->ctx->err) {
+        log_warn(NULL, "redis_connect", "redis %s:%d unreachable: %s", self->host, self->port,
+                 self->ctx ? self->ctx->errstr : "out of memory");
+        if (self->ctx)
+            redisFree(self->ctx);
+        self->ctx = NULL;
+        return false;
+    }
+    redisSetTimeout(self->ctx, tv);
+    return true;
+}
+
+redisReply *
+redis_conn_command(redis_conn_t *self, int argc, const char **argv, const size_t *argvlen)
+{
+    if (!self->ctx && !s_connect(self))
+        return NULL;
+    redisReply *reply = redisCommandArgv(self->ctx, argc, argv, argvlen);
+    if (!reply || self->ctx->err) {
+        log_warn(NULL, "redis_error", "redis command failed: %s", self->ctx->errstr);
+        if (reply)
+            freeReplyObject(reply);
+        redisFree(self->ctx);
+        self->ctx = NULL;
+        self->next_attempt_ms = 0;
+        return NULL;
+    }
+    return reply;
+}

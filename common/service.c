@@ -1,0 +1,129 @@
+/* service.c -- the skeleton every service process shares: bus worker pools, per-thread
+ * state, the admin port, SIGTERM, method dispatch. */
+#include "service.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+volatile sig_atomic_t service_stop = 0;
+
+/* What one worker thread needs. */
+typedef struct {
+    const service_pool_t *pool;
+    void *app;
+    void *state;
+    metrics_t *metrics;
+    const char *endpoint;
+    pthread_t thread;
+} s_thread_t;
+
+static void
+s_on_signal(int sig)
+{
+    (void) sig;
+    service_stop = 1;
+}
+
+void
+service_dispatch(const service_method_t *methods, void *state, const envelope_t *req,
+                 envelope_t *reply)
+{
+    for (const service_method_t *m = methods; m && m->method; m++)
+        if (strcmp(m->method, req->method) == 0) {
+            m->fn(state, req, reply);
+            return;
+        }
+    envelope_set_error(reply, ERR_BAD_REQUEST, "Unknown method");
+}
+
+static void
+s_handle(void *arg, const envelope_t *req, envelope_t *reply)
+{
+    s_thread_t *t = arg;
+    int64_t start = clock_mono_us();
+    service_dispatch(t->pool->methods, t->state, req, reply);
+    double secs = (double) (clock_mono_us() - start) / 1e6;
+
+    char labels[160];
+    snprintf(labels, sizeof labels, "service=\"%s\",method=\"%s\",status=\"%d\"",
+             t->pool->service, req->method, reply->status);
+    metric_add(metrics_get(t->metrics, METRIC_COUNTER, "service_requests_total",
+                           "Requests handled by method and status", labels), 1);
+    snprintf(labels, sizeof labels, "service=\"%s\"", t->pool->service);
+    metric_observe(metrics_get(t->metrics, METRIC_HISTOGRAM, "service_request_duration_seconds",
+                               "Time spent handling a request", labels), secs);
+    if (reply->status >= 500)
+        log_warn(req->request_id, "request_failed", "%s.%s answered %d %s", req->service,
+                 req->method, reply->status, reply->code);
+    else
+        log_debug(req->request_id, "request", "%s.%s answered %d in %.1f ms", req->service,
+                  req->method, reply->status, secs * 1000);
+}
+
+static void *
+s_thread_main(void *arg)
+{
+    s_thread_t *t = arg;
+    t->state = t->pool->thread_new ? t->pool->thread_new(t->app) : NULL;
+    bus_worker_t *worker = bus_worker_new(t->endpoint, t->pool->service);
+    if (!worker) {
+        log_error(NULL, "worker_start", "cannot connect worker for %s to %s", t->pool->service,
+                  t->endpoint);
+        service_stop = 1;
+    }
+    else
+        bus_worker_run(worker, s_handle, t, &service_stop);
+    bus_worker_destroy(&worker);
+    if (t->pool->thread_destroy)
+        t->pool->thread_destroy(&t->state);
+    return NULL;
+}
+
+int
+service_run(const char *process, const service_pool_t *pools, int pool_count, void *app,
+            metrics_t *metrics, int default_admin, admin_ready_fn *ready)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    const char *endpoint = config_str("BUS_WORKER_ENDPOINT", "tcp://127.0.0.1:5556");
+    int admin_port = (int) config_int("ADMIN_PORT", default_admin, 0, 65535);
+    admin_t *admin = admin_new(admin_port, metrics, ready, app);
+    if (!admin)
+        return 1;
+
+    int total = 0;
+    for (int p = 0; p < pool_count; p++)
+        total += pools[p].threads;
+    s_thread_t *threads = calloc((size_t) total, sizeof *threads);
+    if (!threads)
+        abort();
+    int n = 0;
+    for (int p = 0; p < pool_count; p++)
+        for (int i = 0; i < pools[p].threads; i++, n++) {
+            threads[n] = (s_thread_t) { .pool = &pools[p], .app = app, .metrics = metrics,
+                                        .endpoint = endpoint };
+            if (pthread_create(&threads[n].thread, NULL, s_thread_main, &threads[n]) != 0) {
+                log_error(NULL, "thread_start", "cannot start thread %d", n);
+                service_stop = 1;
+                break;
+            }
+        }
+    log_info(NULL, "started", "%s serving on %s with %d threads, admin port %d", process,
+             endpoint, n, admin_port);
+    for (int i = 0; i < n; i++)
+        pthread_join(threads[i].thread, NULL);
+    free(threads);
+    admin_destroy(&admin);
+    log_info(NULL, "stopped", "%s stopped", process);
+    return 0;
+}

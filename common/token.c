@@ -1,0 +1,223 @@
+/* token.c -- the system's JWTs, signed and verified with one pinned algorithm. The only
+ * file that includes jwt.h. */
+#include "token.h"
+#include "config.h"
+#include <jwt.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define TOKEN_MAX_LEN 8192
+
+struct token_keys_t {
+    jwt_alg_t alg;
+    unsigned char *verify_key;   /* HS secret, or the public key PEM */
+    int verify_len;
+    unsigned char *sign_key;     /* HS secret, or the private key PEM; NULL: verify only */
+    int sign_len;
+};
+
+static unsigned char *
+s_read_file(const char *path, int *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char *buf = malloc(65536);
+    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+    fclose(f);
+    if (!buf || n == 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = (int) n;
+    return buf;
+}
+
+token_keys_t *
+token_keys_new(const char *alg, const char *verify_key, const char *sign_key)
+{
+    jwt_alg_t a = jwt_str_alg(alg);
+    if (a != JWT_ALG_HS256 && a != JWT_ALG_RS256 && a != JWT_ALG_ES256)
+        return NULL;
+    if (!verify_key || !*verify_key)
+        return NULL;
+    token_keys_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->alg = a;
+    self->verify_key = (unsigned char *) strdup(verify_key);
+    self->verify_len = (int) strlen(verify_key);
+    if (sign_key) {
+        self->sign_key = (unsigned char *) strdup(sign_key);
+        self->sign_len = (int) strlen(sign_key);
+    }
+    return self;
+}
+
+token_keys_t *
+token_keys_from_env(bool need_signing, const char **err)
+{
+    const char *alg = config_str("JWT_ALG", "HS256");
+    jwt_alg_t a = jwt_str_alg(alg);
+    if (a == JWT_ALG_HS256) {
+        const char *secret = config_str("JWT_SECRET", NULL);
+        if (!secret || strlen(secret) < 32) {
+            *err = "JWT_SECRET must be set, at least 32 characters, for HS256";
+            return NULL;
+        }
+        return token_keys_new(alg, secret, secret);
+    }
+    if (a != JWT_ALG_RS256 && a != JWT_ALG_ES256) {
+        *err = "JWT_ALG must be HS256, RS256 or ES256";
+        return NULL;
+    }
+    int plen = 0, slen = 0;
+    unsigned char *pub = s_read_file(config_str("JWT_PUBLIC_KEY_FILE", ""), &plen);
+    unsigned char *priv = need_signing
+                          ? s_read_file(config_str("JWT_PRIVATE_KEY_FILE", ""), &slen) : NULL;
+    if (!pub || (need_signing && !priv)) {
+        free(pub);
+        free(priv);
+        *err = need_signing ? "JWT_PUBLIC_KEY_FILE and JWT_PRIVATE_KEY_FILE must be readable PEM files"
+                            : "JWT_PUBLIC_KEY_FILE must be a readable PEM file";
+        return NULL;
+    }
+    token_keys_t *self = token_keys_new(alg, (char *) pub, (char *) priv);
+    free(pub);
+    free(priv);
+    return self;
+}
+
+void
+token_keys_destroy(token_keys_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    token_keys_t *self = *self_p;
+    if (self->verify_key)
+        memset(self->verify_key, 0, (size_t) self->verify_len);
+    if (self->sign_key)
+        memset(self->sign_key, 0, (size_t) self->sign_len);
+    free(self->verify_key);
+    free(self->sign_key);
+    free(self);
+    *self_p = NULL;
+}
+
+static const char *
+s_permissions_json(const char *role)
+{
+    if (strcmp(role, "admin") == 0)
+        return "{\"permissions\":[\"users:read\",\"users:write\",\"users:admin\",\"orders:admin\",\"messages:moderate\"]}";
+    if (strcmp(role, "moderator") == 0)
+        return "{\"permissions\":[\"users:read\",\"messages:moderate\"]}";
+    return "{\"permissions\":[\"users:read\"]}";
+}
+
+static void
+s_add_str(jwt_t *jwt, const char *name, const char *value)
+{
+    if (value && *value)
+        jwt_add_grant(jwt, name, value);
+}
+
+char *
+token_sign(const token_keys_t *keys, const token_claims_t *c)
+{
+    if (!keys->sign_key)
+        return NULL;
+    jwt_t *jwt = NULL;
+    char *out = NULL;
+    if (jwt_new(&jwt) != 0)
+        return NULL;
+    jwt_add_grant_int(jwt, "sub", (long) c->sub);
+    s_add_str(jwt, "typ", c->typ);
+    s_add_str(jwt, "jti", c->jti);
+    s_add_str(jwt, "fam", c->fam);
+    s_add_str(jwt, "role", c->role);
+    if (strcmp(c->typ, "access") == 0) {
+        s_add_str(jwt, "name", c->name);
+        s_add_str(jwt, "email", c->email);
+        s_add_str(jwt, "phone", c->phone);
+        s_add_str(jwt, "username", c->username);
+        jwt_add_grants_json(jwt, s_permissions_json(c->role));
+    }
+    jwt_add_grant_int(jwt, "iat", (long) c->iat);
+    jwt_add_grant_int(jwt, "exp", (long) c->exp);
+    if (jwt_set_alg(jwt, keys->alg, keys->sign_key, keys->sign_len) == 0) {
+        out = jwt_encode_str(jwt);   /* malloc'ed by libjwt 1.10: the caller frees */
+    }
+    jwt_free(jwt);
+    return out;
+}
+
+static bool
+s_copy_grant(jwt_t *jwt, const char *name, char *out, size_t size, bool required)
+{
+    const char *v = jwt_get_grant(jwt, name);
+    if (!v) {
+        out[0] = '\0';
+        return !required;
+    }
+    if (strlen(v) >= size)
+        return false;
+    memcpy(out, v, strlen(v) + 1);
+    return true;
+}
+
+token_status_t
+token_verify(const token_keys_t *keys, const char *token, const char *expect_typ, int64_t now,
+             token_claims_t *out)
+{
+    if (!token || !*token || strlen(token) > TOKEN_MAX_LEN)
+        return TOKEN_INVALID;
+    jwt_t *jwt = NULL;
+    token_status_t rc = TOKEN_INVALID;
+    memset(out, 0, sizeof *out);
+    if (jwt_decode(&jwt, token, keys->verify_key, keys->verify_len) != 0 || !jwt)
+        goto cleanup;
+    /* libjwt picks the algorithm from the token's header: insist on ours, so an RS256
+     * public key is never accepted as an HS256 secret and "none" never passes. */
+    if (jwt_get_alg(jwt) != keys->alg)
+        goto cleanup;
+    errno = 0;
+    long sub = jwt_get_grant_int(jwt, "sub");
+    if (errno || sub <= 0)
+        goto cleanup;
+    out->sub = sub;
+    if (!s_copy_grant(jwt, "typ", out->typ, sizeof out->typ, true)
+        || strcmp(out->typ, expect_typ) != 0
+        || !s_copy_grant(jwt, "jti", out->jti, sizeof out->jti, true)
+        || !s_copy_grant(jwt, "fam", out->fam, sizeof out->fam, false)
+        || !s_copy_grant(jwt, "role", out->role, sizeof out->role, false)
+        || !s_copy_grant(jwt, "name", out->name, sizeof out->name, false)
+        || !s_copy_grant(jwt, "email", out->email, sizeof out->email, false)
+        || !s_copy_grant(jwt, "phone", out->phone, sizeof out->phone, false)
+        || !s_copy_grant(jwt, "username", out->username, sizeof out->username, false))
+        goto cleanup;
+    errno = 0;
+    out->exp = jwt_get_grant_int(jwt, "exp");
+    if (errno || out->exp <= 0)
+        goto cleanup;
+    out->iat = jwt_get_grant_int(jwt, "iat");
+    rc = out->exp > now ? TOKEN_OK : TOKEN_EXPIRED;
+
+cleanup:
+    jwt_free(jwt);
+    return rc;
+}
+
+void
+token_random_id(char *out)
+{
+    unsigned char bytes[16];
+    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t) sizeof bytes)
+        abort();   /* no entropy: refuse to mint guessable ids */
+    for (int i = 0; i < 16; i++)
+        sprintf(out + 2 * i, "%02x", bytes[i]);
+    out[32] = '\0';
+}
