@@ -20,6 +20,10 @@
 #define ENVELOPE_MAX_DETAILS    32
 #define ENVELOPE_MAX_DEPTH      32                 /* nesting of the body */
 
+/* msgpack ext type of an exact decimal: the payload is the JSON number's own text
+ * ("10.50", "1e3"), as the client wrote it. Amounts never become binary floats. */
+#define ENVELOPE_EXT_DECIMAL    1
+
 typedef enum { ENVELOPE_REQUEST = 1, ENVELOPE_REPLY = 2 } envelope_kind_t;
 
 /* Who is calling, as the edge established it from a verified access token.

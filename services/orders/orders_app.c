@@ -1,0 +1,68 @@
+/* orders_app.c -- settings and per-thread state of the orders process. */
+#include "service.h"
+#include "orders_app.h"
+#include "orders_sql.h"
+#include "config.h"
+#include <stdlib.h>
+
+orders_app_t *
+orders_app_new(void)
+{
+    orders_app_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->conninfo = config_str("DATABASE_URL", "host=127.0.0.1 port=55432 dbname=busd user=busd");
+    self->bus_endpoint = config_str("BUS_CLIENT_ENDPOINT", "tcp://127.0.0.1:5555");
+    self->users_timeout_ms = (int) config_int("ORDERS_USERS_TIMEOUT_MS", 5000, 50, 60000);
+    self->threads = (int) config_int("ORDERS_THREADS", 4, 1, 64);
+    pthread_mutex_init(&self->probe_lock, NULL);
+    return self;
+}
+
+void
+orders_app_destroy(orders_app_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    orders_app_t *self = *self_p;
+    db_destroy(&self->probe);
+    pthread_mutex_destroy(&self->probe_lock);
+    free(self);
+    *self_p = NULL;
+}
+
+void *
+orders_thread_new(void *app)
+{
+    orders_thread_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->app = app;
+    self->db = db_new(self->app->conninfo, orders_statements);
+    self->bus = bus_client_new(self->app->bus_endpoint);
+    return self;
+}
+
+void
+orders_thread_destroy(void **state_p)
+{
+    if (!state_p || !*state_p)
+        return;
+    orders_thread_t *self = *state_p;
+    db_destroy(&self->db);
+    bus_client_destroy(&self->bus);
+    free(self);
+    *state_p = NULL;
+}
+
+bool
+orders_app_ready(void *arg)
+{
+    orders_app_t *self = arg;
+    pthread_mutex_lock(&self->probe_lock);
+    if (!self->probe)
+        self->probe = db_new(self->conninfo, NULL);
+    bool ok = db_command(self->probe, "SELECT 1") == 0;
+    pthread_mutex_unlock(&self->probe_lock);
+    return ok;
+}

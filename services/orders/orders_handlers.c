@@ -1,0 +1,377 @@
+/* orders_handlers.c -- the orders methods: create (asking the users service over the bus
+ * that the user exists), list, get, update (life cycle under a row lock), delete. */
+#include "orders_app.h"
+#include "orders_amount.h"
+#include "orders_sql.h"
+#include "orders_status.h"
+#include "clock.h"
+#include "cursor.h"
+#include "form.h"
+#include "log.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ORDERS_PRODUCT_MAX_BYTES 800   /* 200 characters of up to 4 bytes */
+
+/* --- replies ------------------------------------------------------------------------ */
+
+static void
+s_pack_order(msgpack_packer *pk, const PGresult *res, int row)
+{
+    msgpack_pack_map(pk, 7);
+    envelope_pack_key(pk, "id");
+    msgpack_pack_int64(pk, strtoll(PQgetvalue(res, row, ORDER_ID), NULL, 10));
+    envelope_pack_key(pk, "product");
+    envelope_pack_str(pk, PQgetvalue(res, row, ORDER_PRODUCT));
+    envelope_pack_key(pk, "amount");     /* a string, "10.50": no client parses a float */
+    envelope_pack_str(pk, PQgetvalue(res, row, ORDER_AMOUNT));
+    envelope_pack_key(pk, "user_id");
+    msgpack_pack_int64(pk, strtoll(PQgetvalue(res, row, ORDER_USER_ID), NULL, 10));
+    envelope_pack_key(pk, "status");
+    envelope_pack_str(pk, PQgetvalue(res, row, ORDER_STATUS));
+    envelope_pack_key(pk, "created_at");
+    envelope_pack_str(pk, PQgetvalue(res, row, ORDER_CREATED));
+    envelope_pack_key(pk, "updated_at");
+    envelope_pack_str(pk, PQgetvalue(res, row, ORDER_UPDATED));
+}
+
+/* A failed statement: 503 when the database is gone (nothing was acknowledged), 500
+ * otherwise. */
+static void
+s_db_error(orders_thread_t *self, envelope_t *reply)
+{
+    if (db_lost(self->db))
+        envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Database unavailable");
+    else
+        envelope_set_error(reply, ERR_INTERNAL, NULL);
+}
+
+static const char *
+s_check_product(const char *s)
+{
+    long n = form_utf8_count(s, strlen(s));
+    if (n < 1)
+        return "product should not be empty";
+    if (n > 200)
+        return "product must be at most 200 characters";
+    return NULL;
+}
+
+static const char *
+s_check_status(const char *s)
+{
+    return orders_status_valid(s) ? NULL
+           : "status must be one of: pending, paid, shipped, cancelled";
+}
+
+/* Amount text (from the form's number field) to "N.DD", or a detail on FORM. */
+static bool
+s_amount(form_t *form, const char *text, char *out, size_t size)
+{
+    orders_amount_status_t st = orders_amount_parse(text, out, size);
+    if (st != AMOUNT_OK)
+        form_problem(form, "amount", orders_amount_message(st));
+    return st == AMOUNT_OK;
+}
+
+static const char *
+s_is_admin(const envelope_t *req)
+{
+    return strcmp(req->caller.role, "admin") == 0 ? "true" : "false";
+}
+
+/* --- the users service, over the bus ----------------------------------------------- */
+
+/* Asks users.get_user_by_id whether USER_ID exists, within what is left of REQ's
+ * deadline. Returns ERR_NONE, ERR_NOT_FOUND, ERR_SERVICE_UNAVAILABLE or
+ * ERR_GATEWAY_TIMEOUT. */
+static err_code_t
+s_user_exists(orders_thread_t *self, const envelope_t *req, int64_t user_id)
+{
+    int timeout = self->app->users_timeout_ms;
+    if (req->deadline_ms > 0) {
+        int64_t left = req->deadline_ms - clock_wall_ms();
+        if (left <= 0)
+            return ERR_GATEWAY_TIMEOUT;
+        if (left < timeout)
+            timeout = (int) left;
+    }
+    envelope_t *call = envelope_new(ENVELOPE_REQUEST);
+    memcpy(call->request_id, req->request_id, sizeof call->request_id);
+    snprintf(call->service, sizeof call->service, "users");
+    snprintf(call->method, sizeof call->method, "get_user_by_id");
+    call->caller = req->caller;
+    msgpack_packer *pk = envelope_body_packer(call);
+    msgpack_pack_map(pk, 1);
+    envelope_pack_key(pk, "id");
+    msgpack_pack_int64(pk, user_id);
+    envelope_t *answer = NULL;
+    err_code_t rc = bus_client_call(self->bus, call, timeout, &answer);
+    if (rc == ERR_NONE) {
+        if (answer->status == 404)
+            rc = ERR_NOT_FOUND;
+        else if (answer->status != 200)
+            rc = answer->status == 504 ? ERR_GATEWAY_TIMEOUT : ERR_SERVICE_UNAVAILABLE;
+    }
+    if (rc != ERR_NONE && rc != ERR_NOT_FOUND)
+        log_warn(req->request_id, "users_call_failed", "users.get_user_by_id: %s",
+                 answer ? answer->code : err_name(rc));
+    envelope_destroy(&answer);
+    envelope_destroy(&call);
+    return rc;
+}
+
+/* --- methods ------------------------------------------------------------------------ */
+
+static void
+s_create(void *state, const envelope_t *req, envelope_t *reply)
+{
+    orders_thread_t *self = state;
+    static const form_field_t fields[] = {
+        { .key = "product", .max_bytes = ORDERS_PRODUCT_MAX_BYTES, .required = true,
+          .check = s_check_product },
+        { .key = "amount", .required = true, .number = true },
+        { .key = NULL }
+    };
+    form_t form;
+    form_init(&form);
+    char amount[32];
+    int problems = form_read(&form, fields, req->body_obj);
+    if (problems < 0) {
+        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+        goto cleanup;
+    }
+    if (form.values[1].value)
+        s_amount(&form, form.values[1].value, amount, sizeof amount);
+    if (form.problem_count > 0) {
+        form_reply(&form, reply);
+        goto cleanup;
+    }
+    err_code_t exists = s_user_exists(self, req, req->caller.user_id);
+    if (exists == ERR_NOT_FOUND) {
+        envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
+        goto cleanup;
+    }
+    if (exists != ERR_NONE) {
+        envelope_set_error(reply, exists, NULL);
+        goto cleanup;
+    }
+    char uid[24];
+    snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
+    const char *params[] = { uid, form.values[0].value, amount };
+    PGresult *res = db_exec(self->db, "order_insert", 3, params);
+    if (!res) {
+        if (strcmp(db_sqlstate(self->db), "23503") == 0)   /* the user went meanwhile */
+            envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
+        else
+            s_db_error(self, reply);
+        goto cleanup;
+    }
+    reply->status = 201;
+    s_pack_order(envelope_body_packer(reply), res, 0);
+    PQclear(res);
+cleanup:
+    form_release(&form);
+}
+
+/* Reads the :id path parameter into *ID; answers the error itself when it is bad. */
+static bool
+s_order_id(const envelope_t *req, envelope_t *reply, char *id, size_t size)
+{
+    const msgpack_object *v = envelope_map_get(req->body_obj, "id");
+    if (!v || v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 == 0
+        || v->via.u64 > INT64_MAX) {
+        envelope_set_error(reply, ERR_BAD_REQUEST, "id must be a valid id");
+        return false;
+    }
+    snprintf(id, size, "%" PRIu64, v->via.u64);
+    return true;
+}
+
+static void
+s_get(void *state, const envelope_t *req, envelope_t *reply)
+{
+    orders_thread_t *self = state;
+    char id[24], uid[24];
+    if (!s_order_id(req, reply, id, sizeof id))
+        return;
+    snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
+    const char *params[] = { id, uid, s_is_admin(req) };
+    PGresult *res = db_exec(self->db, "order_get", 3, params);
+    if (!res)
+        s_db_error(self, reply);
+    else if (PQntuples(res) == 0)
+        envelope_set_error(reply, ERR_NOT_FOUND, "Order not found");
+    else
+        s_pack_order(envelope_body_packer(reply), res, 0);
+    PQclear(res);
+}
+
+static void
+s_list(void *state, const envelope_t *req, envelope_t *reply)
+{
+    orders_thread_t *self = state;
+    static const form_field_t fields[] = {
+        { .key = "limit", .max_bytes = 8, .integer_ok = true, .check = form_check_limit },
+        { .key = "cursor", .max_bytes = 64, .check = cursor_check },
+        { .key = "user_id", .max_bytes = 20, .integer_ok = true, .check = form_check_id },
+        { .key = NULL }
+    };
+    form_t form;
+    form_init(&form);
+    if (form_read(&form, fields, req->body_obj) < 0) {
+        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+        goto cleanup;
+    }
+    bool admin = strcmp(req->caller.role, "admin") == 0;
+    if (form.values[2].value && !admin)
+        form_problem(&form, "user_id", "user_id filter is for admins only");
+    if (form.problem_count > 0) {
+        form_reply(&form, reply);
+        goto cleanup;
+    }
+    int64_t limit = FORM_LIMIT_DEFAULT, after = INT64_MAX;
+    if (form.values[0].value)
+        form_parse_int(form.values[0].value, 1, FORM_LIMIT_MAX, &limit);
+    if (form.values[1].value)
+        cursor_decode(form.values[1].value, &after);
+    char after_s[24], limit_s[24], uid[24];
+    snprintf(after_s, sizeof after_s, "%" PRId64, after);
+    snprintf(limit_s, sizeof limit_s, "%" PRId64, limit + 1);   /* one more: is there a next page? */
+    snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
+    PGresult *res;
+    if (admin) {
+        const char *params[] = { form.values[2].value, after_s, limit_s };
+        res = db_exec(self->db, "order_list_all", 3, params);
+    }
+    else {
+        const char *params[] = { uid, after_s, limit_s };
+        res = db_exec(self->db, "order_list_own", 3, params);
+    }
+    if (!res) {
+        s_db_error(self, reply);
+        goto cleanup;
+    }
+    int rows = PQntuples(res);
+    bool more = rows > limit;
+    if (more)
+        rows = (int) limit;
+    msgpack_packer *pk = envelope_body_packer(reply);
+    msgpack_pack_map(pk, 3);
+    envelope_pack_key(pk, "items");
+    msgpack_pack_array(pk, (size_t) rows);
+    for (int r = 0; r < rows; r++)
+        s_pack_order(pk, res, r);
+    envelope_pack_key(pk, "next_cursor");
+    if (more) {
+        char next[CURSOR_SIZE];
+        cursor_encode(strtoll(PQgetvalue(res, rows - 1, ORDER_ID), NULL, 10), next, sizeof next);
+        envelope_pack_str(pk, next);
+    }
+    else
+        msgpack_pack_nil(pk);
+    envelope_pack_key(pk, "limit");
+    msgpack_pack_int64(pk, limit);
+    PQclear(res);
+cleanup:
+    form_release(&form);
+}
+
+/* Update inside a transaction, the row locked first: concurrent updates of one order run
+ * one after the other, each sees the status the previous one left, so a transition is
+ * never lost and never applied from a stale status. */
+static void
+s_update(void *state, const envelope_t *req, envelope_t *reply)
+{
+    orders_thread_t *self = state;
+    static const form_field_t fields[] = {
+        { .key = "id", .max_bytes = 20, .integer_ok = true, .check = form_check_id },
+        { .key = "product", .max_bytes = ORDERS_PRODUCT_MAX_BYTES, .check = s_check_product },
+        { .key = "amount", .number = true },
+        { .key = "status", .max_bytes = 16, .check = s_check_status },
+        { .key = NULL }
+    };
+    form_t form;
+    form_init(&form);
+    PGresult *res = NULL;
+    bool in_tx = false;
+    char amount[32], uid[24], id[24];
+    if (!s_order_id(req, reply, id, sizeof id))
+        goto cleanup;
+    if (form_read(&form, fields, req->body_obj) < 0) {
+        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+        goto cleanup;
+    }
+    if (form.values[2].value)
+        s_amount(&form, form.values[2].value, amount, sizeof amount);
+    if (form.problem_count > 0) {
+        form_reply(&form, reply);
+        goto cleanup;
+    }
+    snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
+    if (db_command(self->db, "BEGIN") != 0) {
+        s_db_error(self, reply);
+        goto cleanup;
+    }
+    in_tx = true;
+    const char *lock_params[] = { id, uid, s_is_admin(req) };
+    res = db_exec(self->db, "order_lock", 3, lock_params);
+    if (!res) {
+        s_db_error(self, reply);
+        goto cleanup;
+    }
+    if (PQntuples(res) == 0) {
+        envelope_set_error(reply, ERR_NOT_FOUND, "Order not found");
+        goto cleanup;
+    }
+    const char *to = form.values[3].value;
+    const char *from = PQgetvalue(res, 0, ORDER_STATUS);
+    if (to && !orders_status_can_move(from, to)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "Cannot change status from %s to %s", from, to);
+        envelope_set_error(reply, ERR_CONFLICT, msg);
+        goto cleanup;
+    }
+    PQclear(res);
+    const char *params[] = { id, form.values[1].value, form.values[2].value ? amount : NULL, to };
+    res = db_exec(self->db, "order_update", 4, params);
+    if (!res || db_command(self->db, "COMMIT") != 0) {
+        s_db_error(self, reply);
+        goto cleanup;
+    }
+    in_tx = false;
+    s_pack_order(envelope_body_packer(reply), res, 0);
+cleanup:
+    if (in_tx)
+        db_command(self->db, "ROLLBACK");
+    PQclear(res);
+    form_release(&form);
+}
+
+static void
+s_delete(void *state, const envelope_t *req, envelope_t *reply)
+{
+    orders_thread_t *self = state;
+    char id[24], uid[24];
+    if (!s_order_id(req, reply, id, sizeof id))
+        return;
+    snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
+    const char *params[] = { id, uid, s_is_admin(req) };
+    PGresult *res = db_exec(self->db, "order_delete", 3, params);
+    if (!res)
+        s_db_error(self, reply);
+    else if (strcmp(PQcmdTuples(res), "0") == 0)
+        envelope_set_error(reply, ERR_NOT_FOUND, "Order not found");
+    PQclear(res);
+}
+
+const service_method_t orders_methods[] = {
+    { "create", s_create },
+    { "list", s_list },
+    { "get", s_get },
+    { "update", s_update },
+    { "delete", s_delete },
+    { NULL, NULL }
+};
