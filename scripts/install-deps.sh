@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# install-deps.sh -- the Debian 12 packages to build, run and test the system.
+# Does nothing (and needs no network) when every package is already installed.
+#
+# The postgresql and redis-server packages come with system services of their own on the
+# default ports 5432 and 6379. Ours never use those ports (see lib/env.sh), so the two
+# can coexist; in a container their services do not even start.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config
+  # libraries of the card, plus the edge's JSON, notify's WebSockets, the tests' HTTP client
+  libzmq3-dev libczmq-dev libmsgpack-dev libcivetweb-dev libjwt-dev libpq-dev libhiredis-dev
+  check libsubunit-dev libjson-c-dev libwebsockets-dev libcrypt-dev libcurl4-openssl-dev
+  # servers of the local and test stacks
+  postgresql redis-server
+  # load tests and scripts
+  wrk curl ca-certificates procps
+  # key pairs for the RS256 token tests
+  openssl
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)" != installed ]]; then
+    missing+=("$pkg")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PACKAGES[@]} packages are installed"
+  exit 0
+fi
+echo "install-deps: missing ${missing[*]}"
+
+SUDO=()
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { echo "install-deps: run as root (or install sudo)" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+# No debconf questions, ever: the script must run unattended on a fresh image.
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y --no-install-recommends "${PACKAGES[@]}"

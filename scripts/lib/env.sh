@@ -1,0 +1,102 @@
+# shellcheck shell=bash
+# env.sh -- where a stack lives and listens: data folder, ports, endpoints, secrets.
+# Sourced by every script, never run. One place decides these, so the scripts, the
+# processes and the integration tests always agree.
+#
+# STACK=local (default) or STACK=test picks a set of ports and a data folder, so the test
+# stack can run beside a local one:
+#   local: edge 8080, notify 8081, broker 5555-5558, admin 9099-9104, PostgreSQL 55432,
+#          Redis 56379, data in .data/local
+#   test:  edge 18080, notify 18081, broker 15555-15558, admin 19099-19104,
+#          PostgreSQL 15432, Redis 16379, data in .data/test
+# Any variable below may be exported beforehand to override it, except that a test stack
+# ignores inherited ports, endpoints and secrets: a developer's exported DATABASE_URL
+# must never aim the test suite at a real database. (test.sh sets STACK_DIR itself.)
+#
+# Tuning knobs (EDGE_THREADS, BUS_HEARTBEAT_MS, BCRYPT_COST, LOG_LEVEL, ...) are not set
+# here: each process owns its defaults, and an exported value simply passes through.
+
+ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export ROOT_DIR
+export STACK="${STACK:-local}"
+
+case "$STACK" in
+  local) env_port_base=0;     env_db_port_base=50000 ;;
+  test)  env_port_base=10000; env_db_port_base=10000 ;;
+  *) echo "env.sh: STACK must be local or test, not '$STACK'" >&2; return 1 ;;
+esac
+
+# What a test stack refuses to inherit (see above).
+ENV_STACK_VARS=(
+  EDGE_PORT NOTIFY_PORT
+  BROKER_CLIENT_BIND BROKER_WORKER_BIND BROKER_XSUB_BIND BROKER_XPUB_BIND
+  BUS_CLIENT_ENDPOINT BUS_WORKER_ENDPOINT BUS_PUB_ENDPOINT BUS_SUB_ENDPOINT
+  ADMIN_PORT ADMIN_PORT_EDGE ADMIN_PORT_BROKER ADMIN_PORT_USERS ADMIN_PORT_ORDERS
+  ADMIN_PORT_MESSAGES ADMIN_PORT_NOTIFY
+  PG_PORT PG_DATA DATABASE_URL REDIS_HOST REDIS_PORT JWT_ALG JWT_SECRET ADMIN_EMAIL ADMIN_PASSWORD
+)
+if [[ "$STACK" == test ]]; then
+  unset "${ENV_STACK_VARS[@]}"
+fi
+
+export STACK_DIR="${STACK_DIR:-$ROOT_DIR/.data/$STACK}"
+# Logs of every process, and the PID files stop uses: always inside the data folder.
+export LOG_DIR="$STACK_DIR/logs"
+export RUN_DIR="$STACK_DIR/run"
+# The build whose binaries the stack runs (build-asan for the sanitizer round).
+export BUILD_DIR="${BUILD_DIR:-$ROOT_DIR/build}"
+export MIGRATIONS_DIR="${MIGRATIONS_DIR:-$ROOT_DIR/schemas/migrations}"
+mkdir -p "$LOG_DIR" "$RUN_DIR"
+
+# Public ports.
+export EDGE_PORT="${EDGE_PORT:-$((8080 + env_port_base))}"
+export NOTIFY_PORT="${NOTIFY_PORT:-$((8081 + env_port_base))}"
+
+# The broker binds; peers connect to the same addresses on one machine.
+env_bus() { printf 'tcp://127.0.0.1:%d' "$(($1 + env_port_base))"; }
+export BROKER_CLIENT_BIND="${BROKER_CLIENT_BIND:-$(env_bus 5555)}"
+export BROKER_WORKER_BIND="${BROKER_WORKER_BIND:-$(env_bus 5556)}"
+export BROKER_XSUB_BIND="${BROKER_XSUB_BIND:-$(env_bus 5557)}"
+export BROKER_XPUB_BIND="${BROKER_XPUB_BIND:-$(env_bus 5558)}"
+export BUS_CLIENT_ENDPOINT="${BUS_CLIENT_ENDPOINT:-$BROKER_CLIENT_BIND}"
+export BUS_WORKER_ENDPOINT="${BUS_WORKER_ENDPOINT:-$BROKER_WORKER_BIND}"
+export BUS_PUB_ENDPOINT="${BUS_PUB_ENDPOINT:-$BROKER_XSUB_BIND}"
+export BUS_SUB_ENDPOINT="${BUS_SUB_ENDPOINT:-$BROKER_XPUB_BIND}"
+
+# Each process reads ADMIN_PORT; stack.sh hands every process its own one of these.
+export ADMIN_PORT_EDGE="${ADMIN_PORT_EDGE:-$((9099 + env_port_base))}"
+export ADMIN_PORT_BROKER="${ADMIN_PORT_BROKER:-$((9100 + env_port_base))}"
+export ADMIN_PORT_USERS="${ADMIN_PORT_USERS:-$((9101 + env_port_base))}"
+export ADMIN_PORT_ORDERS="${ADMIN_PORT_ORDERS:-$((9102 + env_port_base))}"
+export ADMIN_PORT_MESSAGES="${ADMIN_PORT_MESSAGES:-$((9103 + env_port_base))}"
+export ADMIN_PORT_NOTIFY="${ADMIN_PORT_NOTIFY:-$((9104 + env_port_base))}"
+
+# PostgreSQL and Redis: never the system defaults 5432/6379, which the Debian packages'
+# own services may hold.
+export PG_PORT="${PG_PORT:-$((5432 + env_db_port_base))}"
+export PG_DATA="${PG_DATA:-$STACK_DIR/postgres}"
+export DATABASE_URL="${DATABASE_URL:-host=127.0.0.1 port=$PG_PORT dbname=busd user=busd}"
+export REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
+export REDIS_PORT="${REDIS_PORT:-$((6379 + env_db_port_base))}"
+
+# A secret kept in the data folder: made once (0600) and reused, so tokens and the admin
+# login survive a restart of the stack, and a fresh data folder gets fresh ones.
+# Prints PREFIX + BYTES random bytes in hex + SUFFIX the first time, the stored value after.
+env_stored_secret() {
+  local file="$STACK_DIR/secrets/$1" bytes="$2" prefix="$3" suffix="$4"
+  if [[ ! -s "$file" ]]; then
+    (
+      umask 077
+      mkdir -p "$STACK_DIR/secrets"
+      printf '%s%s%s\n' "$prefix" "$(od -An -N"$bytes" -tx1 /dev/urandom | tr -d ' \n')" "$suffix" \
+        >"$file.tmp"
+      mv "$file.tmp" "$file"
+    )
+  fi
+  cat "$file"
+}
+export JWT_ALG="${JWT_ALG:-HS256}"
+export JWT_SECRET="${JWT_SECRET:-$(env_stored_secret jwt_secret 32 '' '')}"
+export ADMIN_EMAIL="${ADMIN_EMAIL:-admin@local.test}"
+# The prefix and suffix make sure the password holds a letter and a digit (API.md's rule).
+export ADMIN_PASSWORD="${ADMIN_PASSWORD:-$(env_stored_secret admin_password 12 'Local-' '-1')}"

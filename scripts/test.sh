@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# test.sh -- README command 2: install, build, and run the whole suite (unit and
+# integration tests) twice: on the plain build, then on the sanitizer build, each against
+# a fresh test stack on the test ports (see lib/env.sh), beside any running local stack.
+# Exits non-zero on any failure; the test stack is always stopped.
+set -euo pipefail
+SCRIPTS_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT_DIR=$(cd "$SCRIPTS_DIR/.." && pwd)
+TEST_ROOT="$ROOT_DIR/.data/test"
+export STACK=test
+
+# What the test stack runs with: cheap bcrypt (never below 10) and a short bus timeout so
+# that tests of dead services do not wait 30 s; durability traded for speed.
+export BCRYPT_COST="${BCRYPT_COST:-10}"
+export BUS_TIMEOUT_MS="${BUS_TIMEOUT_MS:-5000}"
+export PG_SETTINGS=$'fsync = off\nsynchronous_commit = off\nfull_page_writes = off'
+
+# A sanitizer report in a process's log fails the round: the process may have survived it
+# (or only reported at exit), so no test would notice.
+SANITIZER_PATTERN='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'
+export ASAN_OPTIONS="detect_leaks=1"
+export UBSAN_OPTIONS="print_stacktrace=1"
+# Leaks inside system libraries that we cannot fix are listed there, with a reason each.
+export LSAN_OPTIONS="suppressions=$SCRIPTS_DIR/lsan.supp:print_suppressions=0"
+
+# run_round LABEL BUILD_DIR: one full pass in a subshell of its own, so its environment and
+# its trap (stop the stack, whatever happens) end with it. Output: STACK_DIR/ctest.log.
+run_round() {
+  export STACK_DIR="$TEST_ROOT/$1" BUILD_DIR="$2"
+  # shellcheck source=lib/env.sh
+  source "$SCRIPTS_DIR/lib/env.sh"
+  trap '"$SCRIPTS_DIR/stack.sh" stop' EXIT
+
+  # Where the integration tests find the system (tests/integration reads these).
+  export TEST_EDGE_URL="http://127.0.0.1:$EDGE_PORT"
+  export TEST_WS_URL="ws://127.0.0.1:$NOTIFY_PORT/ws"
+  export TEST_DATABASE_URL="$DATABASE_URL"
+  export TEST_REDIS_HOST="$REDIS_HOST" TEST_REDIS_PORT="$REDIS_PORT"
+  export TEST_JWT_SECRET="$JWT_SECRET"
+  export TEST_ADMIN_EMAIL="$ADMIN_EMAIL" TEST_ADMIN_PASSWORD="$ADMIN_PASSWORD"
+  export TEST_BUILD_DIR="$BUILD_DIR"
+  export TEST_STACK_SCRIPT="$SCRIPTS_DIR/stack.sh"
+
+  "$SCRIPTS_DIR/stack.sh" start
+  local rc=0
+  # One test at a time: integration tests share the stack and some stop parts of it.
+  ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error 2>&1 | tee "$STACK_DIR/ctest.log" || rc=1
+
+  # Stopped before the log check: LeakSanitizer reports when a process exits.
+  trap - EXIT
+  "$SCRIPTS_DIR/stack.sh" stop
+  local logs=()
+  mapfile -t logs < <(find "$LOG_DIR" -name '*.log' ! -name postgres.log ! -name redis.log)
+  if ((${#logs[@]})) && grep -E -H "$SANITIZER_PATTERN" "${logs[@]}"; then
+    echo "test.sh: sanitizer reports in the logs above (folder $LOG_DIR)" >&2
+    rc=1
+  fi
+  return "$rc"
+}
+
+# A test stack left running by an interrupted run would hold the ports and the files
+# about to be deleted: stop it first.
+for dir in "$TEST_ROOT"/*/; do
+  [[ -d "$dir/run" ]] && STACK_DIR="${dir%/}" "$SCRIPTS_DIR/stack.sh" stop
+done
+rm -rf "$TEST_ROOT"
+
+"$SCRIPTS_DIR/install-deps.sh"
+
+passed=0
+failed=0
+problems=()
+for round in plain asan; do
+  if [[ "$round" == plain ]]; then
+    build_dir="$ROOT_DIR/build"; build_flags=()
+  else
+    build_dir="$ROOT_DIR/build-asan"; build_flags=(--sanitize)
+  fi
+  echo "== test.sh: $round build =="
+  if ! "$SCRIPTS_DIR/build.sh" "${build_flags[@]}"; then
+    problems+=("$round: build failed")
+    continue
+  fi
+  # Not "( ... ) || ...": that would switch off set -e inside the subshell.
+  set +e
+  (set -e; run_round "$round" "$build_dir")
+  round_rc=$?
+  set -e
+  # ctest's summary line: "92% tests passed, 1 tests failed out of 12".
+  summary=$(grep -Eo '[0-9]+ tests failed out of [0-9]+' "$TEST_ROOT/$round/ctest.log" 2>/dev/null |
+    tail -n 1 || true)
+  if [[ "$summary" =~ ^([0-9]+)\ tests\ failed\ out\ of\ ([0-9]+)$ ]]; then
+    failed=$((failed + BASH_REMATCH[1]))
+    passed=$((passed + BASH_REMATCH[2] - BASH_REMATCH[1]))
+  fi
+  if ((round_rc != 0)); then
+    problems+=("$round: failed (logs in $TEST_ROOT/$round/logs)")
+  fi
+done
+
+for problem in "${problems[@]}"; do
+  echo "test.sh: $problem" >&2
+done
+echo "test.sh: $passed passed, $failed failed"
+((${#problems[@]} == 0 && failed == 0))
