@@ -101,10 +101,12 @@ s_fail(db_t *self, PGresult *res)
     if (self->lost || !state)
         state = "08000";
     snprintf(self->sqlstate, sizeof self->sqlstate, "%s", state);
-    /* Unique violations are expected business outcomes, not errors worth a log line. */
+    /* Unique violations are expected business outcomes, not errors worth a log line.
+     * Only the primary message is logged: DETAIL quotes row values (emails, hashes). */
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (strcmp(self->sqlstate, "23505") != 0)
         log_warn(NULL, "db_error", "sqlstate %s: %s", self->sqlstate,
-                 self->conn ? PQerrorMessage(self->conn) : "no connection");
+                 primary ? primary : self->lost ? "connection lost" : "statement failed");
     if (self->lost && self->conn) {
         PQfinish(self->conn);
         self->conn = NULL;

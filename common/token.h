@@ -16,7 +16,8 @@ typedef struct {
     char jti[64];
     char fam[64];            /* refresh family id */
     char role[16];
-    char name[128];          /* access tokens carry the profile claims of API.md */
+    char name[404];          /* access tokens carry the profile claims of API.md;
+                                100 characters of up to 4 bytes */
     char email[256];
     char phone[32];
     char username[40];

@@ -17,7 +17,8 @@ static void
 s_bad(const char *in, orders_amount_status_t want)
 {
     char out[32];
-    ck_assert_msg(orders_amount_parse(in, out, sizeof out) == want, "%s: wrong verdict", in);
+    ck_assert_msg(orders_amount_parse(in, out, sizeof out) == want, "%s: wrong verdict",
+                  in ? in : "(null)");
 }
 
 START_TEST(test_amounts_accepted)

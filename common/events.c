@@ -1,0 +1,61 @@
+/* events.c -- publishing events on the bus through a PUB socket. */
+#include "events.h"
+#include "log.h"
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct events_t {
+    zsock_t *pub;
+    unsigned long dropped;
+};
+
+events_t *
+events_new(const char *endpoint)
+{
+    events_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->pub = zsock_new(ZMQ_PUB);
+    if (!self->pub) {
+        free(self);
+        return NULL;
+    }
+    zsock_set_linger(self->pub, 1000);       /* flush what was published on a clean stop */
+    zsock_set_sndhwm(self->pub, 100000);
+    if (zsock_connect(self->pub, "%s", endpoint) != 0) {
+        zsock_destroy(&self->pub);
+        free(self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+events_destroy(events_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zsock_destroy(&(*self_p)->pub);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+int
+events_publish(events_t *self, const char *topic, const void *payload, size_t size)
+{
+    void *sock = zsock_resolve(self->pub);
+    if (zmq_send(sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
+        || zmq_send(sock, payload, size, ZMQ_DONTWAIT) < 0) {
+        self->dropped++;
+        log_warn(NULL, "event_dropped", "event on %s dropped: %s", topic, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    return 0;
+}
+
+unsigned long
+events_dropped(const events_t *self)
+{
+    return self->dropped;
+}

@@ -1,0 +1,85 @@
+/* edge_app.h -- the edge process's context (shared, read-only once started), each worker
+ * thread's own state, and the state of the request a thread is serving. */
+#ifndef EDGE_APP_H
+#define EDGE_APP_H
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+#include "bus_client.h"
+#include "edge_body.h"
+#include "edge_buf.h"
+#include "edge_config.h"
+#include "edge_health.h"
+#include "edge_metrics.h"
+#include "edge_reqid.h"
+#include "edge_route.h"
+#include "envelope.h"
+#include "metrics.h"
+#include "redis_conn.h"
+#include "token.h"
+
+struct mg_connection;
+struct mg_request_info;
+
+typedef struct {
+    edge_config_t cfg;
+    const edge_route_t *routes;
+    token_keys_t *keys;              /* verify only: the edge never signs */
+    metrics_t *metrics;
+    metric_t *in_flight;             /* http_requests_in_flight */
+    edge_health_t *health;
+    int64_t started_ms;              /* monotonic, for uptime_s */
+    atomic_int active;               /* requests being served, for the drain on SIGTERM */
+    atomic_bool draining;            /* SIGTERM seen: refuse new requests, finish the rest */
+} edge_app_t;
+
+/* One request being served, reset for each request. Lives in the thread state, not on the
+ * stack: CivetWeb threads have small fixed stacks. */
+typedef struct {
+    struct mg_connection *conn;
+    const struct mg_request_info *ri;
+    int64_t t0_us;
+    const char *method;              /* static label (edge_metrics_method) */
+    const char *path;
+    char rid[EDGE_REQID_MAX + 1];
+    edge_match_t match;
+    const edge_route_t *route;       /* NULL until matched */
+    json_object *body;               /* the parsed JSON body, or NULL */
+    bool body_pending;               /* body left unread on the socket: close after */
+    bool must_close;                 /* answer with Connection: close */
+    bool authed;
+    token_claims_t claims;
+    envelope_t *reply;               /* the service's reply, if any */
+
+    /* the answer */
+    int status;
+    const char *code;                /* error code name; NULL for a success */
+    const char *message;
+    const envelope_detail_t *details;
+    int detail_count;
+    const char *content_type;        /* NULL: JSON */
+    bool body_ready;                 /* thread->body already holds the response body */
+
+    edge_query_t query;              /* last: large, not cleared between requests */
+} edge_request_t;
+
+typedef struct {
+    edge_app_t *app;
+    bus_client_t *bus;               /* NULL until the first successful connect */
+    redis_conn_t *redis;
+    edge_buf_t body;                 /* response body */
+    edge_buf_t out;                  /* head + body, written at once */
+    char *req_body;                  /* max_body + 1 bytes, allocated on first use */
+    edge_metrics_cache_t mcache;
+    edge_request_t req;
+} edge_thread_t;
+
+/* A worker thread's state: bus client, Redis connection, buffers. NULL on out-of-memory. */
+edge_thread_t *edge_thread_new(edge_app_t *app);
+void edge_thread_destroy(edge_thread_t **self_p);
+
+/* Serves one request on CONN with the thread's state. Returns the HTTP status. */
+int edge_pipeline_handle(edge_thread_t *thread, struct mg_connection *conn);
+
+#endif

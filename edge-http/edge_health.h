@@ -1,0 +1,39 @@
+/* edge_health.h -- what /health reports, kept fresh by one background thread that asks
+ * the broker ("mmi.service") every interval whether each service has live workers. The
+ * HTTP threads only read the last answer, so /health costs no bus round trip. */
+#ifndef EDGE_HEALTH_H
+#define EDGE_HEALTH_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "edge_buf.h"
+
+#define EDGE_HEALTH_SERVICES 4   /* users, auth, orders, messages */
+
+typedef struct {
+    bool broker_ok;                  /* the broker answered the last probe */
+    bool up[EDGE_HEALTH_SERVICES];   /* in the order of edge_health_service_name() */
+    int64_t checked_ms;              /* monotonic ms of the last probe; 0: none yet */
+} edge_health_snapshot_t;
+
+typedef struct edge_health_t edge_health_t;
+
+/* Starts the probe thread against the broker's client ENDPOINT. NULL on failure. */
+edge_health_t *edge_health_new(const char *endpoint, int interval_ms);
+
+/* Stops and joins the thread, frees, sets *self_p to NULL. Accepts NULL. */
+void edge_health_destroy(edge_health_t **self_p);
+
+/* Copies the last probe's result. */
+void edge_health_get(edge_health_t *self, edge_health_snapshot_t *out);
+
+/* Ready: the broker answered within the last three intervals. An admin_ready_fn. */
+bool edge_health_ready(void *self);
+
+/* The name of service I (0 .. EDGE_HEALTH_SERVICES-1). */
+const char *edge_health_service_name(int i);
+
+/* Appends {"status":"ok"|"degraded","services":{...},"uptime_s":N} to OUT: "ok" only when
+ * every service is up. Returns 0 or -1. */
+int edge_health_render(const edge_health_snapshot_t *snap, int64_t uptime_s, edge_buf_t *out);
+
+#endif

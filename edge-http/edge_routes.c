@@ -1,0 +1,60 @@
+/* edge_routes.c -- the system's REST routes and the bus service and method behind each.
+ * To add a route, add a line; the README's table mirrors this one. Order matters only when
+ * two templates fit the same path with the same method: the first wins. */
+#include "edge_route.h"
+
+#define PUB  true
+#define AUTH false
+
+static const edge_route_t s_routes[] = {
+    /* method    path                                      service        bus method              public  roles */
+    { "GET",    "/health",                                NULL,          NULL,                   PUB,  NULL, EDGE_LOCAL_HEALTH },
+    { "GET",    "/api/health",                            NULL,          NULL,                   PUB,  NULL, EDGE_LOCAL_HEALTH },
+    { "GET",    "/health/live",                           NULL,          NULL,                   PUB,  NULL, EDGE_LOCAL_LIVE },
+    { "GET",    "/health/ready",                          NULL,          NULL,                   PUB,  NULL, EDGE_LOCAL_READY },
+    { "GET",    "/metrics",                               NULL,          NULL,                   PUB,  NULL, EDGE_LOCAL_METRICS },
+
+    { "POST",   "/api/auth/register",                     "auth",        "register",             PUB,  NULL, 0 },
+    { "POST",   "/api/auth/login",                        "auth",        "login",                PUB,  NULL, 0 },
+    { "POST",   "/api/auth/refresh",                      "auth",        "refresh",              PUB,  NULL, 0 },
+    { "POST",   "/api/auth/logout",                       "auth",        "logout",               AUTH, NULL, 0 },
+    { "GET",    "/api/auth/me",                           "users",       "me",                   AUTH, NULL, 0 },
+
+    { "GET",    "/api/users",                             "users",       "list",                 AUTH, NULL, 0 },
+    { "GET",    "/api/users/:id",                         "users",       "get",                  AUTH, NULL, 0 },
+    { "PATCH",  "/api/users/:id",                         "users",       "update",               AUTH, NULL, 0 },
+    { "DELETE", "/api/users/:id",                         "users",       "delete",               AUTH, NULL, 0 },
+
+    { "POST",   "/api/orders",                            "orders",      "create",               AUTH, NULL, 0 },
+    { "GET",    "/api/orders",                            "orders",      "list",                 AUTH, NULL, 0 },
+    { "GET",    "/api/orders/:id",                        "orders",      "get",                  AUTH, NULL, 0 },
+    { "PATCH",  "/api/orders/:id",                        "orders",      "update",               AUTH, NULL, 0 },
+    { "DELETE", "/api/orders/:id",                        "orders",      "delete",               AUTH, NULL, 0 },
+
+    { "POST",   "/api/groups",                            "messages",    "group_create",         AUTH, NULL, 0 },
+    { "GET",    "/api/groups",                            "messages",    "group_list",           AUTH, NULL, 0 },
+    { "GET",    "/api/groups/:id",                        "messages",    "group_get",            AUTH, NULL, 0 },
+    { "PATCH",  "/api/groups/:id",                        "messages",    "group_update",         AUTH, NULL, 0 },
+    { "DELETE", "/api/groups/:id",                        "messages",    "group_delete",         AUTH, NULL, 0 },
+    { "POST",   "/api/groups/:id/members",                "messages",    "group_member_add",     AUTH, NULL, 0 },
+    { "DELETE", "/api/groups/:id/members/:user_id",       "messages",    "group_member_remove",  AUTH, NULL, 0 },
+    { "PATCH",  "/api/groups/:id/members/:user_id",       "messages",    "group_member_update",  AUTH, NULL, 0 },
+
+    { "POST",   "/api/messages",                          "messages",    "create",               AUTH, NULL, 0 },
+    { "GET",    "/api/messages",                          "messages",    "list",                 AUTH, NULL, 0 },
+    { "PATCH",  "/api/messages/:id/read",                 "messages",    "read",                 AUTH, NULL, 0 },
+    { "DELETE", "/api/messages/:id",                      "messages",    "delete",               AUTH, NULL, 0 },
+
+    /* Notifications are rows of the messages service's database: it serves them. */
+    { "GET",    "/api/notifications",                     "messages",    "notifications_list",   AUTH, NULL, 0 },
+    { "PATCH",  "/api/notifications/:id/read",            "messages",    "notification_read",    AUTH, NULL, 0 },
+    { "POST",   "/api/notifications/read-all",            "messages",    "notifications_read_all", AUTH, NULL, 0 },
+
+    { NULL, NULL, NULL, NULL, false, NULL, 0 }
+};
+
+const edge_route_t *
+edge_routes(void)
+{
+    return s_routes;
+}

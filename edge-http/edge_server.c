@@ -1,0 +1,118 @@
+/* edge_server.c -- CivetWeb glue: start, stop, thread state, the catch-all handler. */
+#include "edge_server.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <civetweb.h>
+#include "log.h"
+
+struct edge_server_t {
+    struct mg_context *ctx;
+};
+
+/* CivetWeb calls this in each new thread; worker threads (type 1) get their state. */
+static void *
+s_init_thread(const struct mg_context *ctx, int thread_type)
+{
+    if (thread_type != 1)
+        return NULL;
+    return edge_thread_new(mg_get_user_data(ctx));
+}
+
+static void
+s_exit_thread(const struct mg_context *ctx, int thread_type, void *thread_pointer)
+{
+    (void) ctx;
+    if (thread_type == 1) {
+        edge_thread_t *t = thread_pointer;
+        edge_thread_destroy(&t);
+    }
+}
+
+/* CivetWeb's own complaints (bad requests it refused, socket errors) as our log lines. */
+static int
+s_log_message(const struct mg_connection *conn, const char *message)
+{
+    (void) conn;
+    log_warn(NULL, "civetweb", "%s", message);
+    return 1;
+}
+
+static int
+s_handle(struct mg_connection *conn, void *cbdata)
+{
+    (void) cbdata;
+    edge_thread_t *t = mg_get_thread_pointer(conn);
+    if (!t) {
+        /* Out of memory when the thread started: answer without the pipeline. */
+        mg_send_http_error(conn, 503, "Service unavailable");
+        return 503;
+    }
+    return edge_pipeline_handle(t, conn);
+}
+
+edge_server_t *
+edge_server_new(edge_app_t *app)
+{
+    const edge_config_t *cfg = &app->cfg;
+    char ports[128], threads[16], req_to[16], ka_to[16], max_req[16], backlog[16], queue[16];
+    snprintf(ports, sizeof ports, "%s:%d", cfg->bind, cfg->port);
+    snprintf(threads, sizeof threads, "%d", cfg->threads);
+    snprintf(req_to, sizeof req_to, "%d", cfg->request_timeout_ms);
+    snprintf(ka_to, sizeof ka_to, "%d", cfg->keep_alive_timeout_ms);
+    snprintf(max_req, sizeof max_req, "%d", cfg->max_request_size);
+    snprintf(backlog, sizeof backlog, "%d", cfg->listen_backlog);
+    /* Accepted connections wait here for a free worker; as many as there are workers. */
+    snprintf(queue, sizeof queue, "%d", cfg->threads);
+    const char *options[] = {
+        "listening_ports", ports,
+        "num_threads", threads,
+        "enable_keep_alive", "yes",          /* CivetWeb's default is no */
+        "tcp_nodelay", "1",                  /* small JSON answers: do not wait for Nagle */
+        "request_timeout_ms", req_to,
+        "keep_alive_timeout_ms", ka_to,
+        "max_request_size", max_req,
+        "listen_backlog", backlog,
+        "connection_queue", queue,
+        NULL
+    };
+    /* No document_root: the edge serves no files and needs only the HTTP core. An IPv6
+     * bind address needs a build with IPv6 (Debian's has none): say so instead of failing
+     * obscurely inside mg_start. */
+    if (strchr(cfg->bind, ':') && !mg_check_feature(8)) {
+        log_error(NULL, "edge_listen", "EDGE_BIND %s is IPv6; this CivetWeb has no IPv6",
+                  cfg->bind);
+        return NULL;
+    }
+    log_info(NULL, "civetweb_features", "civetweb %s features 0x%x", mg_version(),
+             mg_check_feature(0x3ff));
+
+    edge_server_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    struct mg_callbacks callbacks;
+    memset(&callbacks, 0, sizeof callbacks);
+    callbacks.init_thread = s_init_thread;
+    callbacks.exit_thread = s_exit_thread;
+    callbacks.log_message = s_log_message;
+    self->ctx = mg_start(&callbacks, app, options);
+    if (!self->ctx) {
+        log_error(NULL, "edge_listen", "cannot listen on %s", ports);
+        free(self);
+        return NULL;
+    }
+    mg_set_request_handler(self->ctx, "/", s_handle, NULL);
+    log_info(NULL, "edge_listen", "listening on %s with %d threads", ports, cfg->threads);
+    return self;
+}
+
+void
+edge_server_destroy(edge_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    edge_server_t *self = *self_p;
+    mg_stop(self->ctx);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,17 @@
+/* edge_server.h -- the CivetWeb server: options, per-thread state, one catch-all handler
+ * that runs the pipeline. */
+#ifndef EDGE_SERVER_H
+#define EDGE_SERVER_H
+#include "edge_app.h"
+
+typedef struct edge_server_t edge_server_t;
+
+/* Starts listening on APP's bind address and port with APP's thread count. APP must
+ * outlive the server. NULL (with a log line) when CivetWeb cannot start. */
+edge_server_t *edge_server_new(edge_app_t *app);
+
+/* Stops accepting, waits for the requests in flight (mg_stop), frees, sets *self_p to NULL.
+ * Accepts NULL. */
+void edge_server_destroy(edge_server_t **self_p);
+
+#endif

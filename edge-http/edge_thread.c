@@ -1,0 +1,36 @@
+/* edge_thread.c -- per-worker-thread state: ZeroMQ sockets and hiredis contexts are not
+ * thread-safe, so each CivetWeb worker owns its own. */
+#include "edge_app.h"
+#include <stdlib.h>
+#include "log.h"
+
+edge_thread_t *
+edge_thread_new(edge_app_t *app)
+{
+    edge_thread_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->app = app;
+    /* A failed connect is retried on the first request that needs the bus. */
+    self->bus = bus_client_new(app->cfg.bus_endpoint);
+    if (!self->bus)
+        log_warn(NULL, "bus_client_new", "cannot create a bus client; will retry");
+    self->redis = redis_conn_new();
+    edge_metrics_cache_init(&self->mcache, app->metrics);
+    return self;
+}
+
+void
+edge_thread_destroy(edge_thread_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    edge_thread_t *self = *self_p;
+    bus_client_destroy(&self->bus);
+    redis_conn_destroy(&self->redis);
+    edge_buf_free(&self->body);
+    edge_buf_free(&self->out);
+    free(self->req_body);
+    free(self);
+    *self_p = NULL;
+}

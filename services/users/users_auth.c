@@ -1,0 +1,158 @@
+/* users_auth.c -- register and login: the bcrypt-heavy methods of service `auth`. */
+#include "users_handlers.h"
+#include "users_app.h"
+#include "users_db.h"
+#include "form.h"
+#include "users_reply.h"
+#include "users_sql.h"
+#include "users_tokens.h"
+#include "users_validate.h"
+#include "log.h"
+#include <string.h>
+
+/* Byte bounds are generous on purpose: within them the field's own check gives the
+ * precise message ("name must be shorter than or equal to 100 characters"). */
+static const form_field_t s_register_fields[] = {
+    { "name", 1024, true, false, false, false, users_check_name },
+    { "email", 1024, false, true, false, false, users_check_email },
+    { "phone", 64, false, true, false, false, users_check_phone },
+    { "password", 1024, true, false, false, false, users_check_password },
+    { "username", 256, false, true, false, false, users_check_username },
+    { NULL, 0, false, false, false, false, NULL }
+};
+enum { R_NAME, R_EMAIL, R_PHONE, R_PASSWORD, R_USERNAME };
+
+static const form_field_t s_login_fields[] = {
+    { "email", 1024, false, true, false, false, users_check_email },
+    { "phone", 64, false, true, false, false, users_check_phone },
+    { "password", 1024, true, false, false, false, users_check_login_password },
+    { NULL, 0, false, false, false, false, NULL }
+};
+enum { L_EMAIL, L_PHONE, L_PASSWORD };
+
+/* Issues a pair for ROW in a new session and commits the transaction the caller opened;
+ * answers STATUS with the auth body, or the error. */
+static void
+s_issue_and_answer(users_thread_t *t, const envelope_t *req, envelope_t *reply,
+                   const users_row_t *row, int status)
+{
+    users_pair_t pair;
+    users_issue_t rc = users_tokens_issue(t, row, NULL, &pair);
+    if (rc != USERS_ISSUE_OK) {
+        if (rc == USERS_ISSUE_DB)
+            users_reply_db_error(t, req, reply);
+        else {
+            log_error(req->request_id, "token_sign", "cannot sign tokens");
+            envelope_set_error(reply, ERR_INTERNAL, NULL);
+        }
+        users_rollback(t, req);
+        goto cleanup;
+    }
+    if (db_command(t->db, "COMMIT") != 0) {
+        users_reply_db_error(t, req, reply);
+        goto cleanup;
+    }
+    reply->status = status;
+    users_tokens_pack(envelope_body_packer(reply), t->app, &pair, row);
+cleanup:
+    users_pair_release(&pair);
+}
+
+void
+users_register(void *state, const envelope_t *req, envelope_t *reply)
+{
+    users_thread_t *t = state;
+    form_t form;
+    form_init(&form);
+    int rc = form_read(&form, s_register_fields, req->body_obj);
+    /* An account needs a way to log in: an email, a phone or both. Said once, and only
+     * when neither field has a problem of its own already. */
+    if (rc >= 0 && !form.values[R_EMAIL].value && !form.values[R_PHONE].value
+        && !form_has_problem(&form, "email") && !form_has_problem(&form, "phone")) {
+        form_problem(&form, "email", "email or phone should not be empty");
+        rc++;
+    }
+    if (users_reply_form(rc, &form, reply))
+        goto cleanup;
+
+    char *email = form.values[R_EMAIL].value;
+    if (email)
+        users_lowercase(email);
+    char hash[USERS_HASH_SIZE];
+    if (users_password_hash(t->crypt, t->app->bcrypt_cost, form.values[R_PASSWORD].value, hash,
+                            sizeof(hash)) != 0) {
+        log_error(req->request_id, "bcrypt", "password hashing failed");
+        envelope_set_error(reply, ERR_INTERNAL, NULL);
+        goto cleanup;
+    }
+    if (users_db_begin(t->db) != 0) {
+        users_reply_db_error(t, req, reply);
+        goto cleanup;
+    }
+    const char *params[] = { form.values[R_NAME].value, email, form.values[R_PHONE].value,
+                             form.values[R_USERNAME].value, hash };
+    PGresult *res = db_exec(t->db, SQL_USER_INSERT, 5, params);
+    users_row_t row;
+    if (!res || users_row_read(res, 0, &row) != 0) {
+        if (res)
+            envelope_set_error(reply, ERR_INTERNAL, NULL);
+        else
+            users_reply_db_error(t, req, reply);
+        PQclear(res);
+        users_rollback(t, req);
+        goto cleanup;
+    }
+    PQclear(res);
+    s_issue_and_answer(t, req, reply, &row, 201);
+    if (reply->status == 201)
+        log_info(req->request_id, "user_registered", "user %lld registered", (long long) row.id);
+cleanup:
+    form_release(&form);
+}
+
+void
+users_login(void *state, const envelope_t *req, envelope_t *reply)
+{
+    users_thread_t *t = state;
+    form_t form;
+    form_init(&form);
+    int rc = form_read(&form, s_login_fields, req->body_obj);
+    if (rc >= 0 && !form.values[L_EMAIL].value && !form.values[L_PHONE].value
+        && !form_has_problem(&form, "email") && !form_has_problem(&form, "phone")) {
+        form_problem(&form, "email", "email or phone should not be empty");
+        rc++;
+    }
+    if (users_reply_form(rc, &form, reply))
+        goto cleanup;
+
+    /* Email wins when both are given: one lookup, one account. */
+    char *email = form.values[L_EMAIL].value;
+    const char *key = email ? email : form.values[L_PHONE].value;
+    if (email)
+        users_lowercase(email);
+    PGresult *res = users_db_read(t->db, email ? SQL_USER_AUTH_EMAIL : SQL_USER_AUTH_PHONE, 1, &key);
+    if (!res) {
+        users_reply_db_error(t, req, reply);
+        goto cleanup;
+    }
+    users_row_t row;
+    bool found = PQntuples(res) == 1 && users_row_read(res, 0, &row) == 0;
+    PQclear(res);
+    const char *password = form.values[L_PASSWORD].value;
+    /* The same bcrypt work whether or not the account exists: the answer's timing must
+     * not tell which emails are registered. */
+    bool match = users_password_verify(t->crypt, password,
+                                       found ? row.password_hash : t->app->dummy_hash);
+    if (!found || !match) {
+        envelope_set_error(reply, ERR_UNAUTHORIZED, "Invalid credentials");
+        goto cleanup;
+    }
+    explicit_bzero(row.password_hash, sizeof(row.password_hash));
+    if (users_db_begin(t->db) != 0) {
+        users_reply_db_error(t, req, reply);
+        goto cleanup;
+    }
+    s_issue_and_answer(t, req, reply, &row, 200);
+cleanup:
+    form_release(&form);
+}

@@ -1,0 +1,148 @@
+/* users_read.c -- me, list, get and get_user_by_id: the read methods of service `users`. */
+#include "users_handlers.h"
+#include "users_app.h"
+#include "users_db.h"
+#include "cursor.h"
+#include "form.h"
+#include "users_reply.h"
+#include "users_row.h"
+#include "users_sql.h"
+#include "users_validate.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Path and query values arrive as strings; internal callers may send integers. */
+static const form_field_t s_id_fields[] = {
+    { "id", 32, true, false, true, false, form_check_id },
+    { NULL, 0, false, false, false, false, NULL }
+};
+
+static const form_field_t s_list_fields[] = {
+    { "limit", 32, false, true, true, false, form_check_limit },
+    { "cursor", 128, false, true, false, false, cursor_check },
+    { NULL, 0, false, false, false, false, NULL }
+};
+
+/* Reads user ID and answers it in VIEW, or 404. */
+static void
+s_answer_user(users_thread_t *t, const envelope_t *req, envelope_t *reply, const char *id,
+              users_view_t view)
+{
+    PGresult *res = users_db_read(t->db, SQL_USER_BY_ID, 1, &id);
+    users_row_t row;
+    if (!res)
+        users_reply_db_error(t, req, reply);
+    else if (PQntuples(res) != 1)
+        envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
+    else if (users_row_read(res, 0, &row) != 0)
+        envelope_set_error(reply, ERR_INTERNAL, NULL);
+    else
+        users_row_pack(envelope_body_packer(reply), &row, view);
+    PQclear(res);
+}
+
+/* The caller's own record, read from the database: a deleted account is 404 even while
+ * its access token is still valid. */
+void
+users_me(void *state, const envelope_t *req, envelope_t *reply)
+{
+    if (!users_require_caller(req, reply))
+        return;
+    if (req->body_obj && req->body_obj->type != MSGPACK_OBJECT_MAP) {
+        envelope_set_error(reply, ERR_BAD_REQUEST, "Request body must be a JSON object");
+        return;
+    }
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRId64, req->caller.user_id);
+    s_answer_user(state, req, reply, id, USERS_VIEW_FULL);
+}
+
+static void
+s_get(void *state, const envelope_t *req, envelope_t *reply, bool internal)
+{
+    form_t form;
+    form_init(&form);
+    int rc = form_read(&form, s_id_fields, req->body_obj);
+    if (users_reply_form(rc, &form, reply))
+        goto cleanup;
+    users_view_t view = internal ? USERS_VIEW_FULL
+                      : users_caller_is_admin(req) ? USERS_VIEW_ADMIN : USERS_VIEW_PUBLIC;
+    s_answer_user(state, req, reply, form.values[0].value, view);
+cleanup:
+    form_release(&form);
+}
+
+void
+users_get(void *state, const envelope_t *req, envelope_t *reply)
+{
+    if (users_require_caller(req, reply))
+        s_get(state, req, reply, false);
+}
+
+/* For other services (orders: "does this user exist?"). The broker only routes bus
+ * traffic, and the edge has no route to this method, so no caller is required. */
+void
+users_get_by_id(void *state, const envelope_t *req, envelope_t *reply)
+{
+    s_get(state, req, reply, true);
+}
+
+void
+users_list(void *state, const envelope_t *req, envelope_t *reply)
+{
+    users_thread_t *t = state;
+    PGresult *res = NULL;
+    form_t form;
+    form_init(&form);
+    if (!users_require_caller(req, reply))
+        goto cleanup;
+    int rc = form_read(&form, s_list_fields, req->body_obj);
+    if (users_reply_form(rc, &form, reply))
+        goto cleanup;
+
+    int64_t limit = FORM_LIMIT_DEFAULT, after = 0;
+    if (form.values[0].value)
+        form_parse_int(form.values[0].value, 1, FORM_LIMIT_MAX, &limit);
+    if (form.values[1].value)
+        cursor_decode(form.values[1].value, &after);
+    /* One row more than asked tells whether a next page exists, without a COUNT. */
+    char after_s[24], fetch_s[24];
+    snprintf(after_s, sizeof(after_s), "%" PRId64, after);
+    snprintf(fetch_s, sizeof(fetch_s), "%" PRId64, limit + 1);
+    const char *params[] = { after > 0 ? after_s : NULL, fetch_s };
+    if (!(res = users_db_read(t->db, SQL_USER_LIST, 2, params))) {
+        users_reply_db_error(t, req, reply);
+        goto cleanup;
+    }
+    int rows = PQntuples(res);
+    int shown = rows > limit ? (int) limit : rows;
+    users_view_t view = users_caller_is_admin(req) ? USERS_VIEW_ADMIN : USERS_VIEW_PUBLIC;
+    msgpack_packer *pk = envelope_body_packer(reply);
+    users_row_t row;
+    int64_t last_id = 0;
+    msgpack_pack_map(pk, 3);
+    envelope_pack_key(pk, "items");
+    msgpack_pack_array(pk, (size_t) shown);
+    for (int i = 0; i < shown; i++) {
+        if (users_row_read(res, i, &row) != 0) {
+            envelope_set_error(reply, ERR_INTERNAL, NULL);   /* drops the partial body */
+            goto cleanup;
+        }
+        users_row_pack(pk, &row, view);
+        last_id = row.id;
+    }
+    envelope_pack_key(pk, "next_cursor");
+    if (rows > limit) {
+        char cursor[CURSOR_SIZE];
+        cursor_encode(last_id, cursor, sizeof(cursor));
+        envelope_pack_str(pk, cursor);
+    }
+    else
+        msgpack_pack_nil(pk);
+    envelope_pack_key(pk, "limit");
+    msgpack_pack_int64(pk, limit);
+cleanup:
+    PQclear(res);
+    form_release(&form);
+}
