@@ -13,6 +13,7 @@ PACKAGES=(
   # libraries of the card, plus the edge's JSON, notify's WebSockets, the tests' HTTP client
   libzmq3-dev libczmq-dev libmsgpack-dev libcivetweb-dev libjwt-dev libpq-dev libhiredis-dev
   check libsubunit-dev libjson-c-dev libwebsockets-dev libcrypt-dev libcurl4-openssl-dev
+  libssl-dev
   # servers of the local and test stacks
   postgresql redis-server
   # load tests and scripts

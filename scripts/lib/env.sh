@@ -9,6 +9,8 @@
 #          Redis 56379, data in .data/local
 #   test:  edge 18080, notify 18081, broker 15555-15558, admin 19099-19104,
 #          PostgreSQL 15432, Redis 16379, data in .data/test
+#   bench: the same shifted by 20000 (edge 28080, ...), data in .data/bench; all below
+#          the ephemeral range (32768+), where an outgoing connection may hold a port
 # Any variable below may be exported beforehand to override it, except that a test stack
 # ignores inherited ports, endpoints and secrets: a developer's exported DATABASE_URL
 # must never aim the test suite at a real database. (test.sh sets STACK_DIR itself.)
@@ -23,7 +25,8 @@ export STACK="${STACK:-local}"
 case "$STACK" in
   local) env_port_base=0;     env_db_port_base=50000 ;;
   test)  env_port_base=10000; env_db_port_base=10000 ;;
-  *) echo "env.sh: STACK must be local or test, not '$STACK'" >&2; return 1 ;;
+  bench) env_port_base=20000; env_db_port_base=20000 ;;
+  *) echo "env.sh: STACK must be local, test or bench, not '$STACK'" >&2; return 1 ;;
 esac
 
 # What a test stack refuses to inherit (see above).
@@ -35,7 +38,7 @@ ENV_STACK_VARS=(
   ADMIN_PORT_MESSAGES ADMIN_PORT_NOTIFY
   PG_PORT PG_DATA DATABASE_URL REDIS_HOST REDIS_PORT JWT_ALG JWT_SECRET ADMIN_EMAIL ADMIN_PASSWORD
 )
-if [[ "$STACK" == test ]]; then
+if [[ "$STACK" == test || "$STACK" == bench ]]; then
   unset "${ENV_STACK_VARS[@]}"
 fi
 

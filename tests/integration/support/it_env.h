@@ -1,0 +1,35 @@
+/* it_env.h -- where the system under test lives, and the runner every suite's main uses.
+ *
+ * scripts/test.sh boots the stack and exports TEST_* variables. A suite started without
+ * them must fail loudly, never skip: a green run that tested nothing is worse than red. */
+#ifndef IT_ENV_H
+#define IT_ENV_H
+#include <check.h>
+#include <stdint.h>
+
+/* The value of the environment variable NAME. A missing or empty one fails the current
+ * test (or, outside a test, exits with status 2) naming the variable. Never NULL. */
+const char *it_env_require(const char *name);
+
+/* TEST_EDGE_URL without a trailing slash. Same failure rule as it_env_require. */
+const char *it_edge_url(void);
+
+/* Milliseconds on a monotonic clock, for generous duration bounds. */
+int64_t it_now_ms(void);
+
+/* Sleeps MS milliseconds. */
+void it_sleep_ms(int64_t ms);
+
+/* Runs SUITE (taking ownership) after checking the environment and that the edge answers
+ * at all; returns the process exit status for main(). */
+int it_suite_run(Suite *suite);
+
+/* Stops or starts one component of the stack (broker, users, edge, redis, postgres) with
+ * $TEST_STACK_SCRIPT. Returns the script's exit status. it_stack_stop leaves a marker so
+ * that it_stack_restore (an unchecked teardown, which runs in the runner process even
+ * when the test's child died on a failed assertion) restarts whatever a test stopped. */
+int it_stack_stop(const char *component);
+int it_stack_start(const char *component);
+void it_stack_restore(void);
+
+#endif
