@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
-int
-users_redis_revoke_jti(redis_conn_t *redis, const char *jti, int64_t ttl_s)
+/* SET <prefix><id> 1 EX <ttl>: a revocation flag that lives as long as the tokens it
+ * refuses could. */
+static int
+s_flag(redis_conn_t *redis, const char *prefix, const char *id, int64_t ttl_s)
 {
     char key[96], ttl[24];
-    snprintf(key, sizeof(key), "revoked:%s", jti);
+    snprintf(key, sizeof(key), "%s%s", prefix, id);
     snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_s > 0 ? ttl_s : 1);
     const char *argv[] = { "SET", key, "1", "EX", ttl };
     size_t lens[] = { 3, strlen(key), 1, 2, strlen(ttl) };
@@ -17,6 +19,18 @@ users_redis_revoke_jti(redis_conn_t *redis, const char *jti, int64_t ttl_s)
     if (r)
         freeReplyObject(r);
     return rc;
+}
+
+int
+users_redis_revoke_jti(redis_conn_t *redis, const char *jti, int64_t ttl_s)
+{
+    return s_flag(redis, "revoked:", jti, ttl_s);
+}
+
+int
+users_redis_revoke_family(redis_conn_t *redis, const char *family, int64_t ttl_s)
+{
+    return s_flag(redis, "revoked_fam:", family, ttl_s);
 }
 
 int

@@ -32,6 +32,11 @@ static void
 s_revoke_family(users_thread_t *t, const envelope_t *req, const char *family, int64_t sub)
 {
     PGresult *res = db_exec(t->db, SQL_FAMILY_REVOKE, 1, &family);
+    /* The access tokens of the family go too (the thief may hold one). Best effort: the
+     * refresh side is already refused by the database. */
+    if (users_redis_revoke_family(t->redis, family, t->app->access_ttl_s) != 0)
+        log_warn(req->request_id, "refresh_reuse", "Redis unavailable: access tokens of the "
+                 "revoked session stay valid until they expire");
     if (res && strcmp(PQcmdTuples(res), "0") != 0)
         log_warn(req->request_id, "refresh_reuse",
                  "spent refresh token presented again: session of user %" PRId64 " revoked", sub);
@@ -153,7 +158,9 @@ users_logout(void *state, const envelope_t *req, envelope_t *reply)
     }
     int64_t now = clock_wall_ms() / 1000;
     int64_t ttl = req->caller.exp > now ? req->caller.exp - now : t->app->access_ttl_s;
-    if (users_redis_revoke_jti(t->redis, req->caller.jti, ttl) != 0) {
+    if (users_redis_revoke_jti(t->redis, req->caller.jti, ttl) != 0
+        || (req->caller.family[0]
+            && users_redis_revoke_family(t->redis, req->caller.family, t->app->access_ttl_s) != 0)) {
         users_rollback(t, req);
         log_warn(req->request_id, "logout_redis", "Redis unavailable: logout refused");
         envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Token store unavailable");

@@ -209,7 +209,7 @@ START_TEST(test_register_login)
                   (long long) unknown_ms);
 
     /* Phone-only account. */
-    char phone[20];
+    char phone[48];
     snprintf(phone, sizeof(phone), "+1%s", s_tag + 3);
     phone[15] = '\0';
     req = s_req("register", NULL, 3, "name", "Ph", "phone", phone, "password", "secret12");
