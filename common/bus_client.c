@@ -12,8 +12,6 @@
 #include <czmq.h>
 #include "bus_proto.h"
 #include "clock.h"
-#undef LOG_DEBUG   /* syslog.h (via czmq.h) defines these too */
-#undef LOG_INFO
 #include "log.h"
 
 struct bus_client_t {

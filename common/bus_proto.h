@@ -23,9 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
-#include <pthread.h>
 #include <zmq.h>
-#include <czmq.h>
 #include "envelope.h"
 
 #define BUS_CLIENT  "BUSC01"
@@ -71,22 +69,11 @@ bus_send_parts(void *zmq_handle, const bus_part_t *parts, size_t count)
     return 0;
 }
 
-static inline void
-s_bus_zsys_once(void)
-{
-    zsys_handler_set(NULL);
-    zsys_init();
-}
-
 /* Call before the first CZMQ socket of a library user: the process owns SIGINT/SIGTERM
  * (service.c, broker main.c install their own stop flag), so CZMQ must not install its
- * handler over theirs when it initialises lazily. */
-static inline void
-bus_zsys_setup(void)
-{
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, s_bus_zsys_once);
-}
+ * handler over theirs when it initialises lazily. Thread-safe, runs once per process
+ * (defined in bus_worker.c). */
+void bus_zsys_setup(void);
 
 /* True when DATA/SIZE is a valid service name (see above). */
 static inline bool

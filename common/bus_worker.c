@@ -6,14 +6,13 @@
  * on the old socket (heartbeats, a late reply) would only confuse the new broker. */
 #include "bus_worker.h"
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <czmq.h>
 #include "bus_proto.h"
 #include "clock.h"
 #include "config.h"
-#undef LOG_DEBUG   /* syslog.h (via czmq.h) defines these too */
-#undef LOG_INFO
 #include "log.h"
 
 #define STOP_CHECK_MS 100   /* longest poll, so a stop request is seen promptly */
@@ -30,6 +29,20 @@ struct bus_worker_t {
     uint64_t dropped;
     uint64_t reconnects;
 };
+
+static void
+s_zsys_once(void)
+{
+    zsys_handler_set(NULL);
+    zsys_init();
+}
+
+void
+bus_zsys_setup(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, s_zsys_once);
+}
 
 static int
 s_send_command(bus_worker_t *self, const char *command, const char *arg)

@@ -5,6 +5,12 @@
 #ifndef COMMON_LOG_H
 #define COMMON_LOG_H
 #include <stddef.h>
+/* syslog.h (pulled in by czmq.h) defines LOG_DEBUG and LOG_INFO as numbers. Include it
+ * here first and drop those two, so its include guard keeps it from coming back and our
+ * level names mean our levels, whatever order a file includes headers in. */
+#include <syslog.h>
+#undef LOG_DEBUG
+#undef LOG_INFO
 
 typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
 

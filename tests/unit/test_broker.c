@@ -22,8 +22,6 @@
 #include "bus_worker.h"
 #include "clock.h"
 #include "envelope.h"
-#undef LOG_DEBUG   /* syslog.h (via czmq.h) defines these too */
-#undef LOG_INFO
 #include "log.h"
 
 #define HB_MS 200   /* fast heartbeats keep the failure tests short */
@@ -772,6 +770,118 @@ START_TEST(test_client_no_broker)
 }
 END_TEST
 
+
+/* The worker against a raw ROUTER playing broker: READY on connect, a new READY (new
+ * identity) after DISCONNECT and after broker silence, 504 without the handler for an
+ * expired request, a reply carrying client and nonce back. */
+static zmsg_t *
+s_expect(zsock_t *router, const char *command, int wait_ms)
+{
+    int64_t until = clock_mono_ms() + wait_ms;
+    while (clock_mono_ms() < until) {
+        zmsg_t *msg = zmsg_recv(router);
+        if (!msg)
+            continue;
+        zmsg_first(msg);   /* the routing id; the cursor walks on from it */
+        zframe_t *header = zmsg_size(msg) >= 3 ? zmsg_next(msg) : NULL;
+        zframe_t *cmd = header ? zmsg_next(msg) : NULL;
+        if (cmd && zframe_size(header) == 6 && memcmp(zframe_data(header), BUS_WORKER, 6) == 0
+            && memcmp(zframe_data(cmd), command, 1) == 0)
+            return msg;
+        zmsg_destroy(&msg);
+    }
+    return NULL;
+}
+
+static void
+s_send_request(zsock_t *router, zframe_t *identity, int64_t deadline_ms)
+{
+    envelope_t *req = s_request("proto", "req_proto", 0);
+    req->deadline_ms = deadline_ms;
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    envelope_encode(req, &buf);
+    zmsg_t *msg = zmsg_new();
+    zmsg_append(msg, &(zframe_t *) { zframe_dup(identity) });
+    zmsg_addstr(msg, BUS_WORKER);
+    zmsg_addmem(msg, BUS_REQUEST, 1);
+    zmsg_addstr(msg, "client-1");
+    zmsg_addmem(msg, "nonce-01", 8);
+    zmsg_addmem(msg, buf.data, buf.size);
+    zmsg_send(&msg, router);
+    msgpack_sbuffer_destroy(&buf);
+    envelope_destroy(&req);
+}
+
+START_TEST(test_worker_protocol)
+{
+    zsock_t *router = zsock_new_router("tcp://127.0.0.1:25588");
+    ck_assert_ptr_nonnull(router);
+    zsock_set_rcvtimeo(router, 100);
+    worker_run_t *w = s_worker_start("tcp://127.0.0.1:25588", "proto", 3);
+
+    zmsg_t *ready = s_expect(router, BUS_READY, 2000);
+    ck_assert_ptr_nonnull(ready);
+    ck_assert_uint_eq(zmsg_size(ready), 4);
+    ck_assert(zframe_streq(zmsg_last(ready), "proto"));
+    zframe_t *id1 = zframe_dup(zmsg_first(ready));
+    zmsg_destroy(&ready);
+
+    /* a served request: client and nonce come back untouched */
+    s_send_request(router, id1, clock_wall_ms() + 5000);
+    zmsg_t *reply = s_expect(router, BUS_REPLY, 2000);
+    ck_assert_ptr_nonnull(reply);
+    ck_assert_uint_eq(zmsg_size(reply), 6);
+    zmsg_first(reply);
+    zmsg_next(reply);
+    zmsg_next(reply);
+    ck_assert(zframe_streq(zmsg_next(reply), "client-1"));
+    ck_assert(memcmp(zframe_data(zmsg_next(reply)), "nonce-01", 8) == 0);
+    envelope_t *env = envelope_decode(zframe_data(zmsg_last(reply)),
+                                      zframe_size(zmsg_last(reply)), NULL);
+    ck_assert_int_eq(env->status, 200);
+    envelope_destroy(&env);
+    zmsg_destroy(&reply);
+    ck_assert_int_eq(atomic_load(&w->served), 1);
+
+    /* an expired request: 504, the handler is not called */
+    s_send_request(router, id1, clock_wall_ms() - 10);
+    reply = s_expect(router, BUS_REPLY, 2000);
+    ck_assert_ptr_nonnull(reply);
+    env = envelope_decode(zframe_data(zmsg_last(reply)), zframe_size(zmsg_last(reply)), NULL);
+    ck_assert_int_eq(env->status, 504);
+    envelope_destroy(&env);
+    zmsg_destroy(&reply);
+    ck_assert_int_eq(atomic_load(&w->served), 1);
+
+    /* DISCONNECT: READY again at once, from a new socket */
+    zmsg_t *dis = zmsg_new();
+    zmsg_append(dis, &(zframe_t *) { zframe_dup(id1) });
+    zmsg_addstr(dis, BUS_WORKER);
+    zmsg_addmem(dis, BUS_DISCONNECT, 1);
+    int64_t t0 = clock_mono_ms();
+    zmsg_send(&dis, router);
+    ready = s_expect(router, BUS_READY, 2000);
+    ck_assert_ptr_nonnull(ready);
+    ck_assert_int_lt(clock_mono_ms() - t0, 500);
+    ck_assert(!zframe_eq(zmsg_first(ready), id1));
+    zmsg_destroy(&ready);
+
+    /* silence (no heartbeats from us): READY again after about HB_MS * 3 */
+    t0 = clock_mono_ms();
+    ready = s_expect(router, BUS_READY, 5000);
+    ck_assert_ptr_nonnull(ready);
+    int64_t silent = clock_mono_ms() - t0;
+    ck_assert_int_ge(silent, HB_MS * 2);
+    ck_assert_int_lt(silent, HB_MS * 3 + 1500);
+    zmsg_destroy(&ready);
+
+    zframe_destroy(&id1);
+    s_worker_stop(&w);
+    zsock_destroy(&router);
+}
+END_TEST
+
 static Suite *
 s_suite(void)
 {
@@ -779,6 +889,7 @@ s_suite(void)
     TCase *tc = tcase_create("bus");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_client_no_broker);
+    tcase_add_test(tc, test_worker_protocol);
     tcase_add_test(tc, test_lru_routing);
     tcase_add_test(tc, test_unknown_service);
     tcase_add_test(tc, test_queue_timeout_and_full);
