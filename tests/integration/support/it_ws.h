@@ -1,44 +1,49 @@
-/* it_ws.h -- a WebSocket client for the notification suites, over libwebsockets.
- *
- * Single-threaded and pull-driven: nothing happens on the socket except inside
- * it_ws_connect and it_ws_next, which run the libwebsockets loop until what they wait for
- * arrives or the deadline passes. Every text message is kept, in order, whole (fragments
- * reassembled). One lws context per connection: tests hold a handful, not thousands. */
+/* it_ws.h -- a small WebSocket client for the tests (RFC 6455 over a plain TCP socket):
+ * handshake with a bearer header, a cookie or a query string; the HTTP status of a
+ * refused upgrade; text frames read with a timeout (pings answered on the way); a client
+ * that stops reading (to play a slow consumer); close. One client per thread. */
 #ifndef IT_WS_H
 #define IT_WS_H
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct it_ws_t it_ws_t;
 
+/* Zero-initialise, then fill what you need. */
 typedef struct {
-    const char *url;          /* ws://host:port/path?query; NULL: TEST_WS_URL */
-    const char *token;        /* sent as "Authorization: Bearer <token>" when not NULL */
-    const char *cookie;       /* raw Cookie header when not NULL */
-    const char *query;        /* appended to the URL's path ("token=...&since=3") or NULL */
-    int timeout_ms;           /* for the handshake; 0: 5000 */
+    const char *url;             /* ws://host:port/path; TEST_WS_URL when NULL */
+    const char *token;           /* sent as "Authorization: Bearer <token>" */
+    const char *cookie;          /* raw Cookie header value */
+    const char *query;           /* appended after '?', e.g. "token=...&since=12" */
+    int rcvbuf;                  /* SO_RCVBUF in bytes when > 0 (slow-client tests) */
+    int timeout_ms;              /* connect + handshake; 0: 5000 */
 } it_ws_opts_t;
 
-/* Connects and waits for the handshake. Returns the connection, or NULL when refused or
- * unreachable; then *STATUS (when not NULL) gets the HTTP status of the refusal (401,
- * say), or 0 when there was no HTTP answer at all. */
+/* Connects and upgrades. Returns the client when the server answered 101 with a valid
+ * Sec-WebSocket-Accept; NULL otherwise. *STATUS (may be NULL) gets the HTTP status of the
+ * answer (101, 401, ...), or 0 when no HTTP answer came. */
 it_ws_t *it_ws_connect(const it_ws_opts_t *opts, int *status);
 
-/* The next text message, waiting up to TIMEOUT_MS: a new string the caller frees, or NULL
- * on timeout or when the server closed and nothing is left. */
-char *it_ws_next(it_ws_t *self, int timeout_ms);
+/* The next text message (fragments joined), NUL-terminated, caller frees; NULL on
+ * timeout, on a close frame (see it_ws_close_code) or on a broken connection. */
+char *it_ws_recv_text(it_ws_t *self, int timeout_ms);
 
-/* The same, parsed: the next message as JSON (caller puts), or NULL. */
-json_object *it_ws_next_json(it_ws_t *self, int timeout_ms);
+/* it_ws_recv_text parsed as JSON (caller puts), or NULL. */
+json_object *it_ws_recv_json(it_ws_t *self, int timeout_ms);
 
-/* Skips messages until one whose "event" equals EVENT (returned, caller puts), or NULL
- * after TIMEOUT_MS in total. */
-json_object *it_ws_wait_event(it_ws_t *self, const char *event, int timeout_ms);
+/* Reads messages until one whose "event" is EVENT, within TIMEOUT_MS overall. Others
+ * are dropped (count in *SKIPPED when not NULL). Caller puts the result. */
+json_object *it_ws_recv_event(it_ws_t *self, const char *event, int timeout_ms, int *skipped);
 
-/* True once the server has closed the connection. */
+/* The close code the server sent (0 when none yet), and whether the connection ended. */
+int it_ws_close_code(const it_ws_t *self);
 bool it_ws_closed(const it_ws_t *self);
 
-/* Closes the connection and frees everything; sets *self_p to NULL. Accepts NULL. */
-void it_ws_destroy(it_ws_t **self_p);
+/* Sends a close frame (when still open), closes the socket, frees. Accepts NULL. */
+void it_ws_close(it_ws_t **self_p);
+
+/* Writes the full ws URL with QUERY (may be NULL) into OUT. */
+const char *it_ws_url(const char *query, char *out, size_t size);
 
 #endif

@@ -1,0 +1,136 @@
+/* notify_app.h -- the notify process's state, owned by its one lws service thread, and
+ * the per-socket state libwebsockets allocates for each WebSocket.
+ *
+ * Life of a socket: the handshake is authenticated (notify_auth), then the socket joins
+ * its user (u:<uid>| subscribed), waits for the user's groups (database worker; g:<gid>|
+ * subscribed), sends itself a sync marker and waits for it to come back (its topics are
+ * then in force at the broker), replays ?since= if asked (database worker), sends
+ * "ready" and goes live. Events that arrive before live are held, then delivered minus
+ * those the replay already sent. */
+#ifndef NOTIFY_APP_H
+#define NOTIFY_APP_H
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "metrics.h"
+#include "notify_bus.h"
+#include "notify_config.h"
+#include "notify_db.h"
+#include "notify_idmap.h"
+#include "notify_sendq.h"
+#include "notify_topics.h"
+#include "redis_conn.h"
+#include "token.h"
+
+typedef enum {
+    NOTIFY_SS_NEW = 0,           /* handshake done, not yet registered */
+    NOTIFY_SS_WAIT_GROUPS,       /* the user's groups are being read */
+    NOTIFY_SS_WAIT_SYNC,         /* the sync marker is on its way */
+    NOTIFY_SS_REPLAY,            /* the ?since= replay is being read */
+    NOTIFY_SS_LIVE,
+    NOTIFY_SS_CLOSING            /* closing: nothing more is queued */
+} notify_ss_state_t;
+
+typedef struct notify_user_t notify_user_t;
+
+/* One WebSocket (lws per-session data: zeroed by lws, freed by lws). Kept small: 5,000
+ * idle sockets must fit in a few MiB. */
+typedef struct notify_session_t {
+    struct notify_session_t *next;   /* the user's other sockets here */
+    struct lws *wsi;
+    notify_user_t *user;
+    uint64_t id;                     /* also the sync marker's n */
+    int64_t user_id;
+    int64_t since;                   /* ?since=, when has_since */
+    int64_t sync_sent_ms;            /* monotonic, for the marker's retry */
+    int64_t *replayed;               /* ids the replay sent, ascending (owned) */
+    size_t replayed_count;
+    notify_sendq_t out;              /* frames to write */
+    notify_sendq_t held;             /* live events held until the replay is sent */
+    uint16_t close_code;             /* set when CLOSING, or to close once OUT drains */
+    uint8_t state;                   /* notify_ss_state_t */
+    bool has_since;
+} notify_session_t;
+
+/* All sockets of one user on this replica, and the groups whose topics they hold. */
+struct notify_user_t {
+    int64_t id;
+    notify_session_t *sessions;
+    int64_t *groups;
+    size_t group_count;
+    size_t group_cap;
+    enum { NOTIFY_GROUPS_NONE = 0, NOTIFY_GROUPS_LOADING, NOTIFY_GROUPS_LOADED } groups_state;
+};
+
+typedef struct {
+    metric_t *connections;       /* gauge */
+    metric_t *pushed;            /* notifications pushed (one per notification frame) */
+    metric_t *frames;            /* frames written */
+    metric_t *dropped;           /* frames dropped with a slow client */
+    metric_t *slow_closes;
+    metric_t *replays;
+    metric_t *replayed;
+    metric_t *replays_truncated;
+    metric_t *refused_missing, *refused_invalid, *refused_expired, *refused_unavailable;
+    metric_t *events;            /* bus events read */
+    metric_t *malformed;         /* bus events dropped as malformed */
+    metric_t *topics;            /* gauge: user and group topics subscribed */
+    metric_t *db_failures;
+} notify_metrics_t;
+
+typedef struct {
+    notify_config_t cfg;
+    struct lws_context *context;
+    struct lws_vhost *vhost;
+    notify_bus_t *bus;
+    notify_db_t *db;
+    token_keys_t *keys;          /* borrowed */
+    redis_conn_t *redis;
+    notify_idmap_t *users;       /* user id -> notify_user_t */
+    notify_idmap_t *sessions;    /* session id -> notify_session_t */
+    notify_topics_t *topics;
+    uint64_t next_session_id;
+    notify_metrics_t m;
+    lws_sorted_usec_list_t tick;
+    volatile sig_atomic_t *stop;
+} notify_app_t;
+
+/* --- notify_hub.c: users, topics, events, sync and replay (lws thread only) -------- */
+
+/* Registers an authenticated, established socket. 0, or -1 (the caller closes it). */
+int notify_hub_join(notify_app_t *app, notify_session_t *ss, struct lws *wsi);
+
+/* Forgets a closed socket (and its user when it was the last). */
+void notify_hub_leave(notify_app_t *app, notify_session_t *ss);
+
+/* One [topic, payload] event read from the SUB socket. */
+void notify_hub_event(const char *topic, size_t topic_len, const void *payload, size_t size,
+                      void *app);
+
+/* Collects finished database jobs. */
+void notify_hub_results(notify_app_t *app);
+
+/* Periodic work: resend sync markers that did not come back. */
+void notify_hub_tick(notify_app_t *app);
+
+/* Closes SS with CODE (and REASON) at once, dropping what it had queued. */
+void notify_hub_close(notify_app_t *app, notify_session_t *ss, uint16_t code, const char *reason);
+
+/* Reads the SUB socket until it is empty (after each wake-up and socket operation). */
+void notify_hub_drain(notify_app_t *app);
+
+/* --- notify_auth.c: the handshake ---------------------------------------------------- */
+
+/* Authenticates the upgrade request on WSI. Returns the user id (> 0), or 0 after
+ * answering the refusal (401, or 400 for a malformed ?since=) itself. */
+int64_t notify_auth_upgrade(notify_app_t *app, struct lws *wsi);
+
+/* Close codes (RFC 6455 section 7.4; 4000-4999 are ours). */
+#define NOTIFY_CLOSE_SLOW        1008   /* policy: fell behind the send queue bound */
+#define NOTIFY_CLOSE_ERROR       1011   /* the database failed: reconnect later */
+#define NOTIFY_CLOSE_BUSY        1013   /* try again later: too many pending handshakes */
+#define NOTIFY_CLOSE_GOING_AWAY  1001   /* shutting down */
+#define NOTIFY_CLOSE_TRUNCATED   4001   /* replay bound reached: reconnect with ?since= */
+
+#endif

@@ -1,0 +1,139 @@
+/* notify_auth.c -- authenticating the WebSocket upgrade: the edge's JWT rules (token from
+ * the Authorization header, the access_token cookie or ?token=; an access token, not
+ * expired, not revoked) before any WebSocket exists. A refusal is a plain HTTP answer
+ * with the contract's error envelope, so browsers and tests can read its status. */
+#include "notify_app.h"
+#include "clock.h"
+#include "log.h"
+#include "notify_token.h"
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Answers STATUS with a small error envelope. The connection then ends as HTTP. */
+static void
+s_refuse(struct lws *wsi, int status, const char *code, const char *message)
+{
+    char ts[32];
+    clock_iso8601(clock_wall_ms(), ts, sizeof ts);
+    json_object *root = json_object_new_object();
+    json_object_object_add(root, "success", json_object_new_boolean(0));
+    json_object_object_add(root, "statusCode", json_object_new_int(status));
+    json_object_object_add(root, "error", json_object_new_string(code));
+    json_object_object_add(root, "message", json_object_new_string(message));
+    json_object_object_add(root, "timestamp", json_object_new_string(ts));
+    json_object_object_add(root, "path", json_object_new_string("/ws"));
+    json_object_object_add(root, "method", json_object_new_string("GET"));
+    const char *body = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN
+                                                                | JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t body_len = strlen(body);
+
+    unsigned char buf[LWS_PRE + 2048];
+    unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+    if (lws_add_http_common_headers(wsi, (unsigned int) status, "application/json", body_len,
+                                    &p, end)
+        || (status == 401
+            && lws_add_http_header_by_name(wsi, (const unsigned char *) "www-authenticate:",
+                                           (const unsigned char *) "Bearer", 6, &p, end))
+        || lws_add_http_header_by_name(wsi, (const unsigned char *) "cache-control:",
+                                       (const unsigned char *) "no-store", 8, &p, end)
+        || lws_finalize_write_http_header(wsi, start, &p, end))
+        goto cleanup;
+    if (body_len + LWS_PRE <= sizeof buf) {
+        memcpy(buf + LWS_PRE, body, body_len);
+        lws_write(wsi, buf + LWS_PRE, body_len, LWS_WRITE_HTTP_FINAL);
+    }
+cleanup:
+    json_object_put(root);
+}
+
+/* EXISTS revoked:<jti>. 1 revoked, 0 not, -1 Redis did not answer. */
+static int
+s_revoked(notify_app_t *app, const char *jti)
+{
+    char key[96];
+    int n = snprintf(key, sizeof key, "revoked:%s", jti);
+    if (n < 0 || (size_t) n >= sizeof key)
+        return 1;
+    const char *argv[2] = { "EXISTS", key };
+    size_t argvlen[2] = { 6, (size_t) n };
+    redisReply *reply = redis_conn_command(app->redis, 2, argv, argvlen);
+    if (!reply)
+        return -1;
+    int rc = reply->type == REDIS_REPLY_INTEGER ? (reply->integer > 0) : -1;
+    freeReplyObject(reply);
+    return rc;
+}
+
+/* Header NAME of WSI into OUT; "" when absent; -1 when it does not fit. */
+static int
+s_header(struct lws *wsi, enum lws_token_indexes name, char *out, int size)
+{
+    out[0] = '\0';
+    int len = lws_hdr_total_length(wsi, name);
+    if (len <= 0)
+        return 0;
+    if (len >= size)
+        return -1;
+    return lws_hdr_copy(wsi, out, size, name) < 0 ? -1 : len;
+}
+
+int64_t
+notify_auth_upgrade(notify_app_t *app, struct lws *wsi)
+{
+    /* One service thread: these buffers are reused, never shared. */
+    static char authz[NOTIFY_TOKEN_MAX + 16], cookie[NOTIFY_TOKEN_MAX + 1024];
+    static char query[NOTIFY_TOKEN_MAX + 16], token[NOTIFY_TOKEN_MAX + 1];
+    char uri[16], since_buf[40];
+
+    if (s_header(wsi, WSI_TOKEN_GET_URI, uri, sizeof uri) <= 0 || strcmp(uri, "/ws") != 0) {
+        s_refuse(wsi, 404, "NOT_FOUND", "Not found");
+        return 0;
+    }
+    const char *since = lws_get_urlarg_by_name(wsi, "since=", since_buf, sizeof since_buf);
+    int64_t since_id;
+    if (since && !notify_since_parse(since, &since_id)) {
+        s_refuse(wsi, 400, "BAD_REQUEST", "since must be a notification id");
+        return 0;
+    }
+
+    int bad = s_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, authz, sizeof authz) < 0
+              || s_header(wsi, WSI_TOKEN_HTTP_COOKIE, cookie, sizeof cookie) < 0;
+    const char *qtok = lws_get_urlarg_by_name(wsi, "token=", query, sizeof query);
+    int len = bad ? -1 : notify_token_pick(authz, cookie, qtok, token, sizeof token);
+    if (len == 0) {
+        metric_add(app->m.refused_missing, 1);
+        s_refuse(wsi, 401, "UNAUTHORIZED", "Missing token");
+        return 0;
+    }
+    token_claims_t claims;
+    memset(&claims, 0, sizeof claims);
+    token_status_t st = len < 0 ? TOKEN_INVALID
+                                : token_verify(app->keys, token, "access", (int64_t) time(NULL),
+                                               &claims);
+    if (st == TOKEN_EXPIRED) {
+        metric_add(app->m.refused_expired, 1);
+        s_refuse(wsi, 401, "UNAUTHORIZED", "JWT token expired");
+        return 0;
+    }
+    if (st != TOKEN_OK || !claims.jti[0] || claims.sub <= 0) {
+        metric_add(app->m.refused_invalid, 1);
+        s_refuse(wsi, 401, "UNAUTHORIZED", "Invalid JWT token");
+        return 0;
+    }
+    switch (s_revoked(app, claims.jti)) {
+    case 0:
+        return claims.sub;
+    case 1:
+        metric_add(app->m.refused_invalid, 1);
+        s_refuse(wsi, 401, "UNAUTHORIZED", "Invalid JWT token");
+        return 0;
+    default:
+        /* Fail closed: a revoked token must never slip through while Redis is away. */
+        metric_add(app->m.refused_unavailable, 1);
+        log_warn(NULL, "redis_unavailable", "revocation check failed: upgrade refused");
+        s_refuse(wsi, 503, "SERVICE_UNAVAILABLE", "Service unavailable");
+        return 0;
+    }
+}

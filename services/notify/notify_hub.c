@@ -1,0 +1,521 @@
+/* notify_hub.c -- who is connected here, which topics that needs, and which socket gets
+ * which frame. Runs on the lws service thread only: no locks. */
+#include "notify_app.h"
+#include "clock.h"
+#include "log.h"
+#include "notify_event.h"
+#include "notify_frame.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* --- topics ---------------------------------------------------------------------- */
+
+static void
+s_topic_acquire(notify_app_t *app, notify_topic_kind_t kind, int64_t id)
+{
+    char topic[NOTIFY_TOPIC_MAX];
+    if (notify_topics_acquire(app->topics, kind, id)
+        && notify_topic_format(kind, id, topic, sizeof topic) > 0)
+        notify_bus_subscribe(app->bus, topic);
+    metric_set(app->m.topics, (int64_t) notify_topics_size(app->topics));
+}
+
+static void
+s_topic_release(notify_app_t *app, notify_topic_kind_t kind, int64_t id)
+{
+    char topic[NOTIFY_TOPIC_MAX];
+    if (notify_topics_release(app->topics, kind, id)
+        && notify_topic_format(kind, id, topic, sizeof topic) > 0)
+        notify_bus_unsubscribe(app->bus, topic);
+    metric_set(app->m.topics, (int64_t) notify_topics_size(app->topics));
+}
+
+/* --- users and their groups -------------------------------------------------------- */
+
+static notify_user_t *
+s_user_get_or_new(notify_app_t *app, int64_t uid)
+{
+    notify_user_t *user = notify_idmap_get(app->users, uid);
+    if (user)
+        return user;
+    user = calloc(1, sizeof *user);
+    if (!user)
+        abort();
+    user->id = uid;
+    notify_idmap_put(app->users, uid, user);
+    s_topic_acquire(app, NOTIFY_TOPIC_USER, uid);
+    return user;
+}
+
+static bool
+s_user_has_group(const notify_user_t *user, int64_t gid)
+{
+    for (size_t i = 0; i < user->group_count; i++)
+        if (user->groups[i] == gid)
+            return true;
+    return false;
+}
+
+static void
+s_user_add_group(notify_app_t *app, notify_user_t *user, int64_t gid)
+{
+    if (gid <= 0 || s_user_has_group(user, gid))
+        return;
+    if (user->group_count == user->group_cap) {
+        size_t cap = user->group_cap ? user->group_cap * 2 : 4;
+        int64_t *groups = realloc(user->groups, cap * sizeof *groups);
+        if (!groups)
+            abort();
+        user->groups = groups;
+        user->group_cap = cap;
+    }
+    user->groups[user->group_count++] = gid;
+    s_topic_acquire(app, NOTIFY_TOPIC_GROUP, gid);
+}
+
+static void
+s_user_remove_group(notify_app_t *app, notify_user_t *user, int64_t gid)
+{
+    for (size_t i = 0; i < user->group_count; i++) {
+        if (user->groups[i] == gid) {
+            user->groups[i] = user->groups[--user->group_count];
+            s_topic_release(app, NOTIFY_TOPIC_GROUP, gid);
+            return;
+        }
+    }
+}
+
+static void
+s_user_free(notify_app_t *app, notify_user_t *user)
+{
+    for (size_t i = 0; i < user->group_count; i++)
+        s_topic_release(app, NOTIFY_TOPIC_GROUP, user->groups[i]);
+    s_topic_release(app, NOTIFY_TOPIC_USER, user->id);
+    notify_idmap_remove(app->users, user->id);
+    free(user->groups);
+    free(user);
+}
+
+/* --- sending --------------------------------------------------------------------- */
+
+void
+notify_hub_close(notify_app_t *app, notify_session_t *ss, uint16_t code, const char *reason)
+{
+    if (ss->state == NOTIFY_SS_CLOSING)
+        return;
+    metric_add(app->m.dropped, (int64_t) (ss->out.count + ss->held.count));
+    notify_sendq_clear(&ss->out);
+    notify_sendq_clear(&ss->held);
+    ss->state = NOTIFY_SS_CLOSING;
+    ss->close_code = code;
+    log_info(NULL, "ws_close", "closing socket of user %lld: %d %s", (long long) ss->user_id,
+             code, reason);
+    /* A client that stopped reading never becomes writeable: the timeout ends it anyway. */
+    lws_set_timeout(ss->wsi, PENDING_TIMEOUT_USER_OK, 3);
+    lws_callback_on_writable(ss->wsi);
+}
+
+/* Queues FRAME for SS: written now when live, held until the replay is sent otherwise.
+ * Past the bounds the client is too slow: it is closed and reconnects with ?since=. */
+static void
+s_deliver(notify_app_t *app, notify_session_t *ss, const char *frame, size_t len, int64_t tag)
+{
+    notify_sendq_t *q;
+    switch (ss->state) {
+    case NOTIFY_SS_LIVE:
+        q = &ss->out;
+        break;
+    case NOTIFY_SS_WAIT_GROUPS:
+    case NOTIFY_SS_WAIT_SYNC:
+    case NOTIFY_SS_REPLAY:
+        q = &ss->held;
+        break;
+    default:
+        return;
+    }
+    if (notify_sendq_push(q, frame, len, tag, LWS_PRE, (size_t) app->cfg.send_queue_max,
+                          (size_t) app->cfg.send_queue_bytes) != 0) {
+        metric_add(app->m.dropped, 1);
+        metric_add(app->m.slow_closes, 1);
+        notify_hub_close(app, ss, NOTIFY_CLOSE_SLOW, "slow consumer");
+        return;
+    }
+    if (q == &ss->out)
+        lws_callback_on_writable(ss->wsi);
+}
+
+static int
+s_cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+/* True when the client already has notification TAG: at or before its ?since=, or sent
+ * by the replay. */
+static bool
+s_already_sent(const notify_session_t *ss, int64_t tag)
+{
+    if (tag <= 0 || !ss->has_since)
+        return false;
+    if (tag <= ss->since)
+        return true;
+    return ss->replayed_count
+           && bsearch(&tag, ss->replayed, ss->replayed_count, sizeof tag, s_cmp_id);
+}
+
+/* Sends "ready", then the events held meanwhile that the replay did not send. */
+static void
+s_go_live(notify_app_t *app, notify_session_t *ss)
+{
+    char *ready = notify_frame_ready(ss->user_id);
+    if (!ready) {
+        notify_hub_close(app, ss, NOTIFY_CLOSE_ERROR, "out of memory");
+        return;
+    }
+    notify_sendq_push(&ss->out, ready, strlen(ready), 0, LWS_PRE, NOTIFY_SENDQ_UNBOUNDED,
+                      NOTIFY_SENDQ_UNBOUNDED);
+    free(ready);
+    notify_frame_t *f;
+    while ((f = notify_sendq_take(&ss->held))) {
+        if (s_already_sent(ss, f->tag))
+            free(f);
+        else
+            notify_sendq_append(&ss->out, f);
+    }
+    free(ss->replayed);
+    ss->replayed = NULL;
+    ss->replayed_count = 0;
+    ss->state = NOTIFY_SS_LIVE;
+    lws_callback_on_writable(ss->wsi);
+}
+
+/* --- sync markers ---------------------------------------------------------------- */
+
+static void
+s_start_sync(notify_app_t *app, notify_session_t *ss)
+{
+    char topic[160];
+    if (notify_bus_sync_topic(app->bus, ss->id, topic, sizeof topic) < 0) {
+        notify_hub_close(app, ss, NOTIFY_CLOSE_ERROR, "sync topic");
+        return;
+    }
+    /* Subscribed after u:/g: on the same socket: when the marker comes back through the
+     * broker, every earlier subscription is in force there too (one ordered pipe). */
+    notify_bus_subscribe(app->bus, topic);
+    ss->state = NOTIFY_SS_WAIT_SYNC;
+    ss->sync_sent_ms = clock_mono_ms();
+    notify_bus_publish_sync(app->bus, ss->id);
+}
+
+static void
+s_end_sync(notify_app_t *app, notify_session_t *ss)
+{
+    char topic[160];
+    if (notify_bus_sync_topic(app->bus, ss->id, topic, sizeof topic) > 0)
+        notify_bus_unsubscribe(app->bus, topic);
+}
+
+static void
+s_on_sync(notify_app_t *app, uint64_t n)
+{
+    notify_session_t *ss = notify_idmap_get(app->sessions, (int64_t) n);
+    if (!ss || ss->state != NOTIFY_SS_WAIT_SYNC)
+        return;                          /* a retried marker's twin, or the socket left */
+    s_end_sync(app, ss);
+    if (!ss->has_since) {
+        s_go_live(app, ss);
+        return;
+    }
+    if (notify_db_submit(app->db, NOTIFY_JOB_REPLAY, ss->user_id, ss->id, ss->since) != 0) {
+        notify_hub_close(app, ss, NOTIFY_CLOSE_BUSY, "replay queue full");
+        return;
+    }
+    ss->state = NOTIFY_SS_REPLAY;
+}
+
+/* --- joining and leaving --------------------------------------------------------- */
+
+int
+notify_hub_join(notify_app_t *app, notify_session_t *ss, struct lws *wsi)
+{
+    ss->wsi = wsi;
+    ss->id = ++app->next_session_id;
+    notify_sendq_init(&ss->out);
+    notify_sendq_init(&ss->held);
+    notify_idmap_put(app->sessions, (int64_t) ss->id, ss);
+    notify_user_t *user = s_user_get_or_new(app, ss->user_id);
+    ss->user = user;
+    ss->next = user->sessions;
+    user->sessions = ss;
+    metric_add(app->m.connections, 1);
+
+    if (user->groups_state == NOTIFY_GROUPS_LOADED) {
+        s_start_sync(app, ss);
+    } else {
+        ss->state = NOTIFY_SS_WAIT_GROUPS;
+        if (user->groups_state == NOTIFY_GROUPS_NONE) {
+            if (notify_db_submit(app->db, NOTIFY_JOB_GROUPS, user->id, ss->id, 0) != 0) {
+                notify_hub_close(app, ss, NOTIFY_CLOSE_BUSY, "database queue full");
+                return -1;
+            }
+            user->groups_state = NOTIFY_GROUPS_LOADING;
+        }
+    }
+    notify_hub_drain(app);
+    return 0;
+}
+
+void
+notify_hub_leave(notify_app_t *app, notify_session_t *ss)
+{
+    if (!ss->id)
+        return;                          /* never joined */
+    notify_idmap_remove(app->sessions, (int64_t) ss->id);
+    if (ss->state == NOTIFY_SS_WAIT_SYNC)
+        s_end_sync(app, ss);
+    notify_user_t *user = ss->user;
+    for (notify_session_t **link = &user->sessions; *link; link = &(*link)->next) {
+        if (*link == ss) {
+            *link = ss->next;
+            break;
+        }
+    }
+    if (!user->sessions)
+        s_user_free(app, user);
+    notify_sendq_clear(&ss->out);
+    notify_sendq_clear(&ss->held);
+    free(ss->replayed);
+    ss->replayed = NULL;
+    ss->id = 0;
+    metric_add(app->m.connections, -1);
+    notify_hub_drain(app);
+}
+
+/* --- events ---------------------------------------------------------------------- */
+
+static void
+s_on_new_message(notify_app_t *app, const notify_event_t *ev)
+{
+    char *nm = NULL;
+    for (size_t i = 0; i < ev->notif_count; i++) {
+        const notify_notif_t *notif = &ev->notifs[i];
+        notify_user_t *user = notify_idmap_get(app->users, notif->user_id);
+        if (!user)
+            continue;                    /* a recipient connected to another replica */
+        if (!nm && !(nm = notify_frame_new_message(&ev->message)))
+            break;
+        char *nf = notify_frame_notification(&ev->message, notif);
+        if (!nf)
+            break;
+        size_t nm_len = strlen(nm), nf_len = strlen(nf);
+        for (notify_session_t *ss = user->sessions; ss; ss = ss->next) {
+            s_deliver(app, ss, nm, nm_len, notif->id);
+            s_deliver(app, ss, nf, nf_len, notif->id);
+            if (ss->state != NOTIFY_SS_CLOSING)
+                metric_add(app->m.pushed, 1);
+        }
+        free(nf);
+    }
+    free(nm);
+}
+
+static void
+s_on_message_deleted(notify_app_t *app, const notify_event_t *ev)
+{
+    char *frame = NULL;
+    for (size_t i = 0; i < ev->recipient_count; i++) {
+        notify_user_t *user = notify_idmap_get(app->users, ev->recipients[i]);
+        if (!user)
+            continue;
+        if (!frame && !(frame = notify_frame_message_deleted(&ev->message)))
+            return;
+        for (notify_session_t *ss = user->sessions; ss; ss = ss->next)
+            s_deliver(app, ss, frame, strlen(frame), 0);
+    }
+    free(frame);
+}
+
+typedef struct {
+    int64_t gid;
+    notify_user_t **hits;
+    size_t count;
+    size_t cap;
+} group_scan_t;
+
+static void
+s_scan_group(int64_t key, void *value, void *arg)
+{
+    group_scan_t *scan = arg;
+    notify_user_t *user = value;
+    if (!s_user_has_group(user, scan->gid))
+        return;
+    if (scan->count == scan->cap) {
+        size_t cap = scan->cap ? scan->cap * 2 : 16;
+        notify_user_t **hits = realloc(scan->hits, cap * sizeof *hits);
+        if (!hits)
+            abort();
+        scan->hits = hits;
+        scan->cap = cap;
+    }
+    scan->hits[scan->count++] = user;
+}
+
+/* A deleted group: every member here drops its topic. Rare, so a scan of the users. */
+static void
+s_on_group_deleted(notify_app_t *app, int64_t gid)
+{
+    group_scan_t scan = { .gid = gid };
+    notify_idmap_each(app->users, s_scan_group, &scan);
+    for (size_t i = 0; i < scan.count; i++)
+        s_user_remove_group(app, scan.hits[i], gid);
+    free(scan.hits);
+}
+
+void
+notify_hub_event(const char *topic, size_t topic_len, const void *payload, size_t size,
+                 void *arg)
+{
+    notify_app_t *app = arg;
+    notify_event_t ev;
+    metric_add(app->m.events, 1);
+    if (notify_event_decode(payload, size, &ev) != 0) {
+        metric_add(app->m.malformed, 1);
+        return;
+    }
+    notify_user_t *user;
+    switch (ev.kind) {
+    case NOTIFY_EV_SYNC:
+        if (notify_bus_is_own_sync(app->bus, topic, topic_len) && ev.n > 0)
+            s_on_sync(app, (uint64_t) ev.n);
+        break;
+    case NOTIFY_EV_NEW_MESSAGE:
+        s_on_new_message(app, &ev);
+        break;
+    case NOTIFY_EV_MESSAGE_DELETED:
+        s_on_message_deleted(app, &ev);
+        break;
+    case NOTIFY_EV_GROUP_JOINED:
+        if ((user = notify_idmap_get(app->users, ev.user_id)))
+            s_user_add_group(app, user, ev.group_id);
+        break;
+    case NOTIFY_EV_GROUP_LEFT:
+        if ((user = notify_idmap_get(app->users, ev.user_id)))
+            s_user_remove_group(app, user, ev.group_id);
+        break;
+    case NOTIFY_EV_GROUP_DELETED:
+        s_on_group_deleted(app, ev.group_id);
+        break;
+    default:
+        break;                           /* an event of a newer version: not ours */
+    }
+    notify_event_release(&ev);
+}
+
+void
+notify_hub_drain(notify_app_t *app)
+{
+    /* Bounded per call so one burst cannot starve the sockets; the tick comes back. */
+    notify_bus_drain(app->bus, 10000, notify_hub_event, app);
+}
+
+/* --- database results ------------------------------------------------------------ */
+
+static void
+s_on_groups(notify_app_t *app, notify_result_t *r)
+{
+    notify_user_t *user = notify_idmap_get(app->users, r->user_id);
+    if (!user)
+        return;                          /* every socket of the user left meanwhile */
+    if (!r->ok) {
+        metric_add(app->m.db_failures, 1);
+        user->groups_state = NOTIFY_GROUPS_NONE;
+        for (notify_session_t *ss = user->sessions; ss; ss = ss->next)
+            if (ss->state == NOTIFY_SS_WAIT_GROUPS)
+                notify_hub_close(app, ss, NOTIFY_CLOSE_ERROR, "database unavailable");
+        return;
+    }
+    /* A union with what group_joined events added meanwhile: subscribing one group too
+     * many costs a filter entry, never a wrong frame (frames go to named recipients). */
+    for (size_t i = 0; i < r->group_count; i++)
+        s_user_add_group(app, user, r->groups[i]);
+    user->groups_state = NOTIFY_GROUPS_LOADED;
+    for (notify_session_t *ss = user->sessions; ss; ss = ss->next)
+        if (ss->state == NOTIFY_SS_WAIT_GROUPS)
+            s_start_sync(app, ss);
+}
+
+static void
+s_on_replay(notify_app_t *app, notify_result_t *r)
+{
+    notify_session_t *ss = notify_idmap_get(app->sessions, (int64_t) r->session_id);
+    if (!ss || ss->state != NOTIFY_SS_REPLAY)
+        return;
+    if (!r->ok) {
+        metric_add(app->m.db_failures, 1);
+        notify_hub_close(app, ss, NOTIFY_CLOSE_ERROR, "database unavailable");
+        return;
+    }
+    metric_add(app->m.replays, 1);
+    metric_add(app->m.replayed, (int64_t) r->replayed_count);
+    notify_frame_t *f;
+    while ((f = notify_sendq_take(&r->frames)))
+        notify_sendq_append(&ss->out, f);
+    if (r->truncated) {
+        /* Going live now would leave a gap between the last row sent and the events
+         * held: say where to resume, flush, and close (NOTIFY_CLOSE_TRUNCATED). */
+        metric_add(app->m.replays_truncated, 1);
+        int64_t last = r->replayed_count ? r->replayed[r->replayed_count - 1] : ss->since;
+        char *frame = notify_frame_replay_truncated(last);
+        if (frame) {
+            notify_sendq_push(&ss->out, frame, strlen(frame), 0, LWS_PRE,
+                              NOTIFY_SENDQ_UNBOUNDED, NOTIFY_SENDQ_UNBOUNDED);
+            free(frame);
+        }
+        notify_sendq_clear(&ss->held);
+        ss->state = NOTIFY_SS_CLOSING;
+        ss->close_code = NOTIFY_CLOSE_TRUNCATED;
+        lws_callback_on_writable(ss->wsi);
+        return;
+    }
+    ss->replayed = r->replayed;
+    ss->replayed_count = r->replayed_count;
+    r->replayed = NULL;
+    s_go_live(app, ss);
+}
+
+void
+notify_hub_results(notify_app_t *app)
+{
+    notify_result_t *r;
+    while ((r = notify_db_take(app->db))) {
+        if (r->kind == NOTIFY_JOB_GROUPS)
+            s_on_groups(app, r);
+        else
+            s_on_replay(app, r);
+        notify_result_destroy(&r);
+    }
+    notify_hub_drain(app);
+}
+
+/* --- the tick ---------------------------------------------------------------------- */
+
+static void
+s_retry_sync(int64_t key, void *value, void *arg)
+{
+    notify_app_t *app = arg;
+    notify_session_t *ss = value;
+    int64_t now = clock_mono_ms();
+    if (ss->state == NOTIFY_SS_WAIT_SYNC && now - ss->sync_sent_ms >= app->cfg.sync_retry_ms) {
+        /* Lost on the way (broker restarting, or it overtook our subscription): again. */
+        ss->sync_sent_ms = now;
+        notify_bus_publish_sync(app->bus, ss->id);
+    }
+}
+
+void
+notify_hub_tick(notify_app_t *app)
+{
+    notify_idmap_each(app->sessions, s_retry_sync, app);
+    notify_hub_drain(app);
+}

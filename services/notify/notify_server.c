@@ -1,0 +1,314 @@
+/* notify_server.c -- the libwebsockets side: context, protocol callback, writes, the tick
+ * timer and the loop. The decisions live in notify_hub.c. */
+#include "notify_server.h"
+#include "notify_app.h"
+#include "clock.h"
+#include "log.h"
+#include "notify_token.h"
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TICK_US (250 * LWS_US_PER_MS)
+
+struct notify_server_t {
+    notify_app_t app;
+    struct lws_protocols protocols[3];
+    lws_retry_bo_t retry;
+};
+
+static const char *
+s_close_reason(uint16_t code)
+{
+    switch (code) {
+    case NOTIFY_CLOSE_SLOW:      return "slow consumer: reconnect with ?since=";
+    case NOTIFY_CLOSE_TRUNCATED: return "replay truncated: reconnect with ?since=";
+    case NOTIFY_CLOSE_GOING_AWAY: return "server going away";
+    case NOTIFY_CLOSE_BUSY:      return "busy: try again later";
+    default:                     return "server error: try again later";
+    }
+}
+
+/* One frame per WRITEABLE callback, as libwebsockets requires. */
+static int
+s_writeable(notify_app_t *app, notify_session_t *ss, struct lws *wsi)
+{
+    notify_frame_t *f = notify_sendq_peek(&ss->out);
+    if (!f) {
+        if (ss->state != NOTIFY_SS_CLOSING)
+            return 0;
+        const char *reason = s_close_reason(ss->close_code);
+        lws_close_reason(wsi, (enum lws_close_status) ss->close_code,
+                         (unsigned char *) reason, strlen(reason));
+        return -1;
+    }
+    if (lws_write(wsi, f->buf + f->headroom, f->len, LWS_WRITE_TEXT) < 0)
+        return -1;
+    free(notify_sendq_take(&ss->out));
+    metric_add(app->m.frames, 1);
+    if (ss->out.head || ss->state == NOTIFY_SS_CLOSING)
+        lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int
+s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    notify_app_t *app = lws_context_user(lws_get_context(wsi));
+    notify_session_t *ss = user;
+    char since[40];
+    const char *sv;
+
+    switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        if (!in || strcmp((const char *) in, "websocket") != 0)
+            return -1;
+        int64_t uid = notify_auth_upgrade(app, wsi);
+        if (uid <= 0)
+            return 1;                    /* answered: 401, 400, 404 or 503 */
+        /* The upgrade gets a fresh per-session area: carry the user id on the wsi. */
+        lws_set_opaque_user_data(wsi, (void *) (intptr_t) uid);
+        return 0;
+    }
+    case LWS_CALLBACK_HTTP:
+        /* Plain HTTP on the WebSocket port: nothing to serve. */
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+        return -1;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        /* lws keeps its own copy of the protocol table: compare names, not pointers. The
+         * bus protocol is internal and never a WebSocket's. */
+        if (!ss || !lws_get_protocol(wsi) || strcmp(lws_get_protocol(wsi)->name, "notify") != 0)
+            return -1;
+        memset(ss, 0, sizeof *ss);
+        ss->user_id = (int64_t) (intptr_t) lws_get_opaque_user_data(wsi);
+        lws_set_opaque_user_data(wsi, NULL);
+        if (ss->user_id <= 0)
+            return -1;                   /* not through our upgrade check: refuse */
+        sv = lws_get_urlarg_by_name(wsi, "since=", since, sizeof since);
+        ss->has_since = sv && notify_since_parse(sv, &ss->since);
+        return 0;
+    case LWS_CALLBACK_ESTABLISHED:
+        if (!ss || ss->user_id <= 0)
+            return -1;
+        notify_hub_join(app, ss, wsi);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return ss ? s_writeable(app, ss, wsi) : 0;
+    case LWS_CALLBACK_RECEIVE:
+        return 0;                        /* clients have nothing to say; pongs are lws's */
+    case LWS_CALLBACK_CLOSED:
+        if (ss)
+            notify_hub_leave(app, ss);
+        return 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        notify_hub_results(app);
+        return 0;
+    case LWS_CALLBACK_RAW_RX_FILE:
+        notify_hub_drain(app);
+        return 0;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static void
+s_tick(lws_sorted_usec_list_t *sul)
+{
+    notify_app_t *app = lws_container_of(sul, notify_app_t, tick);
+    notify_hub_tick(app);
+    lws_sul_schedule(app->context, 0, &app->tick, s_tick, TICK_US);
+}
+
+static void
+s_wake(void *arg)
+{
+    notify_app_t *app = arg;
+    if (app->context)
+        lws_cancel_service(app->context);
+}
+
+static void
+s_lws_log(int level, const char *line)
+{
+    /* lws lines end with a newline: the JSON log line has its own. */
+    char copy[512];
+    size_t n = strlen(line);
+    if (n >= sizeof copy)
+        n = sizeof copy - 1;
+    memcpy(copy, line, n);
+    while (n > 0 && (copy[n - 1] == '\n' || copy[n - 1] == '\r'))
+        n--;
+    copy[n] = '\0';
+    log_line(level == LLL_ERR ? LOG_ERROR : LOG_WARN, NULL, "lws", NULL, "%s", copy);
+}
+
+static void
+s_metrics_init(notify_metrics_t *m, metrics_t *metrics)
+{
+    m->connections = metrics_get(metrics, METRIC_GAUGE, "websocket_connections",
+                                 "Open WebSocket connections", "");
+    m->pushed = metrics_get(metrics, METRIC_COUNTER, "notifications_pushed_total",
+                            "Notifications queued to a WebSocket (one per socket)", "");
+    m->frames = metrics_get(metrics, METRIC_COUNTER, "ws_frames_sent_total",
+                            "WebSocket frames written", "");
+    m->dropped = metrics_get(metrics, METRIC_COUNTER, "ws_frames_dropped_total",
+                             "Frames dropped when a slow or failed socket was closed", "");
+    m->slow_closes = metrics_get(metrics, METRIC_COUNTER, "ws_slow_client_closes_total",
+                                 "Sockets closed for falling behind their send queue", "");
+    m->replays = metrics_get(metrics, METRIC_COUNTER, "notify_replays_total",
+                             "?since= replays served", "");
+    m->replayed = metrics_get(metrics, METRIC_COUNTER, "notify_replayed_notifications_total",
+                              "Notifications sent by ?since= replays", "");
+    m->replays_truncated = metrics_get(metrics, METRIC_COUNTER, "notify_replays_truncated_total",
+                                       "Replays cut at NOTIFY_REPLAY_MAX", "");
+    const char *help = "WebSocket upgrades refused, by reason";
+    m->refused_missing = metrics_get(metrics, METRIC_COUNTER, "ws_auth_refused_total", help,
+                                     "reason=\"missing\"");
+    m->refused_invalid = metrics_get(metrics, METRIC_COUNTER, "ws_auth_refused_total", help,
+                                     "reason=\"invalid\"");
+    m->refused_expired = metrics_get(metrics, METRIC_COUNTER, "ws_auth_refused_total", help,
+                                     "reason=\"expired\"");
+    m->refused_unavailable = metrics_get(metrics, METRIC_COUNTER, "ws_auth_refused_total", help,
+                                         "reason=\"unavailable\"");
+    m->events = metrics_get(metrics, METRIC_COUNTER, "notify_bus_events_total",
+                            "Events read from the bus", "");
+    m->malformed = metrics_get(metrics, METRIC_COUNTER, "notify_bus_malformed_total",
+                               "Bus events dropped as malformed", "");
+    m->topics = metrics_get(metrics, METRIC_GAUGE, "notify_subscribed_topics",
+                            "User and group topics subscribed by this replica", "");
+    m->db_failures = metrics_get(metrics, METRIC_COUNTER, "notify_db_failures_total",
+                                 "Group list or replay queries that failed", "");
+}
+
+notify_server_t *
+notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *keys)
+{
+    notify_server_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    notify_app_t *app = &self->app;
+    app->cfg = *cfg;
+    app->keys = keys;
+    app->redis = redis_conn_new();
+    app->users = notify_idmap_new();
+    app->sessions = notify_idmap_new();
+    app->topics = notify_topics_new();
+    s_metrics_init(&app->m, metrics);
+
+    app->bus = notify_bus_new(cfg->sub_endpoint, cfg->pub_endpoint, cfg->replica);
+    if (!app->bus)
+        goto error;
+    app->db = notify_db_new(cfg->database_url, cfg->replay_max, LWS_PRE,
+                            (size_t) cfg->db_queue_max, s_wake, app);
+    if (!app->db)
+        goto error;
+
+    lws_set_log_level(LLL_ERR | LLL_WARN, s_lws_log);
+    self->protocols[0] = (struct lws_protocols) {
+        .name = "notify",
+        .callback = s_callback,
+        .per_session_data_size = sizeof(notify_session_t),
+        .rx_buffer_size = (size_t) cfg->rx_buffer,
+    };
+    self->protocols[1] = (struct lws_protocols) {
+        .name = "notify-bus",
+        .callback = s_callback,
+    };
+    /* Idle sockets are pinged, and hung up when even the ping got no answer. */
+    self->retry.secs_since_valid_ping = (uint16_t) cfg->ping_s;
+    self->retry.secs_since_valid_hangup = (uint16_t) cfg->hangup_s;
+
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = cfg->port;
+    info.iface = cfg->bind;
+    info.protocols = self->protocols;
+    info.user = app;
+    info.count_threads = 1;
+    info.fd_limit_per_thread = (unsigned int) cfg->max_sockets;
+    info.retry_and_idle_policy = &self->retry;
+    info.timeout_secs = 10;              /* a handshake that stalls is dropped */
+    info.max_http_header_pool = 64;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    app->context = lws_create_context(&info);
+    if (!app->context) {
+        log_error(NULL, "listen_failed", "cannot listen on %s:%d", cfg->bind, cfg->port);
+        goto error;
+    }
+    app->vhost = lws_get_vhost_by_name(app->context, "default");
+    /* lws closes what it adopted: give it a duplicate, libzmq keeps its own fd. */
+    int zfd = notify_bus_fd(app->bus);
+    lws_sock_file_fd_type fd;
+    fd.filefd = zfd >= 0 ? dup(zfd) : -1;
+    if (fd.filefd < 0 || !app->vhost
+        || !lws_adopt_descriptor_vhost(app->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "notify-bus",
+                                       NULL)) {
+        log_error(NULL, "bus_failed", "cannot watch the bus socket");
+        if (fd.filefd >= 0)
+            close(fd.filefd);
+        goto error;
+    }
+    lws_sul_schedule(app->context, 0, &app->tick, s_tick, TICK_US);
+    log_info(NULL, "listening", "notify replica %s on ws://%s:%d/ws", cfg->replica, cfg->bind,
+             cfg->port);
+    return self;
+error:
+    notify_server_destroy(&self);
+    return NULL;
+}
+
+static void
+s_close_one(int64_t key, void *value, void *arg)
+{
+    notify_hub_close(arg, value, NOTIFY_CLOSE_GOING_AWAY, "shutdown");
+}
+
+int
+notify_server_run(notify_server_t *self, volatile sig_atomic_t *stop)
+{
+    notify_app_t *app = &self->app;
+    app->stop = stop;
+    while (!*stop)
+        if (lws_service(app->context, 0) < 0)
+            break;
+    /* Stop taking work; tell every client to come back (elsewhere) with ?since=. */
+    log_info(NULL, "stopping", "closing %zu sockets", notify_idmap_size(app->sessions));
+    notify_idmap_each(app->sessions, s_close_one, app);
+    int64_t until = clock_mono_ms() + 1000;
+    while (notify_idmap_size(app->sessions) > 0 && clock_mono_ms() < until)
+        if (lws_service(app->context, 0) < 0)
+            break;
+    return 0;
+}
+
+void
+notify_server_destroy(notify_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    notify_app_t *app = &(*self_p)->app;
+    /* The worker first: it may call s_wake on the context until it stops. */
+    notify_db_destroy(&app->db);
+    if (app->context) {
+        lws_sul_cancel(&app->tick);
+        lws_context_destroy(app->context);
+        app->context = NULL;
+    }
+    notify_bus_destroy(&app->bus);
+    redis_conn_destroy(&app->redis);
+    /* Users left behind by a context destroyed with sockets open. */
+    notify_idmap_destroy(&app->sessions);
+    notify_idmap_destroy(&app->users);
+    notify_topics_destroy(&app->topics);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+bool
+notify_server_ready(void *arg)
+{
+    notify_server_t *self = arg;
+    return self && self->app.db && notify_db_healthy(self->app.db);
+}

@@ -1,0 +1,28 @@
+/* notify_token.h -- where a WebSocket handshake carries its access token, read by the
+ * same rules as the edge: "Authorization: Bearer <token>" first, then the access_token
+ * cookie, then ?token= (browsers cannot set headers on a WebSocket). Pure string work:
+ * the caller copies the raw header values out of libwebsockets. */
+#ifndef NOTIFY_TOKEN_H
+#define NOTIFY_TOKEN_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest token accepted; a longer one is refused as invalid, never truncated. */
+#define NOTIFY_TOKEN_MAX 4096
+
+/* Picks the token from AUTHORIZATION (the header value), COOKIE (the Cookie header value)
+ * and QUERY_TOKEN (the decoded ?token= value); each may be NULL or empty. Copies it into
+ * OUT. Returns its length, 0 when none is present, -1 when the chosen one does not fit. */
+int notify_token_pick(const char *authorization, const char *cookie, const char *query_token,
+                      char *out, size_t size);
+
+/* The value of cookie NAME in the Cookie header value COOKIE, copied into OUT. Returns its
+ * length, 0 when absent (or empty), -1 when it does not fit. */
+int notify_cookie_get(const char *cookie, const char *name, char *out, size_t size);
+
+/* The ?since= value S: a notification id, digits only, 0 allowed ("everything"). Returns
+ * true and sets *SINCE when valid. */
+bool notify_since_parse(const char *s, int64_t *since);
+
+#endif
