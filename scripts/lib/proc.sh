@@ -13,7 +13,10 @@ proc_alive() {
   [[ -s "$file" ]] || return 1
   read -r proc_pid exe <"$file" || true
   [[ "$proc_pid" =~ ^[0-9]+$ ]] || return 1
-  [[ "$(readlink "/proc/$proc_pid/exe" 2>/dev/null)" == "$exe" ]]
+  # A binary rebuilt while its process runs shows as "PATH (deleted)": still ours.
+  local running
+  running=$(readlink "/proc/$proc_pid/exe" 2>/dev/null) || return 1
+  [[ "${running% (deleted)}" == "$exe" ]]
 }
 
 # proc_spawn NAME BINARY [ARGS...]: starts BINARY in the background, output appended to
