@@ -61,11 +61,10 @@ s_connect(redis_conn_t *self)
     return true;
 }
 
-redisReply *
-redis_conn_command(redis_conn_t *self, int argc, const char **argv, const size_t *argvlen)
+/* One command on the current context; on failure the context is dropped. */
+static redisReply *
+s_command(redis_conn_t *self, int argc, const char **argv, const size_t *argvlen)
 {
-    if (!self->ctx && !s_connect(self))
-        return NULL;
     redisReply *reply = redisCommandArgv(self->ctx, argc, argv, argvlen);
     if (!reply || self->ctx->err) {
         log_warn(NULL, "redis_error", "redis command failed: %s", self->ctx->errstr);
@@ -76,5 +75,20 @@ redis_conn_command(redis_conn_t *self, int argc, const char **argv, const size_t
         self->next_attempt_ms = 0;
         return NULL;
     }
+    return reply;
+}
+
+redisReply *
+redis_conn_command(redis_conn_t *self, int argc, const char **argv, const size_t *argvlen)
+{
+    bool had_context = self->ctx != NULL;
+    if (!self->ctx && !s_connect(self))
+        return NULL;
+    redisReply *reply = s_command(self, argc, argv, argvlen);
+    /* A connection made before a Redis restart fails once with a reset; the command never
+     * ran, so it goes again, once, on a fresh connection. A Redis that is really gone
+     * refuses the new connection at once (or within the connect timeout). */
+    if (!reply && had_context && s_connect(self))
+        reply = s_command(self, argc, argv, argvlen);
     return reply;
 }

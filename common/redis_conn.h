@@ -16,6 +16,8 @@ void redis_conn_destroy(redis_conn_t **self_p);
 /* Like redisCommandArgv. Returns a reply the caller frees with freeReplyObject, or NULL
  * when Redis is unreachable or timed out (the context is dropped and rebuilt next call,
  * at most once per REDIS_RETRY_MS so a dead Redis does not cost a connect per request).
+ * A connection that went stale (Redis restarted) is replaced and the command sent once
+ * more, so callers never see one failure per thread after a restart.
  * A REDIS_REPLY_ERROR reply is returned as is. */
 redisReply *redis_conn_command(redis_conn_t *self, int argc, const char **argv,
                                const size_t *argvlen);

@@ -7,13 +7,19 @@
 #include <stdint.h>
 #include <json-c/json.h>
 #include "bus_client.h"
+#include "edge_accesslog.h"
 #include "edge_body.h"
 #include "edge_buf.h"
+#include "edge_cache.h"
+#include "edge_clientip.h"
 #include "edge_config.h"
+#include "edge_cors.h"
 #include "edge_health.h"
 #include "edge_metrics.h"
+#include "edge_ratelimit.h"
 #include "edge_reqid.h"
 #include "edge_route.h"
+#include "edge_sanitize.h"
 #include "envelope.h"
 #include "metrics.h"
 #include "redis_conn.h"
@@ -32,7 +38,22 @@ typedef struct {
     int64_t started_ms;              /* monotonic, for uptime_s */
     atomic_int active;               /* requests being served, for the drain on SIGTERM */
     atomic_bool draining;            /* SIGTERM seen: refuse new requests, finish the rest */
+
+    /* the later stages, all set up by edge_app_init */
+    edge_sanitize_cache_t *sanitize_cache;
+    edge_ratelimit_t *ratelimit;     /* NULL when RATE_LIMIT_ENABLED=false */
+    edge_cache_t *cache;
+    edge_cors_t cors;
+    edge_clientip_t clientip;
+    edge_accesslog_t accesslog;
+    metric_t *rl_rejections;         /* rate_limit_rejections_total */
+    int route_timeout_ms[EDGE_RL_MAX_ROUTES];   /* ROUTE_TIMEOUTS; 0: BUS_TIMEOUT_MS */
 } edge_app_t;
+
+/* Builds the stages' shared state from APP->cfg (after edge_config_load, with routes and
+ * metrics set). Returns 0, or -1 on a setting that does not parse (logged). */
+int edge_app_init(edge_app_t *app);
+void edge_app_fini(edge_app_t *app);
 
 /* One request being served, reset for each request. Lives in the thread state, not on the
  * stack: CivetWeb threads have small fixed stacks. */
@@ -60,8 +81,17 @@ typedef struct {
     int detail_count;
     const char *content_type;        /* NULL: JSON */
     bool body_ready;                 /* thread->body already holds the response body */
+    int64_t retry_after;             /* 429: seconds, in the body too; else -1 */
+
+    char ip[EDGE_CLIENTIP_MAX];      /* the client address, once needed ("" before) */
+    edge_rl_result_t rl;             /* the rate-limit verdict, once taken */
+    bool rl_done;
+    bool cache_fill;                 /* a cache miss: store a 200 answer under cache_key */
+    char cache_key[EDGE_CACHE_KEY_MAX];
+    size_t extra_len;                /* header lines in extra (CORS, rate limit) */
 
     edge_query_t query;              /* last: large, not cleared between requests */
+    char extra[1024];                /* extra_len bytes of header lines, each with CRLF */
 } edge_request_t;
 
 typedef struct {
@@ -71,6 +101,9 @@ typedef struct {
     edge_buf_t body;                 /* response body */
     edge_buf_t out;                  /* head + body, written at once */
     char *req_body;                  /* max_body + 1 bytes, allocated on first use */
+    edge_buf_t san_out, san_scratch; /* the sanitizer's buffers; the cache's value too */
+    /* sanitized query values: escaping can make a value up to 4 times longer */
+    char qsan[4 * EDGE_QUERY_MAX_TEXT + EDGE_QUERY_MAX_PARAMS];
     edge_metrics_cache_t mcache;
     edge_request_t req;
 } edge_thread_t;

@@ -1,6 +1,8 @@
 /* edge_config.c -- the edge's environment table. */
 #include "edge_config.h"
+#include <strings.h>
 #include "config.h"
+#include "edge_ratelimit.h"
 
 void
 edge_config_load(edge_config_t *cfg)
@@ -22,4 +24,27 @@ edge_config_load(edge_config_t *cfg)
     cfg->slow_ms = (int) config_int("EDGE_SLOW_MS", 1000, 1, 600000);
     cfg->hsts = config_bool("HSTS_ENABLED", false);
     cfg->admin_port = (int) config_int("ADMIN_PORT", 9099, 0, 65535);
+
+    cfg->sanitize = config_bool("SANITIZE_ENABLED", true);
+    cfg->sanitize_cache = (int) config_int("SANITIZE_CACHE_SIZE", 1000, 0, 100000);
+    cfg->rl_enabled = config_bool("RATE_LIMIT_ENABLED", true);
+    cfg->rl_windows = config_str("RATE_LIMIT_WINDOWS", NULL);
+    cfg->rl_per_second = config_int("RATE_LIMIT_PER_SECOND", 3, 1, 1000000000);
+    cfg->rl_per_minute = config_int("RATE_LIMIT_PER_MINUTE", 100, 1, 1000000000);
+    /* The seeds' stricter limits for the routes that guess passwords or make accounts. */
+    cfg->rl_routes = config_str("RATE_LIMIT_ROUTES",
+                                "/api/auth/login=5/60s;/api/auth/register=5/60s");
+    const char *fb = config_str("RATE_LIMIT_FALLBACK", "memory");
+    cfg->rl_fallback = strcasecmp(fb, "open") == 0     ? EDGE_RL_FALLBACK_OPEN
+                     : strcasecmp(fb, "closed") == 0   ? EDGE_RL_FALLBACK_CLOSED
+                                                       : EDGE_RL_FALLBACK_MEMORY;
+    cfg->trusted_proxies = config_str("TRUSTED_PROXIES", "");
+    cfg->cache_ttl_s = (int) config_int("CACHE_TTL_S", 1800, 0, 86400 * 7);
+    cfg->cors_origins = config_str("CORS_ORIGINS", "");
+    cfg->cors_methods = config_str("CORS_METHODS", NULL);
+    cfg->cors_headers = config_str("CORS_HEADERS", NULL);
+    cfg->cors_max_age = (int) config_int("CORS_MAX_AGE", 600, 0, 86400);
+    cfg->cors_credentials = config_bool("CORS_CREDENTIALS", false);
+    cfg->access_log = config_bool("ACCESS_LOG", true);
+    cfg->route_timeouts = config_str("ROUTE_TIMEOUTS", "");
 }

@@ -19,6 +19,25 @@ typedef struct {
     int slow_ms;                 /* EDGE_SLOW_MS, 1000: slow-request warning */
     bool hsts;                   /* HSTS_ENABLED, false */
     int admin_port;              /* ADMIN_PORT, 9099; 0 disables */
+
+    /* the pipeline's later stages (README "Settings") */
+    bool sanitize;               /* SANITIZE_ENABLED, true */
+    int sanitize_cache;          /* SANITIZE_CACHE_SIZE, 1000 entries; 0 disables */
+    bool rl_enabled;             /* RATE_LIMIT_ENABLED, true */
+    const char *rl_windows;      /* RATE_LIMIT_WINDOWS, unset: the two below */
+    int64_t rl_per_second;       /* RATE_LIMIT_PER_SECOND, 3 */
+    int64_t rl_per_minute;       /* RATE_LIMIT_PER_MINUTE, 100 */
+    const char *rl_routes;       /* RATE_LIMIT_ROUTES, login and register 5/60s */
+    int rl_fallback;             /* RATE_LIMIT_FALLBACK memory | open | closed */
+    const char *trusted_proxies; /* TRUSTED_PROXIES, none */
+    int cache_ttl_s;             /* CACHE_TTL_S, 1800; 0 disables the response cache */
+    const char *cors_origins;    /* CORS_ORIGINS, empty: no CORS */
+    const char *cors_methods;    /* CORS_METHODS */
+    const char *cors_headers;    /* CORS_HEADERS */
+    int cors_max_age;            /* CORS_MAX_AGE, 600 */
+    bool cors_credentials;       /* CORS_CREDENTIALS, false */
+    bool access_log;             /* ACCESS_LOG, true */
+    const char *route_timeouts;  /* ROUTE_TIMEOUTS, "TEMPLATE=ms;..." overrides BUS_TIMEOUT_MS */
 } edge_config_t;
 
 /* Fills *CFG from the environment (bounded values, defaults on typos). */

@@ -1,14 +1,17 @@
 /* edge_pipeline.c -- one request, as a row of small stages (API.md's pipeline order):
  *
- *   request id, then: drain -> route -> query -> body limits and JSON -> [sanitize]
- *   -> auth -> roles -> [rate limit] -> [cache] -> local routes -> bus;
- *   then respond (one write), metrics, log
+ *   request id, then: drain -> CORS (preflight) -> route -> query -> body limits and JSON
+ *   -> sanitize -> auth (+ revocation) -> roles -> rate limit -> request log line ->
+ *   local routes -> response cache -> bus (per-route timeout);
+ *   then respond (one write), metrics, response log line (slow-request warning)
  *
  * Each stage returns S_NEXT to go on or S_DONE once the answer is decided (an error, or a
- * body ready in thread->body). Stages in brackets are not written yet: they slot into
- * s_stages[] without touching the others. */
+ * body ready in thread->body). Redis: an authenticated request makes one round trip for
+ * revocation and rate limit together (edge_ratelimit.h), plus one GET on the cached
+ * route. */
 #define _GNU_SOURCE                  /* strcasestr */
 #include "edge_app.h"
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include <strings.h>
 #include <civetweb.h>
 #include "clock.h"
+#include <inttypes.h>
 #include "edge_auth.h"
 #include "edge_json.h"
 #include "edge_reply.h"
@@ -49,6 +53,59 @@ s_stage_drain(edge_thread_t *t, edge_request_t *r)
         return S_NEXT;
     r->must_close = true;
     return s_fail(r, ERR_SERVICE_UNAVAILABLE, "Server is shutting down");
+}
+
+/* Appends header lines to the answer; silently drops what does not fit (the buffer is
+ * sized for CORS plus the rate-limit lines, so that never happens). */
+static void
+s_extra(edge_request_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+s_extra(edge_request_t *r, const char *fmt, ...)
+{
+    size_t room = sizeof r->extra - r->extra_len;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(r->extra + r->extra_len, room, fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t) n < room)
+        r->extra_len += (size_t) n;
+    else
+        r->extra[r->extra_len] = '\0';
+}
+
+static const char *
+s_client_ip(edge_thread_t *t, edge_request_t *r)
+{
+    if (!r->ip[0])
+        edge_clientip_pick(&t->app->clientip, r->ri->remote_addr,
+                           t->app->clientip.count ? mg_get_header(r->conn, "X-Forwarded-For")
+                                                  : NULL,
+                           r->ip, sizeof r->ip);
+    return r->ip;
+}
+
+/* CORS headers for an allowed Origin on every answer; a preflight is answered here,
+ * before routing (the table has no OPTIONS routes). */
+static int
+s_stage_cors(edge_thread_t *t, edge_request_t *r)
+{
+    const edge_cors_t *cors = &t->app->cors;
+    if (!edge_cors_enabled(cors))
+        return S_NEXT;
+    const char *origin = mg_get_header(r->conn, "Origin");
+    if (!origin)
+        return S_NEXT;
+    bool preflight = edge_cors_is_preflight(r->ri->request_method, origin,
+                                            mg_get_header(r->conn, "Access-Control-Request-Method"));
+    int n = edge_cors_headers(cors, origin, preflight, r->extra + r->extra_len,
+                              sizeof r->extra - r->extra_len);
+    if (n > 0)
+        r->extra_len += (size_t) n;
+    if (!preflight)
+        return S_NEXT;
+    r->status = 204;
+    r->body_ready = true;                    /* no body */
+    return S_DONE;
 }
 
 static int
@@ -143,23 +200,81 @@ s_stage_query(edge_thread_t *t, edge_request_t *r)
     return S_NEXT;
 }
 
+/* Every string of the body and the query, as API.md says (edge_sanitize.h). */
+static int
+s_stage_sanitize(edge_thread_t *t, edge_request_t *r)
+{
+    const edge_app_t *app = t->app;
+    if (!app->cfg.sanitize)
+        return S_NEXT;
+    edge_sanitize_rc_t rc = EDGE_SANITIZE_SAME;
+    if (r->body)
+        rc = edge_sanitize_json(app->sanitize_cache, r->body, &t->san_out, &t->san_scratch);
+    size_t used = 0;
+    for (int i = 0; rc >= 0 && i < r->query.count; i++) {
+        edge_query_param_t *q = &r->query.params[i];
+        rc = edge_sanitize_cached(app->sanitize_cache, q->value, q->value_len, &t->san_out,
+                                  &t->san_scratch);
+        if (rc != EDGE_SANITIZE_CHANGED)
+            continue;
+        if (t->san_out.len + 1 > sizeof t->qsan - used)
+            return s_fail(r, ERR_BAD_REQUEST, "Invalid query string");
+        memcpy(t->qsan + used, t->san_out.data, t->san_out.len + 1);
+        q->value = t->qsan + used;
+        q->value_len = t->san_out.len;
+        used += t->san_out.len + 1;
+    }
+    if (rc == EDGE_SANITIZE_HOSTILE)
+        return s_fail(r, ERR_BAD_REQUEST, "Request contains disallowed markup");
+    if (rc == EDGE_SANITIZE_NOMEM)
+        return s_fail(r, ERR_INTERNAL, NULL);
+    return S_NEXT;
+}
+
+static bool
+s_rate_limited_route(const edge_thread_t *t, const edge_request_t *r)
+{
+    return edge_ratelimit_enabled(t->app->ratelimit) && r->route
+        && r->route->local == EDGE_LOCAL_NONE;   /* health and metrics are never limited */
+}
+
 static int
 s_stage_auth(edge_thread_t *t, edge_request_t *r)
 {
     if (r->route->is_public)
         return S_NEXT;
+    const edge_app_t *app = t->app;
     char token[EDGE_AUTH_MAX_TOKEN];
     int len = edge_auth_extract(mg_get_header(r->conn, "Authorization"),
                                 mg_get_header(r->conn, "Cookie"), token, sizeof token);
+    int64_t now_ms = clock_wall_ms();
     edge_auth_status_t st = len < 0 ? EDGE_AUTH_INVALID
-                          : edge_auth_check(t->app->keys, t->redis, token,
-                                            clock_wall_ms() / 1000, &r->claims);
-    if (st == EDGE_AUTH_UNAVAILABLE) {
+                          : edge_auth_verify(app->keys, token, now_ms / 1000, &r->claims);
+    if (st != EDGE_AUTH_OK)
+        return s_fail(r, ERR_UNAUTHORIZED, edge_auth_message(st));
+
+    /* Revocation, and the rate limit with it when it applies: one Redis round trip. */
+    int revoked;
+    if (s_rate_limited_route(t, r)) {
+        char keys[2][EDGE_AUTH_KEY_MAX];
+        int n = edge_auth_revoke_keys(&r->claims, keys);
+        if (n == 0)
+            return s_fail(r, ERR_UNAUTHORIZED, edge_auth_message(EDGE_AUTH_INVALID));
+        const char *revoke[2] = { keys[0], keys[1] };
+        edge_ratelimit_check(app->ratelimit, t->redis, r->route, s_client_ip(t, r),
+                             r->claims.sub, revoke, n, now_ms, &r->rl);
+        r->rl_done = true;
+        revoked = r->rl.revoked;
+    }
+    else
+        revoked = edge_auth_revoked(t->redis, &r->claims);
+    if (revoked < 0) {
+        /* Fails closed: a logged-out token is never let through on a guess. */
         log_error(r->rid, "revocation_unavailable", "Redis did not answer; refusing");
         return s_fail(r, ERR_SERVICE_UNAVAILABLE, NULL);
     }
-    if (st != EDGE_AUTH_OK)
-        return s_fail(r, ERR_UNAUTHORIZED, edge_auth_message(st));
+    if (revoked > 0)
+        return s_fail(r, ERR_UNAUTHORIZED, edge_auth_message(EDGE_AUTH_INVALID));
     r->authed = true;
     return S_NEXT;
 }
@@ -171,6 +286,104 @@ s_stage_roles(edge_thread_t *t, edge_request_t *r)
     if (!edge_route_role_ok(r->route, r->authed ? r->claims.role : NULL))
         return s_fail(r, ERR_FORBIDDEN, "Insufficient permissions");
     return S_NEXT;
+}
+
+static int
+s_stage_ratelimit(edge_thread_t *t, edge_request_t *r)
+{
+    edge_app_t *app = t->app;
+    if (!s_rate_limited_route(t, r))
+        return S_NEXT;
+    if (!r->rl_done) {
+        /* public routes: anonymous, no revocation keys */
+        edge_ratelimit_check(app->ratelimit, t->redis, r->route, s_client_ip(t, r),
+                             r->authed ? r->claims.sub : 0, NULL, 0, clock_wall_ms(), &r->rl);
+        r->rl_done = true;
+    }
+    if (r->rl.unavailable)
+        return s_fail(r, ERR_SERVICE_UNAVAILABLE, NULL);   /* RATE_LIMIT_FALLBACK=closed */
+    if (!r->rl.limited)
+        return S_NEXT;                                      /* fallback open */
+    s_extra(r, "X-RateLimit-Limit: %" PRId64 "\r\nX-RateLimit-Remaining: %" PRId64
+               "\r\nX-RateLimit-Reset: %" PRId64 "\r\n",
+            r->rl.limit, r->rl.remaining, r->rl.reset_s);
+    if (r->rl.allowed)
+        return S_NEXT;
+    s_extra(r, "Retry-After: %" PRId64 "\r\n", r->rl.retry_after_s);
+    r->retry_after = r->rl.retry_after_s;
+    if (app->rl_rejections)
+        metric_add(app->rl_rejections, 1);
+    return s_fail(r, ERR_RATE_LIMIT_EXCEEDED, "Too many requests, please try again later");
+}
+
+static void
+s_log_entry(edge_thread_t *t, const edge_request_t *r, edge_accesslog_entry_t *e)
+{
+    *e = (edge_accesslog_entry_t) {
+        .rid = r->rid,
+        .method = r->method,
+        .path = r->path,
+        .route = r->route ? r->route->path : "unmatched",
+        .ip = s_client_ip(t, (edge_request_t *) r),
+        .probe = r->route && r->route->local != EDGE_LOCAL_NONE,
+        .status = r->status,
+        .code = r->code,
+        .user_id = r->authed ? r->claims.sub : 0,
+    };
+}
+
+/* The request line of the log, once the request got past the checks that refuse it. */
+static int
+s_stage_log_start(edge_thread_t *t, edge_request_t *r)
+{
+    if (!t->app->accesslog.enabled)
+        return S_NEXT;
+    edge_accesslog_entry_t e;
+    s_log_entry(t, r, &e);
+    e.user_agent = mg_get_header(r->conn, "User-Agent");
+    edge_accesslog_in(&t->app->accesslog, &e);
+    return S_NEXT;
+}
+
+static int
+s_stage_cache(edge_thread_t *t, edge_request_t *r)
+{
+    edge_app_t *app = t->app;
+    if (!r->authed || !edge_cache_applies(app->cache, r->route) || r->match.param_count < 1)
+        return S_NEXT;
+    bool admin = strcmp(r->claims.role, "admin") == 0;
+    if (edge_cache_key(r->match.params[0].value, admin, r->cache_key, sizeof r->cache_key) < 0)
+        return S_NEXT;
+    if (!edge_cache_get(app->cache, t->redis, r->cache_key, &t->san_out)) {
+        r->cache_fill = true;
+        return S_NEXT;
+    }
+    char ts[32];
+    clock_iso8601(clock_wall_ms(), ts, sizeof ts);
+    edge_buf_reset(&t->body);
+    if (edge_buf_append(&t->body, "{\"success\":true,\"data\":", 23) != 0
+        || edge_buf_append(&t->body, t->san_out.data, t->san_out.len) != 0
+        || edge_buf_printf(&t->body, ",\"timestamp\":\"%s\"}", ts) != 0)
+        return s_fail(r, ERR_INTERNAL, NULL);
+    r->status = 200;
+    r->body_ready = true;
+    return S_DONE;
+}
+
+/* A 200 answer of a cached route goes into the cache as its "data" JSON. */
+static void
+s_cache_fill(edge_thread_t *t, edge_request_t *r)
+{
+    if (!r->cache_fill || r->status != 200 || !r->reply || !r->reply->body_obj)
+        return;
+    json_object *data = NULL;
+    if (edge_json_from_msgpack(r->reply->body_obj, ENVELOPE_MAX_DEPTH, &data) != 0)
+        return;
+    size_t len = 0;
+    const char *text = edge_json_text(data, &len);
+    if (text)
+        edge_cache_put(t->app->cache, t->redis, r->cache_key, text, len);
+    json_object_put(data);
 }
 
 static int
@@ -270,27 +483,38 @@ s_stage_bus(edge_thread_t *t, edge_request_t *r)
     s_fill_caller(r, &req->caller);
     edge_body_pack(envelope_body_packer(req), &r->match, &r->query, r->body);
 
+    /* The deadline travels in the envelope (deadline_ms): a worker that takes the request
+     * after it answers 504 without running it (bus_worker.c). */
+    long index = route - app->routes;
+    int timeout_ms = index >= 0 && index < EDGE_RL_MAX_ROUTES && app->route_timeout_ms[index]
+                   ? app->route_timeout_ms[index] : app->cfg.bus_timeout_ms;
     int64_t t0 = clock_mono_us();
-    err_code_t rc = bus_client_call(t->bus, req, app->cfg.bus_timeout_ms, &r->reply);
+    err_code_t rc = bus_client_call(t->bus, req, timeout_ms, &r->reply);
     edge_metrics_bus(&t->mcache, route->service, (double) (clock_mono_us() - t0) / 1e6);
     envelope_destroy(&req);
     if (rc == ERR_GATEWAY_TIMEOUT)
         return s_fail(r, ERR_GATEWAY_TIMEOUT, NULL);
     if (rc != ERR_NONE || !r->reply)
         return s_fail(r, ERR_SERVICE_UNAVAILABLE, NULL);
-    return s_take_reply(t, r);
+    int done = s_take_reply(t, r);
+    s_cache_fill(t, r);
+    return done;
 }
 
-/* Every stage, in order. The sanitizer goes after s_stage_body, the rate limiter after
- * s_stage_roles, the response cache before s_stage_bus. */
+/* Every stage, in API.md's order. */
 static s_stage_fn *const s_stages[] = {
     s_stage_drain,
+    s_stage_cors,
     s_stage_route,
     s_stage_query,
     s_stage_body,
+    s_stage_sanitize,
     s_stage_auth,
     s_stage_roles,
+    s_stage_ratelimit,
+    s_stage_log_start,
     s_stage_local,
+    s_stage_cache,
     s_stage_bus,
     NULL
 };
@@ -317,9 +541,9 @@ s_respond(edge_thread_t *t, edge_request_t *r)
         char ts[32];
         clock_iso8601(clock_wall_ms(), ts, sizeof ts);
         edge_buf_reset(&t->body);
-        if (edge_reply_error_json(&t->body, r->status, r->code, r->message, r->details,
-                                  r->detail_count, ts, r->path, r->ri->request_method,
-                                  r->rid) != 0)
+        if (edge_reply_error_json_retry(&t->body, r->status, r->code, r->message, r->details,
+                                        r->detail_count, ts, r->path, r->ri->request_method,
+                                        r->rid, r->retry_after) != 0)
             edge_buf_reset(&t->body);
     }
     /* Everything under /api carries user data or tokens: never cached by anyone. */
@@ -331,29 +555,11 @@ s_respond(edge_thread_t *t, edge_request_t *r)
         .allow = r->status == 405 && r->match.allow[0] ? r->match.allow : NULL,
         .connection = s_connection(r),
         .content_type = r->content_type,
+        .extra = r->extra_len ? r->extra : NULL,
     };
     edge_buf_reset(&t->out);
     if (edge_reply_http(&t->out, r->status, &head, t->body.data, t->body.len) == 0)
         mg_write(r->conn, t->out.data, t->out.len);
-}
-
-static void
-s_log(edge_thread_t *t, edge_request_t *r, double seconds)
-{
-    const char *route = r->route ? r->route->path : "unmatched";
-    char extra[320];
-    snprintf(extra, sizeof extra,
-             "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,"
-             "\"user_id\":%lld",
-             r->method, route, r->status, seconds * 1000.0,
-             (long long) (r->authed ? r->claims.sub : 0));
-    log_level_t level = LOG_INFO;
-    if (seconds * 1000.0 > t->app->cfg.slow_ms)
-        level = LOG_WARN;
-    else if (r->route && r->route->local != EDGE_LOCAL_NONE)
-        level = LOG_DEBUG;                   /* probes and scrapes: not one line each */
-    log_line(level, r->rid, level == LOG_WARN ? "http_request_slow" : "http_request", extra,
-             "%s %s %d", r->method, route, r->status);
 }
 
 int
@@ -363,6 +569,9 @@ edge_pipeline_handle(edge_thread_t *t, struct mg_connection *conn)
     edge_request_t *r = &t->req;
     memset(r, 0, offsetof(edge_request_t, query));
     r->query.count = 0;
+    r->extra_len = 0;
+    r->extra[0] = '\0';
+    r->retry_after = -1;
 
     r->conn = conn;
     r->ri = mg_get_request_info(conn);
@@ -389,7 +598,10 @@ edge_pipeline_handle(edge_thread_t *t, struct mg_connection *conn)
     if (app->in_flight)
         metric_add(app->in_flight, -1);
     atomic_fetch_sub(&app->active, 1);
-    s_log(t, r, seconds);
+    edge_accesslog_entry_t e;
+    s_log_entry(t, r, &e);
+    e.ms = seconds * 1000.0;
+    edge_accesslog_out(&app->accesslog, &e);
 
     json_object_put(r->body);
     r->body = NULL;

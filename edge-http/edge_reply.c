@@ -83,6 +83,16 @@ edge_reply_error_json(edge_buf_t *out, int status, const char *code, const char 
                       const char *timestamp, const char *path, const char *method,
                       const char *request_id)
 {
+    return edge_reply_error_json_retry(out, status, code, message, details, detail_count,
+                                       timestamp, path, method, request_id, -1);
+}
+
+int
+edge_reply_error_json_retry(edge_buf_t *out, int status, const char *code, const char *message,
+                            const envelope_detail_t *details, int detail_count,
+                            const char *timestamp, const char *path, const char *method,
+                            const char *request_id, int64_t retry_after)
+{
     json_object *root = json_object_new_object();
     if (!root)
         return -1;
@@ -100,6 +110,8 @@ edge_reply_error_json(edge_buf_t *out, int status, const char *code, const char 
         }
         json_object_object_add(root, "details", arr);
     }
+    if (retry_after >= 0)
+        json_object_object_add(root, "retryAfter", json_object_new_int64(retry_after));
     json_object_object_add(root, "timestamp", s_str(timestamp));
     bool path_ok = path && edge_utf8_valid(path, strlen(path));
     json_object_object_add(root, "path", s_str(path_ok ? path : ""));

@@ -5,6 +5,7 @@
 #define EDGE_REPLY_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <msgpack.h>
 #include "edge_buf.h"
 #include "envelope.h"
@@ -35,6 +36,14 @@ int edge_reply_error_json(edge_buf_t *out, int status, const char *code, const c
                           const envelope_detail_t *details, int detail_count,
                           const char *timestamp, const char *path, const char *method,
                           const char *request_id);
+
+/* The same, with "retryAfter": RETRY_AFTER (seconds) after the message when RETRY_AFTER
+ * >= 0 (429 RATE_LIMIT_EXCEEDED). */
+int edge_reply_error_json_retry(edge_buf_t *out, int status, const char *code,
+                                const char *message, const envelope_detail_t *details,
+                                int detail_count, const char *timestamp, const char *path,
+                                const char *method, const char *request_id,
+                                int64_t retry_after);
 
 /* Appends the success envelope {"success":true,"data":D,"timestamp":T} for the reply body
  * BODY (NULL: data null). A list reply (a map with "items", "next_cursor" and "limit")

@@ -74,6 +74,9 @@ edge_server_new(edge_app_t *app)
         "max_request_size", max_req,
         "listen_backlog", backlog,
         "connection_queue", queue,
+        /* CivetWeb answers CORS preflights itself, for any origin ("*"), before any
+         * handler runs, unless this is empty: CORS is edge_cors.c's, from CORS_ORIGINS. */
+        "access_control_allow_origin", "",
         NULL
     };
     /* No document_root: the edge serves no files and needs only the HTTP core. An IPv6

@@ -30,6 +30,8 @@ edge_thread_destroy(edge_thread_t **self_p)
     redis_conn_destroy(&self->redis);
     edge_buf_free(&self->body);
     edge_buf_free(&self->out);
+    edge_buf_free(&self->san_out);
+    edge_buf_free(&self->san_scratch);
     free(self->req_body);
     free(self);
     *self_p = NULL;

@@ -50,6 +50,8 @@ main(void)
     app.metrics = metrics_new();
     app.in_flight = metrics_get(app.metrics, METRIC_GAUGE, "http_requests_in_flight",
                                 "HTTP requests being served", "");
+    if (edge_app_init(&app) != 0)
+        goto cleanup;
     app.health = edge_health_new(app.cfg.bus_endpoint, app.cfg.health_interval_ms);
     if (!app.health)
         goto cleanup;
@@ -80,6 +82,7 @@ cleanup:
     edge_server_destroy(&server);
     admin_destroy(&admin);
     edge_health_destroy(&app.health);
+    edge_app_fini(&app);
     metrics_destroy(&app.metrics);
     token_keys_destroy(&app.keys);
     mg_exit_library();

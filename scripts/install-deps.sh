@@ -18,6 +18,8 @@ PACKAGES=(
   postgresql redis-server
   # load tests and scripts
   wrk curl ca-certificates procps
+  # promtool, which the edge's integration test uses to parse /metrics
+  prometheus
   # key pairs for the RS256 token tests
   openssl
 )

@@ -1,0 +1,67 @@
+/* edge_app.c -- the shared state of the pipeline's later stages, built once at start
+ * from the settings, so a typo in a spec stops the edge instead of silently not
+ * limiting. */
+#include "edge_app.h"
+#include <stdlib.h>
+#include <string.h>
+#include "edge_routeopt.h"
+#include "log.h"
+
+static int
+s_route_timeout(void *arg, int index, const char *value)
+{
+    edge_app_t *app = arg;
+    char *end = NULL;
+    long ms = strtol(value, &end, 10);
+    if (index >= EDGE_RL_MAX_ROUTES || end == value || *end || ms < 10 || ms > 600000)
+        return -1;
+    app->route_timeout_ms[index] = (int) ms;
+    return 0;
+}
+
+int
+edge_app_init(edge_app_t *app)
+{
+    const edge_config_t *cfg = &app->cfg;
+    if (cfg->sanitize && cfg->sanitize_cache > 0
+        && !(app->sanitize_cache = edge_sanitize_cache_new(cfg->sanitize_cache)))
+        return -1;
+    if (cfg->rl_enabled) {
+        edge_rl_config_t rl = {
+            .enabled = true,
+            .windows = cfg->rl_windows,
+            .per_second = cfg->rl_per_second,
+            .per_minute = cfg->rl_per_minute,
+            .routes = cfg->rl_routes,
+            .fallback = (edge_rl_fallback_t) cfg->rl_fallback,
+        };
+        if (!(app->ratelimit = edge_ratelimit_new(&rl, app->routes)))
+            return -1;
+    }
+    if (app->metrics)
+        app->rl_rejections = metrics_get(app->metrics, METRIC_COUNTER,
+                                         "rate_limit_rejections_total",
+                                         "Requests refused 429 by the rate limit", "");
+    if (!(app->cache = edge_cache_new(app->routes, cfg->cache_ttl_s, app->metrics)))
+        return -1;
+    if (edge_cors_init(&app->cors, cfg->cors_origins, cfg->cors_methods, cfg->cors_headers,
+                       cfg->cors_max_age, cfg->cors_credentials) > 0)
+        log_warn(NULL, "edge_config", "CORS_ORIGINS: some origins skipped (too long or too many)");
+    if (edge_clientip_init(&app->clientip, cfg->trusted_proxies) > 0)
+        log_warn(NULL, "edge_config", "TRUSTED_PROXIES: entries that are not addresses skipped");
+    app->accesslog = (edge_accesslog_t) { cfg->access_log, cfg->slow_ms };
+    memset(app->route_timeout_ms, 0, sizeof app->route_timeout_ms);
+    if (edge_routeopt_parse(app->routes, cfg->route_timeouts, s_route_timeout, app) != 0) {
+        log_error(NULL, "edge_config", "ROUTE_TIMEOUTS: cannot parse '%s'", cfg->route_timeouts);
+        return -1;
+    }
+    return 0;
+}
+
+void
+edge_app_fini(edge_app_t *app)
+{
+    edge_sanitize_cache_destroy(&app->sanitize_cache);
+    edge_ratelimit_destroy(&app->ratelimit);
+    edge_cache_destroy(&app->cache);
+}

@@ -1,0 +1,44 @@
+/* edge_cache.h -- the response cache of GET /api/users/:id in Redis (API.md).
+ *
+ * Key user:profile:<id>:admin or user:profile:<id>:public: what a user looks like depends
+ * only on whether the caller is an admin (the users service's rule), so the two views are
+ * kept apart and one is never served to the other class. The value is the reply's "data"
+ * exactly as JSON text; a hit is wrapped in a fresh success envelope. TTL CACHE_TTL_S
+ * (1800). The users service deletes user:profile:<id>, :admin and :public before it
+ * acknowledges a change of that user (services/users/README.md), so a client never reads
+ * its own write stale. Redis unreachable: a miss, and a fill that is skipped. */
+#ifndef EDGE_CACHE_H
+#define EDGE_CACHE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "edge_buf.h"
+#include "edge_route.h"
+#include "metrics.h"
+#include "redis_conn.h"
+
+#define EDGE_CACHE_KEY_MAX     64
+#define EDGE_CACHE_MAX_VALUE   65536     /* a profile is far smaller; never cache a monster */
+
+typedef struct edge_cache_t edge_cache_t;
+
+/* Caches GET /api/users/:id of TABLE for TTL_S seconds (0: caching off). Counts into
+ * METRICS' cache_hits_total / cache_misses_total (METRICS may be NULL). */
+edge_cache_t *edge_cache_new(const edge_route_t *table, int ttl_s, metrics_t *metrics);
+void edge_cache_destroy(edge_cache_t **self_p);
+
+/* True when ROUTE's answers are cached. */
+bool edge_cache_applies(const edge_cache_t *self, const edge_route_t *route);
+
+/* "user:profile:<id>:admin" or ":public" into OUT. Returns its length or -1. */
+int edge_cache_key(int64_t id, bool admin_view, char *out, size_t size);
+
+/* Looks KEY up. Returns 1 with the cached data in OUT (replacing its contents), 0 on a
+ * miss (Redis down included). */
+int edge_cache_get(edge_cache_t *self, redis_conn_t *redis, const char *key, edge_buf_t *out);
+
+/* Stores LEN bytes of DATA under KEY with the TTL. Failures are ignored: a later miss. */
+void edge_cache_put(edge_cache_t *self, redis_conn_t *redis, const char *key, const char *data,
+                    size_t len);
+
+#endif

@@ -1,0 +1,107 @@
+/* edge_cors.c -- origin checks and the CORS header lines. */
+#include "edge_cors.h"
+#include <stdio.h>
+#include <string.h>
+
+int
+edge_cors_init(edge_cors_t *self, const char *origins, const char *methods, const char *headers,
+               int max_age, bool credentials)
+{
+    memset(self, 0, sizeof *self);
+    snprintf(self->methods, sizeof self->methods, "%s",
+             methods ? methods : "GET, POST, PATCH, DELETE, OPTIONS");
+    snprintf(self->headers, sizeof self->headers, "%s",
+             headers ? headers : "Authorization, Content-Type, X-Request-ID, X-Correlation-ID");
+    self->max_age = max_age;
+    self->credentials = credentials;
+    int skipped = 0;
+    const char *p = origins ? origins : "";
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t trimmed = len;
+        while (trimmed > 0 && p[trimmed - 1] == ' ')
+            trimmed--;
+        if (trimmed == 1 && p[0] == '*')
+            self->any = true;
+        else if (trimmed > 0) {
+            if (trimmed >= EDGE_CORS_ORIGIN_MAX || self->count >= EDGE_CORS_MAX_ORIGINS)
+                skipped++;
+            else {
+                memcpy(self->origins[self->count], p, trimmed);
+                self->origins[self->count][trimmed] = '\0';
+                self->count++;
+            }
+        }
+        p += len;
+    }
+    return skipped;
+}
+
+bool
+edge_cors_enabled(const edge_cors_t *self)
+{
+    return self->any || self->count > 0;
+}
+
+/* An origin is echoed into a header: it must be one printable line of sane length. */
+static bool
+s_origin_sane(const char *origin)
+{
+    size_t n = 0;
+    for (; origin[n]; n++)
+        if ((unsigned char) origin[n] < 0x21 || (unsigned char) origin[n] > 0x7e)
+            return false;
+    return n > 0 && n < EDGE_CORS_ORIGIN_MAX;
+}
+
+bool
+edge_cors_allowed(const edge_cors_t *self, const char *origin)
+{
+    if (!origin || !s_origin_sane(origin))
+        return false;
+    if (self->any)
+        return true;
+    for (int i = 0; i < self->count; i++)
+        if (strcmp(self->origins[i], origin) == 0)
+            return true;
+    return false;
+}
+
+bool
+edge_cors_is_preflight(const char *method, const char *origin, const char *acrm)
+{
+    return method && strcmp(method, "OPTIONS") == 0 && origin && acrm;
+}
+
+int
+edge_cors_headers(const edge_cors_t *self, const char *origin, bool preflight, char *out,
+                  size_t size)
+{
+    if (size)
+        out[0] = '\0';
+    if (!edge_cors_allowed(self, origin))
+        return 0;
+    int n;
+    if (preflight)
+        n = snprintf(out, size,
+                     "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n%s"
+                     "Access-Control-Allow-Methods: %s\r\n"
+                     "Access-Control-Allow-Headers: %s\r\n"
+                     "Access-Control-Max-Age: %d\r\n",
+                     origin, self->credentials ? "Access-Control-Allow-Credentials: true\r\n" : "",
+                     self->methods, self->headers, self->max_age);
+    else
+        n = snprintf(out, size,
+                     "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n%s"
+                     "Access-Control-Expose-Headers: X-Request-ID, X-Correlation-ID, "
+                     "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After\r\n",
+                     origin, self->credentials ? "Access-Control-Allow-Credentials: true\r\n" : "");
+    if (n < 0 || (size_t) n >= size) {
+        if (size)
+            out[0] = '\0';
+        return -1;
+    }
+    return n;
+}

@@ -1,0 +1,259 @@
+/* test_edge_ratelimit.c -- window specs, route overrides, the reply of the script, the
+ * memory fallback, and the Lua script itself against a private redis-server (started by
+ * the test when the binary exists). */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "edge_ratelimit.h"
+
+static edge_ratelimit_t *
+s_limiter(const char *windows, const char *routes, edge_rl_fallback_t fallback)
+{
+    edge_rl_config_t cfg = { .enabled = true, .windows = windows, .per_second = 3,
+                             .per_minute = 100, .routes = routes, .fallback = fallback };
+    return edge_ratelimit_new(&cfg, edge_routes());
+}
+
+static const edge_route_t *
+s_route(const char *method, const char *path)
+{
+    for (const edge_route_t *r = edge_routes(); r->method; r++)
+        if (!strcmp(r->method, method) && !strcmp(r->path, path))
+            return r;
+    return NULL;
+}
+
+START_TEST(test_spec)
+{
+    edge_rl_spec_t s;
+    ck_assert_int_eq(edge_rl_spec_parse("3/1s,100/60s", &s), 0);
+    ck_assert_int_eq(s.count, 2);
+    ck_assert_int_eq(s.w[0].limit, 3);
+    ck_assert_int_eq(s.w[0].window_s, 1);
+    ck_assert_int_eq(s.w[1].window_s, 60);
+    ck_assert_int_eq(edge_rl_spec_parse("5/1m, 1000/1h", &s), 0);
+    ck_assert_int_eq(s.w[0].window_s, 60);
+    ck_assert_int_eq(s.w[1].window_s, 3600);
+    ck_assert_int_eq(edge_rl_spec_parse("10/30", &s), 0);
+    ck_assert_int_eq(s.w[0].window_s, 30);
+    ck_assert_int_eq(edge_rl_spec_parse("", &s), -1);
+    ck_assert_int_eq(edge_rl_spec_parse("0/1s", &s), -1);
+    ck_assert_int_eq(edge_rl_spec_parse("3/0s", &s), -1);
+    ck_assert_int_eq(edge_rl_spec_parse("3/1x", &s), -1);
+    ck_assert_int_eq(edge_rl_spec_parse("abc", &s), -1);
+    ck_assert_int_eq(edge_rl_spec_parse("1/1s,1/2s,1/3s,1/4s,1/5s", &s), -1);
+}
+END_TEST
+
+START_TEST(test_new)
+{
+    edge_ratelimit_t *rl = s_limiter(NULL, "/api/auth/login=5/60s", EDGE_RL_FALLBACK_MEMORY);
+    ck_assert_ptr_nonnull(rl);
+    ck_assert(edge_ratelimit_enabled(rl));
+    ck_assert_int_eq(strlen(edge_ratelimit_sha(rl)), 40);
+    edge_ratelimit_destroy(&rl);
+    ck_assert_ptr_null(rl);
+    ck_assert_ptr_null(s_limiter("nonsense", NULL, EDGE_RL_FALLBACK_MEMORY));
+    ck_assert_ptr_null(s_limiter(NULL, "/api/nowhere=5/60s", EDGE_RL_FALLBACK_MEMORY));
+    ck_assert_ptr_null(s_limiter(NULL, "/api/auth/login", EDGE_RL_FALLBACK_MEMORY));
+}
+END_TEST
+
+START_TEST(test_memory)
+{
+    edge_ratelimit_t *rl = s_limiter("3/1s,5/60s", "/api/auth/login=2/60s",
+                                     EDGE_RL_FALLBACK_MEMORY);
+    const edge_route_t *get = s_route("GET", "/api/users/:id");
+    const edge_route_t *login = s_route("POST", "/api/auth/login");
+    edge_rl_result_t res;
+    int64_t now = 1700000040000LL;                  /* a whole second, a whole minute */
+    for (int i = 0; i < 3; i++) {
+        edge_ratelimit_check_memory(rl, get, "10.0.0.1", 7, now + 100, &res);
+        ck_assert(res.allowed && res.limited);
+        ck_assert_int_eq(res.limit, 3);
+        ck_assert_int_eq(res.remaining, 2 - i);
+    }
+    edge_ratelimit_check_memory(rl, get, "10.0.0.1", 7, now + 200, &res);
+    ck_assert(!res.allowed);
+    ck_assert_int_eq(res.remaining, 0);
+    ck_assert_int_eq(res.retry_after_s, 1);
+    ck_assert_int_eq(res.reset_s, now / 1000 + 1);
+    /* another user, another key */
+    edge_ratelimit_check_memory(rl, get, "10.0.0.1", 8, now + 200, &res);
+    ck_assert(res.allowed);
+    /* next second: allowed again; then the minute window (5) is the closest */
+    edge_ratelimit_check_memory(rl, get, "10.0.0.1", 7, now + 1100, &res);
+    ck_assert(res.allowed);
+    edge_ratelimit_check_memory(rl, get, "10.0.0.1", 7, now + 1200, &res);
+    ck_assert(res.allowed);
+    ck_assert_int_eq(res.limit, 5);
+    ck_assert_int_eq(res.remaining, 0);
+    edge_ratelimit_check_memory(rl, get, "10.0.0.1", 7, now + 2100, &res);
+    ck_assert(!res.allowed);
+    ck_assert_int_ge(res.retry_after_s, 57);
+    /* the login route has its own windows and counter */
+    edge_ratelimit_check_memory(rl, login, "10.0.0.1", 0, now, &res);
+    edge_ratelimit_check_memory(rl, login, "10.0.0.1", 0, now, &res);
+    ck_assert(res.allowed);
+    ck_assert_int_eq(res.limit, 2);
+    edge_ratelimit_check_memory(rl, login, "10.0.0.1", 0, now, &res);
+    ck_assert(!res.allowed);
+    edge_ratelimit_destroy(&rl);
+}
+END_TEST
+
+static redisReply *
+s_int(long long v)
+{
+    redisReply *r = calloc(1, sizeof *r);
+    r->type = REDIS_REPLY_INTEGER;
+    r->integer = v;
+    return r;
+}
+
+START_TEST(test_read_reply)
+{
+    edge_ratelimit_t *rl = s_limiter("3/1s,100/60s", NULL, EDGE_RL_FALLBACK_MEMORY);
+    const edge_route_t *get = s_route("GET", "/api/users/:id");
+    redisReply arr = { .type = REDIS_REPLY_ARRAY, .elements = 6 };
+    long long v[6] = { 0, 0, 3, 400, 50, 30000 };
+    redisReply *el[6];
+    for (int i = 0; i < 6; i++)
+        el[i] = s_int(v[i]);
+    arr.element = el;
+    edge_rl_result_t res = { 0 };
+    ck_assert_int_eq(edge_ratelimit_read_reply(rl, get, &arr, 1000000, &res), 0);
+    ck_assert(!res.allowed);
+    ck_assert_int_eq(res.revoked, 0);
+    ck_assert_int_eq(res.limit, 3);
+    ck_assert_int_eq(res.remaining, 0);
+    ck_assert_int_eq(res.retry_after_s, 1);
+    ck_assert_int_eq(res.reset_s, 1001);
+    el[0]->integer = 1;                     /* revoked: nothing else read */
+    ck_assert_int_eq(edge_ratelimit_read_reply(rl, get, &arr, 1000000, &res), 0);
+    ck_assert_int_eq(res.revoked, 1);
+    el[0]->integer = 0;
+    arr.elements = 5;                       /* malformed */
+    ck_assert_int_eq(edge_ratelimit_read_reply(rl, get, &arr, 1000000, &res), -1);
+    for (int i = 0; i < 6; i++)
+        free(el[i]);
+    edge_ratelimit_destroy(&rl);
+}
+END_TEST
+
+/* --- against a real Redis ------------------------------------------------------------ */
+
+static pid_t s_redis_pid;
+static int s_redis_port;
+
+static bool
+s_redis_start(void)
+{
+    if (access("/usr/bin/redis-server", X_OK) != 0)
+        return false;
+    s_redis_port = 30000 + (int) (getpid() % 2000);
+    char port[16];
+    snprintf(port, sizeof port, "%d", s_redis_port);
+    s_redis_pid = fork();
+    if (s_redis_pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        execl("/usr/bin/redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
+              "--save", "", "--appendonly", "no", (char *) NULL);
+        _exit(127);
+    }
+    setenv("REDIS_HOST", "127.0.0.1", 1);
+    setenv("REDIS_PORT", port, 1);
+    setenv("REDIS_RETRY_MS", "0", 1);
+    for (int i = 0; i < 100; i++) {
+        redisContext *c = redisConnect("127.0.0.1", s_redis_port);
+        bool ok = c && !c->err;
+        if (c)
+            redisFree(c);
+        if (ok)
+            return true;
+        usleep(50000);
+    }
+    return false;
+}
+
+static void
+s_redis_stop(void)
+{
+    if (s_redis_pid > 0) {
+        kill(s_redis_pid, SIGTERM);
+        waitpid(s_redis_pid, NULL, 0);
+        s_redis_pid = 0;
+    }
+}
+
+START_TEST(test_redis_script)
+{
+    if (!s_redis_start()) {
+        fprintf(stderr, "test_redis_script: no redis-server here; skipped\n");
+        return;
+    }
+    edge_ratelimit_t *rl = s_limiter("2/10s,3/60s", NULL, EDGE_RL_FALLBACK_CLOSED);
+    redis_conn_t *redis = redis_conn_new();
+    const edge_route_t *get = s_route("GET", "/api/users/:id");
+    const char *revoke[2] = { "revoked:testjti", "revoked_fam:testfam" };
+    edge_rl_result_t res;
+    int64_t now = 1700000000000LL;
+    /* first call: NOSCRIPT, then EVAL */
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, 2, now, &res);
+    ck_assert_int_eq(res.revoked, 0);
+    ck_assert(res.allowed);
+    ck_assert_int_eq(res.remaining, 1);
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, 2, now, &res);
+    ck_assert(res.allowed);
+    ck_assert_int_eq(res.remaining, 0);
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, 2, now, &res);
+    ck_assert(!res.allowed);
+    ck_assert_int_ge(res.retry_after_s, 9);
+    ck_assert_int_le(res.retry_after_s, 10);
+    /* the refused request did not count in the minute window */
+    const char *argv[2] = { "GET", "rl:127.0.0.9:42:60s" };
+    redisReply *r = redis_conn_command(redis, 2, argv, (size_t[]) { 3, strlen(argv[1]) });
+    ck_assert_str_eq(r->str, "2");
+    freeReplyObject(r);
+    /* a revoked family: refused as revoked, not counted */
+    const char *set[3] = { "SET", "revoked_fam:testfam", "1" };
+    r = redis_conn_command(redis, 3, set, (size_t[]) { 3, strlen(set[1]), 1 });
+    freeReplyObject(r);
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, 2, now, &res);
+    ck_assert_int_eq(res.revoked, 1);
+    redis_conn_destroy(&redis);
+
+    /* Redis gone: closed fallback answers unavailable, promptly */
+    s_redis_stop();
+    redis = redis_conn_new();
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 43, NULL, 0, now, &res);
+    ck_assert_int_eq(res.revoked, -1);
+    ck_assert(res.unavailable);
+    redis_conn_destroy(&redis);
+    edge_ratelimit_destroy(&rl);
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("edge_ratelimit");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_spec);
+    tcase_add_test(tc, test_new);
+    tcase_add_test(tc, test_memory);
+    tcase_add_test(tc, test_read_reply);
+    tcase_add_test(tc, test_redis_script);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    s_redis_stop();
+    return failed ? 1 : 0;
+}
