@@ -34,39 +34,6 @@ edge_auth_extract(const char *authorization, const char *cookie_header, char *ou
     return 0;
 }
 
-int
-edge_auth_revoke_keys(const token_claims_t *claims, char keys[2][EDGE_AUTH_KEY_MAX])
-{
-    int n = 0;
-    int len = snprintf(keys[n], EDGE_AUTH_KEY_MAX, "revoked:%s", claims->jti);
-    if (len > 0 && len < EDGE_AUTH_KEY_MAX)
-        n++;
-    if (claims->fam[0]) {
-        len = snprintf(keys[n], EDGE_AUTH_KEY_MAX, "revoked_fam:%s", claims->fam);
-        if (len > 0 && len < EDGE_AUTH_KEY_MAX)
-            n++;
-    }
-    return n;
-}
-
-int
-edge_auth_revoked(redis_conn_t *redis, const token_claims_t *claims)
-{
-    char keys[2][EDGE_AUTH_KEY_MAX];
-    int n = edge_auth_revoke_keys(claims, keys);
-    if (n == 0)
-        return 1;                        /* cannot be a jti we issued */
-    /* EXISTS counts every key that exists: both checks in one round trip. */
-    const char *argv[3] = { "EXISTS", keys[0], keys[1] };
-    size_t argvlen[3] = { 6, strlen(keys[0]), n > 1 ? strlen(keys[1]) : 0 };
-    redisReply *reply = redis_conn_command(redis, n + 1, argv, argvlen);
-    if (!reply)
-        return -1;
-    int rc = reply->type == REDIS_REPLY_INTEGER ? (reply->integer > 0) : -1;
-    freeReplyObject(reply);
-    return rc;
-}
-
 edge_auth_status_t
 edge_auth_verify(const token_keys_t *keys, const char *token, int64_t now,
                  token_claims_t *claims)
@@ -94,7 +61,7 @@ edge_auth_check(const token_keys_t *keys, redis_conn_t *redis, const char *token
     edge_auth_status_t st = edge_auth_verify(keys, token, now, claims);
     if (st != EDGE_AUTH_OK || !redis)
         return st;
-    switch (edge_auth_revoked(redis, claims)) {
+    switch (revocation_check(redis, claims)) {
     case 0:
         return EDGE_AUTH_OK;
     case 1:

@@ -1,7 +1,6 @@
 /* edge_auth.h -- who is calling: the access token from the Authorization header or the
  * access_token cookie, verified with common/token.h, then checked against the revocation
- * list in Redis: revoked:<jti> (logout) and revoked_fam:<fam> (a refresh family revoked
- * after refresh-token reuse), both in one EXISTS.
+ * list in Redis (common/revocation.h).
  *
  * Revocation fails closed: when Redis cannot answer, the request is refused with 503
  * rather than let a logged-out token through. */
@@ -10,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "redis_conn.h"
+#include "revocation.h"
 #include "token.h"
 
 #define EDGE_AUTH_MAX_TOKEN  4096
-#define EDGE_AUTH_KEY_MAX    96
 
 typedef enum {
     EDGE_AUTH_OK = 0,
@@ -33,14 +32,6 @@ int edge_auth_extract(const char *authorization, const char *cookie_header, char
  * jti and sub present), without Redis. Fills *CLAIMS on EDGE_AUTH_OK. */
 edge_auth_status_t edge_auth_verify(const token_keys_t *keys, const char *token, int64_t now,
                                     token_claims_t *claims);
-
-/* The revocation keys of CLAIMS into KEYS: revoked:<jti>, and revoked_fam:<fam> when the
- * token names a family. Returns how many (0: the jti is too long to be ours). */
-int edge_auth_revoke_keys(const token_claims_t *claims, char keys[2][EDGE_AUTH_KEY_MAX]);
-
-/* EXISTS over the revocation keys of CLAIMS, one round trip (retried once on a fresh
- * connection). 1 revoked, 0 not, -1 Redis did not answer. */
-int edge_auth_revoked(redis_conn_t *redis, const token_claims_t *claims);
 
 /* edge_auth_verify and, when REDIS is not NULL, checks
  * it is not revoked. Fills *CLAIMS on EDGE_AUTH_OK. */

@@ -256,8 +256,8 @@ s_stage_auth(edge_thread_t *t, edge_request_t *r)
     /* Revocation, and the rate limit with it when it applies: one Redis round trip. */
     int revoked;
     if (s_rate_limited_route(t, r)) {
-        char keys[2][EDGE_AUTH_KEY_MAX];
-        int n = edge_auth_revoke_keys(&r->claims, keys);
+        char keys[2][REVOCATION_KEY_MAX];
+        int n = revocation_keys(&r->claims, keys);
         if (n == 0)
             return s_fail(r, ERR_UNAUTHORIZED, edge_auth_message(EDGE_AUTH_INVALID));
         const char *revoke[2] = { keys[0], keys[1] };
@@ -267,7 +267,7 @@ s_stage_auth(edge_thread_t *t, edge_request_t *r)
         revoked = r->rl.revoked;
     }
     else
-        revoked = edge_auth_revoked(t->redis, &r->claims);
+        revoked = revocation_check(t->redis, &r->claims);
     if (revoked < 0) {
         /* Fails closed: a logged-out token is never let through on a guess. */
         log_error(r->rid, "revocation_unavailable", "Redis did not answer; refusing");

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "log.h"
 #include "notify_token.h"
+#include "revocation.h"
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,24 +47,6 @@ s_refuse(struct lws *wsi, int status, const char *code, const char *message)
     }
 cleanup:
     json_object_put(root);
-}
-
-/* EXISTS revoked:<jti>. 1 revoked, 0 not, -1 Redis did not answer. */
-static int
-s_revoked(notify_app_t *app, const char *jti)
-{
-    char key[96];
-    int n = snprintf(key, sizeof key, "revoked:%s", jti);
-    if (n < 0 || (size_t) n >= sizeof key)
-        return 1;
-    const char *argv[2] = { "EXISTS", key };
-    size_t argvlen[2] = { 6, (size_t) n };
-    redisReply *reply = redis_conn_command(app->redis, 2, argv, argvlen);
-    if (!reply)
-        return -1;
-    int rc = reply->type == REDIS_REPLY_INTEGER ? (reply->integer > 0) : -1;
-    freeReplyObject(reply);
-    return rc;
 }
 
 /* Header NAME of WSI into OUT; "" when absent; -1 when it does not fit. */
@@ -122,7 +105,7 @@ notify_auth_upgrade(notify_app_t *app, struct lws *wsi)
         s_refuse(wsi, 401, "UNAUTHORIZED", "Invalid JWT token");
         return 0;
     }
-    switch (s_revoked(app, claims.jti)) {
+    switch (revocation_check(app->redis, &claims)) {
     case 0:
         return claims.sub;
     case 1:
