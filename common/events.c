@@ -1,5 +1,6 @@
 /* events.c -- publishing events on the bus through a PUB socket. */
 #include "events.h"
+#include "bus_proto.h"
 #include "log.h"
 #include <czmq.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@ struct events_t {
 events_t *
 events_new(const char *endpoint)
 {
+    bus_zsys_setup();   /* CZMQ set up once per process, without its signal handler */
     events_t *self = calloc(1, sizeof *self);
     if (!self)
         abort();

@@ -36,14 +36,14 @@ static const edge_route_t s_routes[] = {
     { "GET",    "/api/groups/:id",                        "messages",    "group_get",            AUTH, NULL, 0 },
     { "PATCH",  "/api/groups/:id",                        "messages",    "group_update",         AUTH, NULL, 0 },
     { "DELETE", "/api/groups/:id",                        "messages",    "group_delete",         AUTH, NULL, 0 },
-    { "POST",   "/api/groups/:id/members",                "messages",    "group_member_add",     AUTH, NULL, 0 },
-    { "DELETE", "/api/groups/:id/members/:user_id",       "messages",    "group_member_remove",  AUTH, NULL, 0 },
-    { "PATCH",  "/api/groups/:id/members/:user_id",       "messages",    "group_member_update",  AUTH, NULL, 0 },
+    { "POST",   "/api/groups/:id/members",                "messages",    "member_add",           AUTH, NULL, 0 },
+    { "DELETE", "/api/groups/:id/members/:user_id",       "messages",    "member_remove",        AUTH, NULL, 0 },
+    { "PATCH",  "/api/groups/:id/members/:user_id",       "messages",    "member_update",        AUTH, NULL, 0 },
 
-    { "POST",   "/api/messages",                          "messages",    "create",               AUTH, NULL, 0 },
-    { "GET",    "/api/messages",                          "messages",    "list",                 AUTH, NULL, 0 },
-    { "PATCH",  "/api/messages/:id/read",                 "messages",    "read",                 AUTH, NULL, 0 },
-    { "DELETE", "/api/messages/:id",                      "messages",    "delete",               AUTH, NULL, 0 },
+    { "POST",   "/api/messages",                          "messages",    "message_send",         AUTH, NULL, 0 },
+    { "GET",    "/api/messages",                          "messages",    "message_list",         AUTH, NULL, 0 },
+    { "PATCH",  "/api/messages/:id/read",                 "messages",    "message_read",         AUTH, NULL, 0 },
+    { "DELETE", "/api/messages/:id",                      "messages",    "message_delete",       AUTH, NULL, 0 },
 
     /* Notifications are rows of the messages service's database: it serves them. */
     { "GET",    "/api/notifications",                     "messages",    "notifications_list",   AUTH, NULL, 0 },

@@ -14,7 +14,8 @@
  * names of the "component stopped" markers. */
 static pid_t s_runner_pid;
 
-static const char *const s_components[] = { "broker", "users", "edge", "redis", "postgres", NULL };
+static const char *const s_components[] = { "broker", "users", "orders", "messages", "notify",
+                                             "edge", "redis", "postgres", NULL };
 
 const char *
 it_env_require(const char *name)

@@ -1,0 +1,41 @@
+/* messages_app.h -- the messages process's settings and the state each worker thread owns:
+ * its PostgreSQL connection and its own PUB socket for events (ZeroMQ sockets are not
+ * thread-safe, so one per thread). */
+#ifndef MESSAGES_APP_H
+#define MESSAGES_APP_H
+#include <pthread.h>
+#include <stdbool.h>
+#include "db.h"
+#include "events.h"
+#include "metrics.h"
+#include "service.h"
+
+typedef struct {
+    const char *conninfo;          /* DATABASE_URL */
+    const char *pub_endpoint;      /* BUS_PUB_ENDPOINT: the broker's XSUB */
+    int threads;                   /* MESSAGES_THREADS */
+    metrics_t *metrics;            /* the process's registry (not owned) */
+    pthread_mutex_t probe_lock;    /* /health/ready runs on an admin thread */
+    db_t *probe;
+} messages_app_t;
+
+typedef struct {
+    messages_app_t *app;
+    db_t *db;
+    events_t *events;              /* NULL when the PUB socket could not be made */
+    metric_t *sent_user;           /* messages_sent_total{receiver_type="user"} */
+    metric_t *sent_group;          /* messages_sent_total{receiver_type="group"} */
+} messages_thread_t;
+
+/* Settings from the environment; METRICS is kept for the threads. Never NULL. */
+messages_app_t *messages_app_new(metrics_t *metrics);
+void messages_app_destroy(messages_app_t **self_p);
+
+void *messages_thread_new(void *app);
+void messages_thread_destroy(void **state_p);
+bool messages_app_ready(void *app);
+
+/* The service's methods (groups, messages, notifications), NULL-terminated. */
+extern const service_method_t messages_methods[];
+
+#endif

@@ -1,0 +1,326 @@
+/* messages_messages.c -- direct and group messages: send (the message and one notification
+ * per recipient in one transaction, the event after COMMIT), history, read, delete. */
+#include "messages_handlers.h"
+#include "messages_event.h"
+#include "messages_pack.h"
+#include "messages_reply.h"
+#include "messages_rules.h"
+#include "messages_sql.h"
+#include "cursor.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Column of message_lock after the message: may the caller see it. */
+#define MSG_VISIBLE MSG_NCOLS
+
+/* Gives every problem of FIELD the contract's one MESSAGE (API.md fixes the wording of
+ * receiver_type's, whatever form.c found wrong: absent, not a string, not a listed value). */
+static void
+s_reword(form_t *form, const char *field, const char *message)
+{
+    for (int i = 0; i < form->problem_count; i++)
+        if (strcmp(form->problems[i].field, field) == 0)
+            snprintf(form->problems[i].message, sizeof form->problems[i].message, "%s", message);
+}
+
+/* Inside the transaction: checks the receiver and whether SENDER may write to it; returns
+ * false with the error in REPLY. The receiver row is locked until COMMIT, so it cannot be
+ * deleted between this check and the notification rows. */
+static bool
+s_receiver_ok(messages_thread_t *self, envelope_t *reply, bool group, const char *rid,
+              const char *sender)
+{
+    const char *params[] = { rid, sender };
+    PGresult *res = db_exec(self->db, group ? "group_sender" : "user_lock", group ? 2 : 1, params);
+    bool ok = false;
+    if (!res)
+        messages_db_error(self, reply);
+    else if (PQntuples(res) == 0)
+        envelope_set_error(reply, ERR_NOT_FOUND, "Receiver not found");
+    else if (group && strcmp(PQgetvalue(res, 0, 0), "true") != 0)
+        envelope_set_error(reply, ERR_FORBIDDEN, NULL);
+    else
+        ok = true;
+    PQclear(res);
+    return ok;
+}
+
+/* Self-messages (notes to self) are allowed; like group senders, nobody is notified of
+ * their own message. */
+void
+messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
+{
+    messages_thread_t *self = state;
+    static const form_field_t fields[] = {
+        { .key = "text", .max_bytes = MESSAGES_TEXT_MAX_BYTES, .required = true,
+          .check = messages_check_text },
+        { .key = "receiver_type", .max_bytes = 16, .required = true,
+          .check = messages_check_receiver_type },
+        { .key = NULL }
+    };
+    static const char *const skip[] = { "receiver_id", NULL };
+    form_t form;
+    form_init(&form);
+    PGresult *msg = NULL, *notifs = NULL;
+    bool in_tx = false;
+    if (messages_form_read(&form, fields, req->body_obj, skip) < 0) {
+        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+        goto cleanup;
+    }
+    s_reword(&form, "receiver_type", "receiver_type must be one of: user, group");
+    for (int i = 0; i < form.problem_count; i++)
+        if (strcmp(form.problems[i].message, "text is too long") == 0)
+            s_reword(&form, "text", "text must be at most 5000 characters");
+    int64_t receiver = messages_id_of(envelope_map_get(req->body_obj, "receiver_id"));
+    if (receiver == 0)
+        form_problem(&form, "receiver_id", "receiver_id must be a valid id");
+    if (form.problem_count > 0) {
+        form_reply(&form, reply);
+        goto cleanup;
+    }
+    const char *type = form.values[1].value;
+    bool group = strcmp(type, "group") == 0;
+    int64_t sender = req->caller.user_id, lo = 0, hi = 0;
+    messages_pair(sender, receiver, &lo, &hi);
+    char uid[24], rid[24], lo_s[24], hi_s[24], mid[24];
+    messages_itoa(sender, uid, sizeof uid);
+    messages_itoa(receiver, rid, sizeof rid);
+    if (messages_begin(self) != 0) {
+        messages_db_error(self, reply);
+        goto cleanup;
+    }
+    in_tx = true;
+    if (!s_receiver_ok(self, reply, group, rid, uid))
+        goto cleanup;
+    const char *insert[] = { uid, type, rid, group ? NULL : messages_itoa(lo, lo_s, sizeof lo_s),
+                             group ? NULL : messages_itoa(hi, hi_s, sizeof hi_s),
+                             form.values[0].value };
+    if (!(msg = db_exec(self->db, "message_insert", 6, insert))) {
+        if (strcmp(db_sqlstate(self->db), "23503") == 0)   /* the sender's account is gone */
+            envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
+        else
+            messages_db_error(self, reply);
+        goto cleanup;
+    }
+    snprintf(mid, sizeof mid, "%s", PQgetvalue(msg, 0, MSG_ID));
+    const char *nparams[] = { mid, rid, uid };
+    if (group)
+        notifs = db_exec(self->db, "notif_insert_group", 3, nparams);
+    else if (receiver != sender)
+        notifs = db_exec(self->db, "notif_insert_user", 2, nparams);
+    if ((group || receiver != sender) && !notifs) {
+        messages_db_error(self, reply);
+        goto cleanup;
+    }
+    /* Acknowledged only once durable: a failed COMMIT answers 503/500 and stores nothing. */
+    in_tx = false;
+    if (db_command(self->db, "COMMIT") != 0) {
+        messages_db_error(self, reply);
+        messages_rollback(self);
+        goto cleanup;
+    }
+    reply->status = 201;
+    messages_pack_message(envelope_body_packer(reply), msg, 0, 0);
+    metric_add(group ? self->sent_group : self->sent_user, 1);
+    messages_event_new_message(self->events, msg, notifs);
+cleanup:
+    if (in_tx)
+        messages_rollback(self);
+    PQclear(msg);
+    PQclear(notifs);
+    form_release(&form);
+}
+
+static const char *
+s_check_with(const char *s)
+{
+    return form_check_id(s) ? "with must be a valid id" : NULL;
+}
+
+static const char *
+s_check_group_id(const char *s)
+{
+    return form_check_id(s) ? "group_id must be a valid id" : NULL;
+}
+
+/* ?with=<user id> (a direct conversation of the caller) or ?group_id=<id> (members only;
+ * 404 for anyone else, as GET /api/groups/:id). */
+void
+messages_message_list(void *state, const envelope_t *req, envelope_t *reply)
+{
+    messages_thread_t *self = state;
+    static const form_field_t fields[] = {
+        { .key = "with", .max_bytes = 20, .integer_ok = true, .check = s_check_with },
+        { .key = "group_id", .max_bytes = 20, .integer_ok = true, .check = s_check_group_id },
+        { .key = "limit", .max_bytes = 8, .integer_ok = true, .check = form_check_limit },
+        { .key = "cursor", .max_bytes = 64, .check = cursor_check },
+        { .key = NULL }
+    };
+    form_t form;
+    form_init(&form);
+    PGresult *res = NULL;
+    if (form_read(&form, fields, req->body_obj) < 0) {
+        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+        goto cleanup;
+    }
+    const char *with = form.values[0].value, *group = form.values[1].value;
+    if (!form_has_problem(&form, "with") && !form_has_problem(&form, "group_id")
+        && (with != NULL) == (group != NULL))
+        form_problem(&form, "with", "exactly one of with, group_id is required");
+    if (form.problem_count > 0) {
+        form_reply(&form, reply);
+        goto cleanup;
+    }
+    messages_page_t page = messages_page(form.values[2].value, form.values[3].value);
+    char uid[24], after[24], limit[24], lo_s[24], hi_s[24];
+    messages_itoa(req->caller.user_id, uid, sizeof uid);
+    messages_itoa(page.after, after, sizeof after);
+    messages_itoa(page.limit + 1, limit, sizeof limit);
+    if (with) {
+        int64_t lo, hi;
+        messages_pair(req->caller.user_id, strtoll(with, NULL, 10), &lo, &hi);
+        const char *params[] = { messages_itoa(lo, lo_s, sizeof lo_s),
+                                 messages_itoa(hi, hi_s, sizeof hi_s), after, limit };
+        res = messages_exec(self, "message_list_pair", 4, params);
+    }
+    else {
+        const char *member[] = { group, uid };
+        if (!(res = messages_exec(self, "member_get", 2, member))) {
+            messages_db_error(self, reply);
+            goto cleanup;
+        }
+        bool is_member = PQntuples(res) > 0;
+        PQclear(res);
+        res = NULL;
+        if (!is_member) {
+            envelope_set_error(reply, ERR_NOT_FOUND, "Group not found");
+            goto cleanup;
+        }
+        const char *params[] = { group, after, limit };
+        res = messages_exec(self, "message_list_group", 3, params);
+    }
+    if (!res)
+        messages_db_error(self, reply);
+    else
+        messages_list_reply(reply, res, &page, MSG_ID, messages_pack_message_row);
+cleanup:
+    PQclear(res);
+    form_release(&form);
+}
+
+/* Inside a transaction: the message :id, locked. 404 when it does not exist or (when
+ * NEED_VISIBLE) the caller may not see it. NULL with the error in REPLY otherwise. */
+static PGresult *
+s_lock_message(messages_thread_t *self, envelope_t *reply, const char *mid, const char *uid,
+               bool need_visible)
+{
+    const char *params[] = { mid, uid };
+    PGresult *res = db_exec(self->db, "message_lock", 2, params);
+    if (!res)
+        messages_db_error(self, reply);
+    else if (PQntuples(res) == 0
+             || (need_visible && strcmp(PQgetvalue(res, 0, MSG_VISIBLE), "true") != 0)) {
+        envelope_set_error(reply, ERR_NOT_FOUND, "Message not found");
+        PQclear(res);
+        res = NULL;
+    }
+    return res;
+}
+
+/* Only the receiver of a direct message marks it read (403 for its sender and for group
+ * messages, 404 for whoever cannot see it); their notification of it is marked too. */
+void
+messages_message_read(void *state, const envelope_t *req, envelope_t *reply)
+{
+    messages_thread_t *self = state;
+    PGresult *res = NULL;
+    int64_t id;
+    char mid[24], uid[24];
+    if (!messages_path_id(req, reply, "id", &id))
+        return;
+    messages_itoa(id, mid, sizeof mid);
+    messages_itoa(req->caller.user_id, uid, sizeof uid);
+    if (messages_begin(self) != 0) {
+        messages_db_error(self, reply);
+        return;
+    }
+    if (!(res = s_lock_message(self, reply, mid, uid, true)))
+        goto rollback;
+    bool receiver = strcmp(PQgetvalue(res, 0, MSG_RECEIVER_TYPE), "user") == 0
+                    && strcmp(PQgetvalue(res, 0, MSG_RECEIVER_ID), uid) == 0;
+    PQclear(res);
+    res = NULL;
+    if (!receiver) {
+        envelope_set_error(reply, ERR_FORBIDDEN, NULL);
+        goto rollback;
+    }
+    const char *params[] = { mid, uid };
+    PGresult *notif = db_exec(self->db, "notif_read_message", 2, params);
+    if (!notif || !(res = db_exec(self->db, "message_mark_read", 1, params))) {
+        PQclear(notif);
+        messages_db_error(self, reply);
+        goto rollback;
+    }
+    PQclear(notif);
+    if (db_command(self->db, "COMMIT") != 0) {
+        messages_db_error(self, reply);
+        goto rollback;
+    }
+    messages_pack_message(envelope_body_packer(reply), res, 0, 0);
+    PQclear(res);
+    return;
+rollback:
+    PQclear(res);
+    messages_rollback(self);
+}
+
+static bool
+s_moderates(const envelope_t *req)
+{
+    return strcmp(req->caller.role, "admin") == 0 || strcmp(req->caller.role, "moderator") == 0;
+}
+
+/* The sender, or an admin or moderator: 404 for an unknown message, 403 for anyone else.
+ * Its notifications cascade; message_deleted names the recipients they belonged to. */
+void
+messages_message_delete(void *state, const envelope_t *req, envelope_t *reply)
+{
+    messages_thread_t *self = state;
+    PGresult *msg = NULL, *recipients = NULL, *res = NULL;
+    int64_t id;
+    char mid[24], uid[24];
+    if (!messages_path_id(req, reply, "id", &id))
+        return;
+    messages_itoa(id, mid, sizeof mid);
+    messages_itoa(req->caller.user_id, uid, sizeof uid);
+    if (messages_begin(self) != 0) {
+        messages_db_error(self, reply);
+        return;
+    }
+    if (!(msg = s_lock_message(self, reply, mid, uid, false)))
+        goto rollback;
+    bool sender = !PQgetisnull(msg, 0, MSG_SENDER) && strcmp(PQgetvalue(msg, 0, MSG_SENDER), uid) == 0;
+    if (!sender && !s_moderates(req)) {
+        envelope_set_error(reply, ERR_FORBIDDEN, NULL);
+        goto rollback;
+    }
+    const char *params[] = { mid };
+    if (!(recipients = db_exec(self->db, "message_recipients", 1, params))
+        || !(res = db_exec(self->db, "message_delete", 1, params))) {
+        messages_db_error(self, reply);
+        goto rollback;
+    }
+    if (db_command(self->db, "COMMIT") != 0) {
+        messages_db_error(self, reply);
+        goto rollback;
+    }
+    messages_event_deleted(self->events, msg, recipients);
+    goto cleanup;
+rollback:
+    messages_rollback(self);
+cleanup:
+    PQclear(msg);
+    PQclear(recipients);
+    PQclear(res);
+}

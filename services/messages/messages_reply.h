@@ -1,0 +1,60 @@
+/* messages_reply.h -- what every handler of the service shares: the 503/500 answer of a
+ * failed statement, path ids, reading a body that holds fields form.h cannot type (arrays,
+ * strict integer ids), keyset pages and the list answer. */
+#ifndef MESSAGES_REPLY_H
+#define MESSAGES_REPLY_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "envelope.h"
+#include "form.h"
+#include "messages_app.h"
+
+/* A failed statement: 503 SERVICE_UNAVAILABLE when the database is gone (nothing was
+ * acknowledged), 500 otherwise. */
+void messages_db_error(messages_thread_t *self, envelope_t *reply);
+
+/* BEGIN. A database restart leaves each thread's idle connection dead until its first
+ * use; BEGIN has no effect of its own, so when it finds the connection lost it is tried
+ * once more on a fresh one instead of failing the request. 0 or -1 (error in the db_t). */
+int messages_begin(messages_thread_t *self);
+
+/* db_exec() outside a transaction, tried once more when the connection was found lost.
+ * Only for statements that may safely run twice (reads, "mark read"). */
+PGresult *messages_exec(messages_thread_t *self, const char *name, int nparams,
+                        const char *const *params);
+
+/* Rolls back an open transaction (after a failure, or a refusal found inside it). */
+void messages_rollback(messages_thread_t *self);
+
+/* The path parameter KEY (an integer the edge put in the body) into *ID. When it is
+ * missing or not a valid id, answers 400 "<KEY> must be a valid id" and returns false. */
+bool messages_path_id(const envelope_t *req, envelope_t *reply, const char *key, int64_t *id);
+
+/* form_read() on BODY without the keys in the NULL-terminated SKIP (fields the caller reads
+ * itself: id arrays, strict integer ids), so they are neither typed by form.c nor reported
+ * as unknown. Returns form_read()'s result. */
+int messages_form_read(form_t *form, const form_field_t *fields, const msgpack_object *body,
+                       const char *const *skip);
+
+/* Writes V in decimal into OUT (at least 24 bytes) and returns OUT, for SQL parameters. */
+const char *messages_itoa(int64_t v, char *out, size_t size);
+
+/* A page of a list: LIMIT rows below id AFTER. */
+typedef struct {
+    int64_t limit;
+    int64_t after;
+} messages_page_t;
+
+/* The page named by the validated "limit" and "cursor" texts (either may be NULL). */
+messages_page_t messages_page(const char *limit, const char *cursor);
+
+typedef void (messages_pack_fn)(msgpack_packer *pk, const PGresult *res, int row);
+
+/* Answers {"items", "next_cursor", "limit"} from RES, which the statement fetched with
+ * PAGE->limit + 1 rows so that a next page shows; the cursor names column ID_COL of the
+ * last item. */
+void messages_list_reply(envelope_t *reply, const PGresult *res, const messages_page_t *page,
+                         int id_col, messages_pack_fn *pack);
+
+#endif

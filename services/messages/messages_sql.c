@@ -1,0 +1,126 @@
+/* messages_sql.c -- the messages service's SQL: groups, members, messages, notifications.
+ * Parameters only. Array parameters ("{1,2,3}") are cast to bigint[] inside PostgreSQL. */
+#include "messages_sql.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+#define MSG_COLS \
+    "m.id::text, m.sender_id::text, m.receiver_type, m.receiver_id::text, m.text, " \
+    "m.is_read::text, " TS("m.created_at")
+
+#define NOTIF_COLS \
+    "n.id::text, n.user_id::text, n.type, n.message_id::text, n.is_read::text, " \
+    TS("n.created_at") ", " MSG_COLS
+
+#define GROUP_COLS \
+    "g.id::text, g.name, g.created_by::text, " TS("g.created_at") ", " TS("g.updated_at") \
+    ", me.role"
+
+#define MEMBER_COLS "user_id::text, role, " TS("joined_at")
+
+/* The notifications of one message, one per recipient from SOURCE (a subquery yielding
+ * column u). Before a row takes its id, its recipient's advisory lock is taken, in
+ * recipient order (no deadlock between two fan-outs): two transactions writing for one user
+ * then commit in id order, so a WebSocket replay "after id N" never skips a row that
+ * commits later with a smaller id. Volatile functions in the target list run after the
+ * ORDER BY (PostgreSQL >= 9.6), hence the locks are taken in order. */
+#define NOTIF_INSERT(source) \
+    "INSERT INTO notifications (user_id, message_id) " \
+    "SELECT r.u, $1::bigint FROM (SELECT s.u, pg_advisory_xact_lock(2020, (s.u % 2147483647)::int) " \
+    "FROM (" source ") s ORDER BY s.u) r " \
+    "RETURNING user_id::text, id::text, " TS("created_at")
+
+const db_statement_t messages_statements[] = {
+    /* --- groups ---------------------------------------------------------------------- */
+    { "group_insert",
+      "INSERT INTO groups (name, created_by) VALUES ($1, $2) RETURNING id::text", 2 },
+    /* The creator ($2) as admin, the others as members; duplicates folded. */
+    { "group_add_members",
+      "INSERT INTO group_members (group_id, user_id, role) "
+      "SELECT $1::bigint, s.u, CASE WHEN s.u = $2::bigint THEN 'admin' ELSE 'member' END "
+      "FROM (SELECT DISTINCT unnest(array_append($3::bigint[], $2::bigint)) AS u) s "
+      "ORDER BY s.u", 3 },
+    /* Non-members get no row: 404, existence not leaked. */
+    { "group_get",
+      "SELECT " GROUP_COLS " FROM groups g JOIN group_members me "
+      "ON me.group_id = g.id AND me.user_id = $2 WHERE g.id = $1", 2 },
+    /* The group row lock serializes every change of one group's membership and roles, so
+     * "is there another admin?" cannot be answered from a stale picture. */
+    { "group_lock",
+      "SELECT " GROUP_COLS " FROM groups g JOIN group_members me "
+      "ON me.group_id = g.id AND me.user_id = $2 WHERE g.id = $1 FOR UPDATE OF g", 2 },
+    { "group_members",
+      "SELECT " MEMBER_COLS " FROM group_members WHERE group_id = $1 "
+      "ORDER BY joined_at, user_id", 1 },
+    /* Keyset pages of my groups, newest group first. */
+    { "group_list",
+      "SELECT " GROUP_COLS ", (SELECT count(*) FROM group_members c WHERE c.group_id = g.id)"
+      "::text FROM group_members me JOIN groups g ON g.id = me.group_id "
+      "WHERE me.user_id = $1 AND me.group_id < $2 ORDER BY me.group_id DESC LIMIT $3", 3 },
+    { "group_rename", "UPDATE groups SET name = $2, updated_at = now() WHERE id = $1", 2 },
+    { "group_delete", "DELETE FROM groups WHERE id = $1", 1 },
+    { "group_exists", "SELECT 1 FROM groups WHERE id = $1", 1 },
+    { "member_get", "SELECT " MEMBER_COLS " FROM group_members WHERE group_id = $1 "
+      "AND user_id = $2", 2 },
+    { "member_add",
+      "INSERT INTO group_members (group_id, user_id, role) VALUES ($1, $2, 'member') "
+      "RETURNING " MEMBER_COLS, 2 },
+    /* The trigger group_members_keep_admin (020_messages.sql) promotes or deletes. */
+    { "member_remove", "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", 2 },
+    { "member_set_role",
+      "UPDATE group_members SET role = $3 WHERE group_id = $1 AND user_id = $2 "
+      "RETURNING " MEMBER_COLS, 3 },
+    { "member_admins",
+      "SELECT count(*)::text FROM group_members WHERE group_id = $1 AND role = 'admin'", 1 },
+
+    /* --- messages -------------------------------------------------------------------- */
+    /* The receiver stays until COMMIT (KEY SHARE blocks its deletion, not its update). */
+    { "user_lock", "SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE", 1 },
+    /* The group, locked against deletion, and whether $2 is a member. */
+    { "group_sender",
+      "SELECT EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = g.id "
+      "AND gm.user_id = $2)::text FROM groups g WHERE g.id = $1 FOR KEY SHARE OF g", 2 },
+    { "message_insert",
+      "INSERT INTO messages AS m (sender_id, receiver_type, receiver_id, pair_lo, pair_hi, text) "
+      "VALUES ($1, $2, $3, $4, $5, $6) RETURNING " MSG_COLS, 6 },
+    { "notif_insert_user", NOTIF_INSERT("SELECT $2::bigint AS u"), 2 },
+    { "notif_insert_group",
+      NOTIF_INSERT("SELECT user_id AS u FROM group_members WHERE group_id = $2 "
+                   "AND user_id <> $3"), 3 },
+    /* History of one conversation, both directions, newest first ($1 <= $2). */
+    { "message_list_pair",
+      "SELECT " MSG_COLS " FROM messages m WHERE m.receiver_type = 'user' AND m.pair_lo = $1 "
+      "AND m.pair_hi = $2 AND m.id < $3 ORDER BY m.id DESC LIMIT $4", 4 },
+    { "message_list_group",
+      "SELECT " MSG_COLS " FROM messages m WHERE m.receiver_type = 'group' "
+      "AND m.receiver_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3", 3 },
+    /* A message, locked, and whether $2 may see it (a party of a direct message, a member
+     * of the group). */
+    { "message_lock",
+      "SELECT " MSG_COLS ", ((m.receiver_type = 'user' AND $2 IN (m.pair_lo, m.pair_hi)) "
+      "OR (m.receiver_type = 'group' AND EXISTS (SELECT 1 FROM group_members gm "
+      "WHERE gm.group_id = m.receiver_id AND gm.user_id = $2)))::text "
+      "FROM messages m WHERE m.id = $1 FOR UPDATE OF m", 2 },
+    { "message_mark_read",
+      "UPDATE messages m SET is_read = true WHERE m.id = $1 RETURNING " MSG_COLS, 1 },
+    { "message_recipients",
+      "SELECT user_id::text FROM notifications WHERE message_id = $1 ORDER BY user_id", 1 },
+    { "message_delete", "DELETE FROM messages WHERE id = $1", 1 },
+
+    /* --- notifications --------------------------------------------------------------- */
+    { "notif_list",
+      "SELECT " NOTIF_COLS " FROM notifications n JOIN messages m ON m.id = n.message_id "
+      "WHERE n.user_id = $1 AND n.id < $2 ORDER BY n.id DESC LIMIT $3", 3 },
+    /* A statement of its own so that it uses the partial index of unread rows. */
+    { "notif_list_unread",
+      "SELECT " NOTIF_COLS " FROM notifications n JOIN messages m ON m.id = n.message_id "
+      "WHERE n.user_id = $1 AND NOT n.is_read AND n.id < $2 ORDER BY n.id DESC LIMIT $3", 3 },
+    { "notif_read",
+      "UPDATE notifications n SET is_read = true FROM messages m "
+      "WHERE n.id = $1 AND n.user_id = $2 AND m.id = n.message_id RETURNING " NOTIF_COLS, 2 },
+    { "notif_read_message",
+      "UPDATE notifications SET is_read = true WHERE message_id = $1 AND user_id = $2", 2 },
+    { "notif_read_all",
+      "UPDATE notifications SET is_read = true WHERE user_id = $1 AND NOT is_read", 1 },
+    { NULL, NULL, 0 }
+};
