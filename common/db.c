@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Don't hammer a dead server: one reconnect attempt per interval. */
 #define DB_RETRY_MS 500
@@ -16,6 +17,7 @@ struct db_t {
     PGconn *conn;
     char sqlstate[6];
     bool lost;
+    bool in_tx;                  /* between our BEGIN and COMMIT/ROLLBACK */
     int64_t next_attempt_ms;
 };
 
@@ -88,7 +90,20 @@ db_destroy(db_t **self_p)
 bool
 db_ready(db_t *self)
 {
-    if (self->conn && PQstatus(self->conn) == CONNECTION_OK)
+    /* A server that restarted (or a backend that was killed) has already said goodbye on
+     * the socket; PQconsumeInput reads that without blocking (libpq keeps its socket
+     * non-blocking) and marks the connection bad, so we reconnect before sending rather
+     * than fail the statement on a stale connection. */
+    if (self->conn && (!PQconsumeInput(self->conn) || PQstatus(self->conn) != CONNECTION_OK)) {
+        PQfinish(self->conn);
+        self->conn = NULL;
+        self->next_attempt_ms = 0;
+    }
+    /* Inside a transaction a lost connection is a failure the caller must see: a new
+     * connection would run the rest of the transaction's statements on their own. */
+    if (self->in_tx)
+        return self->conn != NULL;
+    if (self->conn)
         return true;
     return s_connect(self);
 }
@@ -132,18 +147,36 @@ db_exec(db_t *self, const char *name, int nparams, const char *const *params)
     return NULL;
 }
 
+/* True when SQL starts with WORD (case-insensitive) followed by the end or a space. */
+static bool
+s_starts(const char *sql, const char *word)
+{
+    size_t n = strlen(word);
+    return strncasecmp(sql, word, n) == 0 && (sql[n] == '\0' || sql[n] == ' ' || sql[n] == ';');
+}
+
 int
 db_command(db_t *self, const char *sql)
 {
     self->sqlstate[0] = '\0';
     self->lost = false;
+    bool begin = s_starts(sql, "BEGIN") || s_starts(sql, "START");
+    bool end = s_starts(sql, "COMMIT") || s_starts(sql, "ROLLBACK") || s_starts(sql, "END");
+    if (begin && self->in_tx)         /* our own bug; PostgreSQL only warns, and so do we */
+        log_error(NULL, "db_nested_begin", "BEGIN inside an open transaction");
     if (!db_ready(self)) {
+        if (end)
+            self->in_tx = false;      /* the server rolled it back with the connection */
         s_fail(self, NULL);
         return -1;
     }
     PGresult *res = PQexec(self->conn, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (end)
+        self->in_tx = false;
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        if (begin)
+            self->in_tx = true;
         PQclear(res);
         return 0;
     }

@@ -28,7 +28,11 @@ bool db_ready(db_t *self);
  * when the connection is gone. */
 PGresult *db_exec(db_t *self, const char *name, int nparams, const char *const *params);
 
-/* Plain SQL without parameters (BEGIN, COMMIT, ROLLBACK). 0 on success, -1 on error. */
+/* Plain SQL without parameters (BEGIN, COMMIT, ROLLBACK). 0 on success, -1 on error.
+ * db_t follows the transaction: outside one, a connection the server dropped (restart,
+ * killed backend) is replaced before the next statement, so nothing fails on a stale
+ * connection; inside one, a lost connection fails every statement up to the COMMIT or
+ * ROLLBACK, which ends it (a COMMIT on a lost connection fails: nothing is acknowledged). */
 int db_command(db_t *self, const char *sql);
 
 /* The SQLSTATE of the last failed call, "" after a success. */

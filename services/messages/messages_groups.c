@@ -56,7 +56,7 @@ s_reply_group(messages_thread_t *self, envelope_t *reply, const char *gid, const
 {
     const char *params[] = { gid, uid };
     PGresult *group = in_tx ? db_exec(self->db, "group_get", 2, params)
-                            : messages_exec(self, "group_get", 2, params);
+                            : db_exec(self->db, "group_get", 2, params);
     PGresult *members = group ? db_exec(self->db, "group_members", 1, params) : NULL;
     bool ok = false;
     if (!group || !members)
@@ -118,7 +118,7 @@ messages_group_create(void *state, const envelope_t *req, envelope_t *reply)
     }
     messages_ids_literal(ids, count > 0 ? count : 0, literal, sizeof literal);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (messages_begin(self) != 0) {
+    if (db_command(self->db, "BEGIN") != 0) {
         messages_db_error(self, reply);
         goto cleanup;
     }
@@ -187,7 +187,7 @@ messages_group_list(void *state, const envelope_t *req, envelope_t *reply)
     const char *params[] = { messages_itoa(req->caller.user_id, uid, sizeof uid),
                              messages_itoa(page.after, after, sizeof after),
                              messages_itoa(page.limit + 1, limit, sizeof limit) };
-    PGresult *res = messages_exec(self, "group_list", 3, params);
+    PGresult *res = db_exec(self->db, "group_list", 3, params);
     if (!res)
         messages_db_error(self, reply);
     else
@@ -236,7 +236,7 @@ messages_group_update(void *state, const envelope_t *req, envelope_t *reply)
     }
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (messages_begin(self) != 0) {
+    if (db_command(self->db, "BEGIN") != 0) {
         messages_db_error(self, reply);
         goto cleanup;
     }
@@ -271,7 +271,7 @@ messages_group_delete(void *state, const envelope_t *req, envelope_t *reply)
         return;
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (messages_begin(self) != 0) {
+    if (db_command(self->db, "BEGIN") != 0) {
         messages_db_error(self, reply);
         return;
     }
@@ -319,7 +319,7 @@ messages_member_add(void *state, const envelope_t *req, envelope_t *reply)
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
     messages_itoa(user_id, member, sizeof member);
-    if (messages_begin(self) != 0) {
+    if (db_command(self->db, "BEGIN") != 0) {
         messages_db_error(self, reply);
         goto cleanup;
     }
@@ -367,7 +367,7 @@ messages_member_remove(void *state, const envelope_t *req, envelope_t *reply)
     messages_itoa(req->caller.user_id, uid, sizeof uid);
     messages_itoa(user_id, member, sizeof member);
     bool leaving = user_id == req->caller.user_id;
-    if (messages_begin(self) != 0) {
+    if (db_command(self->db, "BEGIN") != 0) {
         messages_db_error(self, reply);
         return;
     }
@@ -432,7 +432,7 @@ messages_member_update(void *state, const envelope_t *req, envelope_t *reply)
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
     messages_itoa(user_id, member, sizeof member);
-    if (messages_begin(self) != 0) {
+    if (db_command(self->db, "BEGIN") != 0) {
         messages_db_error(self, reply);
         goto cleanup;
     }

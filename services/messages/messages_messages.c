@@ -86,7 +86,7 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
     char uid[24], rid[24], lo_s[24], hi_s[24], mid[24];
     messages_itoa(sender, uid, sizeof uid);
     messages_itoa(receiver, rid, sizeof rid);
-    if (messages_begin(self) != 0) {
+    if (db_command(self->db, "BEGIN") != 0) {
         messages_db_error(self, reply);
         goto cleanup;
     }
@@ -182,11 +182,11 @@ messages_message_list(void *state, const envelope_t *req, envelope_t *reply)
         messages_pair(req->caller.user_id, strtoll(with, NULL, 10), &lo, &hi);
         const char *params[] = { messages_itoa(lo, lo_s, sizeof lo_s),
                                  messages_itoa(hi, hi_s, sizeof hi_s), after, limit };
-        res = messages_exec(self, "message_list_pair", 4, params);
+        res = db_exec(self->db, "message_list_pair", 4, params);
     }
     else {
         const char *member[] = { group, uid };
-        if (!(res = messages_exec(self, "member_get", 2, member))) {
+        if (!(res = db_exec(self->db, "member_get", 2, member))) {
             messages_db_error(self, reply);
             goto cleanup;
         }
@@ -198,7 +198,7 @@ messages_message_list(void *state, const envelope_t *req, envelope_t *reply)
             goto cleanup;
         }
         const char *params[] = { group, after, limit };
-        res = messages_exec(self, "message_list_group", 3, params);
+        res = db_exec(self->db, "message_list_group", 3, params);
     }
     if (!res)
         messages_db_error(self, reply);
@@ -241,7 +241,7 @@ messages_message_read(void *state, const envelope_t *req, envelope_t *reply)
         return;
     messages_itoa(id, mid, sizeof mid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (messages_begin(self) != 0) {
+    if (db_command(self->db, "BEGIN") != 0) {
         messages_db_error(self, reply);
         return;
     }
@@ -294,7 +294,7 @@ messages_message_delete(void *state, const envelope_t *req, envelope_t *reply)
         return;
     messages_itoa(id, mid, sizeof mid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (messages_begin(self) != 0) {
+    if (db_command(self->db, "BEGIN") != 0) {
         messages_db_error(self, reply);
         return;
     }

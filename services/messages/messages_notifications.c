@@ -36,7 +36,7 @@ messages_notifications_list(void *state, const envelope_t *req, envelope_t *repl
     const char *params[] = { messages_itoa(req->caller.user_id, uid, sizeof uid),
                              messages_itoa(page.after, after, sizeof after),
                              messages_itoa(page.limit + 1, limit, sizeof limit) };
-    PGresult *res = messages_exec(self, unread ? "notif_list_unread" : "notif_list", 3, params);
+    PGresult *res = db_exec(self->db, unread ? "notif_list_unread" : "notif_list", 3, params);
     if (!res)
         messages_db_error(self, reply);
     else
@@ -56,7 +56,7 @@ messages_notification_read(void *state, const envelope_t *req, envelope_t *reply
         return;
     const char *params[] = { messages_itoa(id, nid, sizeof nid),
                              messages_itoa(req->caller.user_id, uid, sizeof uid) };
-    PGresult *res = messages_exec(self, "notif_read", 2, params);
+    PGresult *res = db_exec(self->db, "notif_read", 2, params);
     if (!res)
         messages_db_error(self, reply);
     else if (PQntuples(res) == 0)
@@ -72,7 +72,7 @@ messages_notifications_read_all(void *state, const envelope_t *req, envelope_t *
     messages_thread_t *self = state;
     char uid[24];
     const char *params[] = { messages_itoa(req->caller.user_id, uid, sizeof uid) };
-    PGresult *res = messages_exec(self, "notif_read_all", 1, params);
+    PGresult *res = db_exec(self->db, "notif_read_all", 1, params);
     if (!res) {
         messages_db_error(self, reply);
         return;

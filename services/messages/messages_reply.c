@@ -16,23 +16,6 @@ messages_db_error(messages_thread_t *self, envelope_t *reply)
         envelope_set_error(reply, ERR_INTERNAL, NULL);
 }
 
-int
-messages_begin(messages_thread_t *self)
-{
-    if (db_command(self->db, "BEGIN") == 0)
-        return 0;
-    return db_lost(self->db) ? db_command(self->db, "BEGIN") : -1;
-}
-
-PGresult *
-messages_exec(messages_thread_t *self, const char *name, int nparams, const char *const *params)
-{
-    PGresult *res = db_exec(self->db, name, nparams, params);
-    if (!res && db_lost(self->db))
-        res = db_exec(self->db, name, nparams, params);
-    return res;
-}
-
 void
 messages_rollback(messages_thread_t *self)
 {

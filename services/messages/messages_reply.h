@@ -14,16 +14,6 @@
  * acknowledged), 500 otherwise. */
 void messages_db_error(messages_thread_t *self, envelope_t *reply);
 
-/* BEGIN. A database restart leaves each thread's idle connection dead until its first
- * use; BEGIN has no effect of its own, so when it finds the connection lost it is tried
- * once more on a fresh one instead of failing the request. 0 or -1 (error in the db_t). */
-int messages_begin(messages_thread_t *self);
-
-/* db_exec() outside a transaction, tried once more when the connection was found lost.
- * Only for statements that may safely run twice (reads, "mark read"). */
-PGresult *messages_exec(messages_thread_t *self, const char *name, int nparams,
-                        const char *const *params);
-
 /* Rolls back an open transaction (after a failure, or a refusal found inside it). */
 void messages_rollback(messages_thread_t *self);
 

@@ -1,7 +1,6 @@
 /* users_auth.c -- register and login: the bcrypt-heavy methods of service `auth`. */
 #include "users_handlers.h"
 #include "users_app.h"
-#include "users_db.h"
 #include "form.h"
 #include "users_reply.h"
 #include "users_sql.h"
@@ -85,7 +84,7 @@ users_register(void *state, const envelope_t *req, envelope_t *reply)
         envelope_set_error(reply, ERR_INTERNAL, NULL);
         goto cleanup;
     }
-    if (users_db_begin(t->db) != 0) {
+    if (db_command(t->db, "BEGIN") != 0) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }
@@ -130,7 +129,7 @@ users_login(void *state, const envelope_t *req, envelope_t *reply)
     const char *key = email ? email : form.values[L_PHONE].value;
     if (email)
         users_lowercase(email);
-    PGresult *res = users_db_read(t->db, email ? SQL_USER_AUTH_EMAIL : SQL_USER_AUTH_PHONE, 1, &key);
+    PGresult *res = db_exec(t->db, email ? SQL_USER_AUTH_EMAIL : SQL_USER_AUTH_PHONE, 1, &key);
     if (!res) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
@@ -148,7 +147,7 @@ users_login(void *state, const envelope_t *req, envelope_t *reply)
         goto cleanup;
     }
     explicit_bzero(row.password_hash, sizeof(row.password_hash));
-    if (users_db_begin(t->db) != 0) {
+    if (db_command(t->db, "BEGIN") != 0) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }

@@ -1,7 +1,6 @@
 /* users_read.c -- me, list, get and get_user_by_id: the read methods of service `users`. */
 #include "users_handlers.h"
 #include "users_app.h"
-#include "users_db.h"
 #include "cursor.h"
 #include "form.h"
 #include "users_reply.h"
@@ -29,7 +28,7 @@ static void
 s_answer_user(users_thread_t *t, const envelope_t *req, envelope_t *reply, const char *id,
               users_view_t view)
 {
-    PGresult *res = users_db_read(t->db, SQL_USER_BY_ID, 1, &id);
+    PGresult *res = db_exec(t->db, SQL_USER_BY_ID, 1, &id);
     users_row_t row;
     if (!res)
         users_reply_db_error(t, req, reply);
@@ -111,7 +110,7 @@ users_list(void *state, const envelope_t *req, envelope_t *reply)
     snprintf(after_s, sizeof(after_s), "%" PRId64, after);
     snprintf(fetch_s, sizeof(fetch_s), "%" PRId64, limit + 1);
     const char *params[] = { after > 0 ? after_s : NULL, fetch_s };
-    if (!(res = users_db_read(t->db, SQL_USER_LIST, 2, params))) {
+    if (!(res = db_exec(t->db, SQL_USER_LIST, 2, params))) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }

@@ -6,7 +6,6 @@
  * parties hold it (one of them a thief): the whole family is revoked, so both lose it. */
 #include "users_handlers.h"
 #include "users_app.h"
-#include "users_db.h"
 #include "form.h"
 #include "users_redis.h"
 #include "users_reply.h"
@@ -68,7 +67,7 @@ users_refresh(void *state, const envelope_t *req, envelope_t *reply)
     char sub[24];
     snprintf(sub, sizeof(sub), "%" PRId64, claims.sub);
 
-    if (users_db_begin(t->db) != 0) {
+    if (db_command(t->db, "BEGIN") != 0) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }
@@ -142,7 +141,7 @@ users_logout(void *state, const envelope_t *req, envelope_t *reply)
 
     /* Database first, inside a transaction, then Redis, then commit: when Redis cannot
      * confirm, the rollback leaves both unchanged and the client may simply retry. */
-    if (users_db_begin(t->db) != 0) {
+    if (db_command(t->db, "BEGIN") != 0) {
         users_reply_db_error(t, req, reply);
         return;
     }

@@ -5,7 +5,6 @@
  * after the commit (so a reader that refilled the cache in between is not served again). */
 #include "users_handlers.h"
 #include "users_app.h"
-#include "users_db.h"
 #include "form.h"
 #include "users_redis.h"
 #include "users_reply.h"
@@ -150,7 +149,7 @@ users_update(void *state, const envelope_t *req, envelope_t *reply)
         SET(U_PASSWORD), hash[0] ? hash : NULL, SET(U_ROLE), v[U_ROLE].value
     };
 #undef SET
-    if (users_db_begin(t->db) != 0) {
+    if (db_command(t->db, "BEGIN") != 0) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }
@@ -218,7 +217,7 @@ users_delete(void *state, const envelope_t *req, envelope_t *reply)
     int64_t id = 0;
     form_parse_int(form.values[0].value, 1, INT64_MAX, &id);
 
-    if (users_db_begin(t->db) != 0) {
+    if (db_command(t->db, "BEGIN") != 0) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }

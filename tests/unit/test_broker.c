@@ -1,5 +1,6 @@
 /* test_broker.c -- the bus end to end on real sockets: broker (in-process and the real
- * binary), bus_worker, bus_client. Ports 25550-25599 on 127.0.0.1.
+ * binary), bus_worker, bus_client. Ports 24550-24599 on 127.0.0.1: below the ephemeral range and
+ * clear of every stack (local 5555, test 15555, bench 25555).
  *
  * The binary is re-executed as a worker process ("--worker ENDPOINT SERVICE") for the
  * kill test, so the killed worker is a real process with its own TCP connection. */
@@ -315,7 +316,7 @@ s_raw_reply(zsock_t *sock)
 
 START_TEST(test_lru_routing)
 {
-    broker_run_t *b = s_broker_start(25550, 100);
+    broker_run_t *b = s_broker_start(24550, 100);
     worker_run_t *w[3];
     for (int i = 0; i < 3; i++) {
         w[i] = s_worker_start(b->ports.worker, "echo", i + 1);
@@ -340,7 +341,7 @@ END_TEST
 
 START_TEST(test_unknown_service)
 {
-    broker_run_t *b = s_broker_start(25554, 100);
+    broker_run_t *b = s_broker_start(24554, 100);
     int64_t t0 = clock_mono_ms();
     ck_assert_int_eq(s_call(b->ports.client, "nosuch", 0, 5000, NULL), 503);
     ck_assert_int_lt(clock_mono_ms() - t0, 1000);   /* at once, not at the timeout */
@@ -365,7 +366,7 @@ s_call_thread(void *arg)
 
 START_TEST(test_queue_timeout_and_full)
 {
-    broker_run_t *b = s_broker_start(25558, 1);   /* room for one queued request */
+    broker_run_t *b = s_broker_start(24558, 1);   /* room for one queued request */
     worker_run_t *w = s_worker_start(b->ports.worker, "slow", 1);
     s_wait_workers(b, 1);
 
@@ -426,7 +427,7 @@ s_kill_call_thread(void *arg)
 
 START_TEST(test_worker_killed)
 {
-    broker_run_t *b = s_broker_start(25562, 100);
+    broker_run_t *b = s_broker_start(24562, 100);
     char self[PATH_MAX];
     s_self_path(self, sizeof self);
     char *argv[] = { self, "--worker", b->ports.worker, "fragile", NULL };
@@ -462,7 +463,7 @@ START_TEST(test_broker_restart)
     s_broker_path(broker_bin, sizeof broker_bin);
     ck_assert_msg(access(broker_bin, X_OK) == 0, "broker binary not found at %s (BROKER_BIN)",
                   broker_bin);
-    ports_t p = s_ports(25566);
+    ports_t p = s_ports(24566);
     char e1[96], e2[96], e3[96], e4[96];
     snprintf(e1, sizeof e1, "BROKER_CLIENT_BIND=%s", p.client);
     snprintf(e2, sizeof e2, "BROKER_WORKER_BIND=%s", p.worker);
@@ -539,7 +540,7 @@ s_send_frames(zsock_t *sock, const char **frames, const size_t *sizes, int count
 
 START_TEST(test_garbage_frames)
 {
-    broker_run_t *b = s_broker_start(25570, 100);
+    broker_run_t *b = s_broker_start(24570, 100);
     worker_run_t *w = s_worker_start(b->ports.worker, "echo", 1);
     s_wait_workers(b, 1);
     zsock_t *front = s_raw_dealer(b->ports.client);
@@ -658,7 +659,7 @@ s_mmi(const char *endpoint, const char *name)
 
 START_TEST(test_mmi_service)
 {
-    broker_run_t *b = s_broker_start(25574, 100);
+    broker_run_t *b = s_broker_start(24574, 100);
     worker_run_t *w1 = s_worker_start(b->ports.worker, "users", 1);
     worker_run_t *w2 = s_worker_start(b->ports.worker, "users", 2);
     s_wait_workers(b, 2);
@@ -693,7 +694,7 @@ END_TEST
 
 START_TEST(test_events_proxy)
 {
-    broker_run_t *b = s_broker_start(25578, 100);
+    broker_run_t *b = s_broker_start(24578, 100);
     zsock_t *pub = zsock_new_pub(NULL);
     zsock_connect(pub, "%s", b->ports.xsub);
     zsock_t *sub = zsock_new_sub(b->ports.xpub, "user.42");
@@ -725,7 +726,7 @@ END_TEST
 /* Not an assertion on speed: prints the round trip so the report has a number. */
 START_TEST(test_echo_roundtrip)
 {
-    broker_run_t *b = s_broker_start(25582, 100);
+    broker_run_t *b = s_broker_start(24582, 100);
     worker_run_t *w = s_worker_start(b->ports.worker, "echo", 1);
     s_wait_workers(b, 1);
     bus_client_t *client = bus_client_new(b->ports.client);
@@ -753,7 +754,7 @@ END_TEST
 
 START_TEST(test_client_no_broker)
 {
-    bus_client_t *client = bus_client_new("tcp://127.0.0.1:25599");   /* nobody there */
+    bus_client_t *client = bus_client_new("tcp://127.0.0.1:24599");   /* nobody there */
     ck_assert_ptr_nonnull(client);
     envelope_t *req = s_request("echo", "req_nobroker", 0);
     envelope_t *reply = NULL;
@@ -765,8 +766,8 @@ START_TEST(test_client_no_broker)
     bus_client_destroy(&client);   /* NULL-safe */
     envelope_destroy(&req);
     ck_assert_ptr_null(bus_worker_new(NULL, "x"));
-    ck_assert_ptr_null(bus_worker_new("tcp://127.0.0.1:25599", "mmi.service"));
-    ck_assert_ptr_null(bus_worker_new("tcp://127.0.0.1:25599", "bad name"));
+    ck_assert_ptr_null(bus_worker_new("tcp://127.0.0.1:24599", "mmi.service"));
+    ck_assert_ptr_null(bus_worker_new("tcp://127.0.0.1:24599", "bad name"));
 }
 END_TEST
 
@@ -815,10 +816,10 @@ s_send_request(zsock_t *router, zframe_t *identity, int64_t deadline_ms)
 
 START_TEST(test_worker_protocol)
 {
-    zsock_t *router = zsock_new_router("tcp://127.0.0.1:25588");
+    zsock_t *router = zsock_new_router("tcp://127.0.0.1:24588");
     ck_assert_ptr_nonnull(router);
     zsock_set_rcvtimeo(router, 100);
-    worker_run_t *w = s_worker_start("tcp://127.0.0.1:25588", "proto", 3);
+    worker_run_t *w = s_worker_start("tcp://127.0.0.1:24588", "proto", 3);
 
     zmsg_t *ready = s_expect(router, BUS_READY, 2000);
     ck_assert_ptr_nonnull(ready);

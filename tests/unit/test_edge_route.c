@@ -45,7 +45,7 @@ START_TEST(test_params)
     ck_assert_int_eq(m.params[0].value, 42);
 
     ck_assert_int_eq(s_match("DELETE", "/api/groups/7/members/9"), EDGE_MATCH_OK);
-    ck_assert_str_eq(m.route->bus_method, "group_member_remove");
+    ck_assert_str_eq(m.route->bus_method, "member_remove");
     ck_assert_int_eq(m.param_count, 2);
     ck_assert_str_eq(m.params[1].name, "user_id");
     ck_assert_int_eq(m.params[1].value, 9);
