@@ -3,6 +3,8 @@
 #include "db.h"
 #include "clock.h"
 #include "log.h"
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,10 +93,19 @@ bool
 db_ready(db_t *self)
 {
     /* A server that restarted (or a backend that was killed) has already said goodbye on
-     * the socket; PQconsumeInput reads that without blocking (libpq keeps its socket
-     * non-blocking) and marks the connection bad, so we reconnect before sending rather
-     * than fail the statement on a stale connection. */
-    if (self->conn && (!PQconsumeInput(self->conn) || PQstatus(self->conn) != CONNECTION_OK)) {
+     * the socket (a FATAL message, then EOF). An idle connection has nothing to read, so
+     * anything readable between statements means the connection is gone (or, rarely, an
+     * asynchronous parameter report, where a reconnect costs little): reconnect before
+     * sending rather than fail the statement on a stale connection. */
+    if (self->conn && !self->in_tx) {
+        struct pollfd pfd = { .fd = PQsocket(self->conn), .events = POLLIN };
+        if (pfd.fd < 0 || poll(&pfd, 1, 0) != 0) {
+            PQfinish(self->conn);
+            self->conn = NULL;
+            self->next_attempt_ms = 0;
+        }
+    }
+    if (self->conn && PQstatus(self->conn) != CONNECTION_OK) {
         PQfinish(self->conn);
         self->conn = NULL;
         self->next_attempt_ms = 0;
@@ -195,4 +206,40 @@ bool
 db_lost(const db_t *self)
 {
     return self->lost;
+}
+
+struct db_probe_t {
+    pthread_mutex_t lock;
+    db_t *db;
+};
+
+db_probe_t *
+db_probe_new(const char *conninfo)
+{
+    db_probe_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    pthread_mutex_init(&self->lock, NULL);
+    self->db = db_new(conninfo, NULL);
+    return self;
+}
+
+void
+db_probe_destroy(db_probe_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    db_destroy(&(*self_p)->db);
+    pthread_mutex_destroy(&(*self_p)->lock);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+bool
+db_probe_ok(db_probe_t *self)
+{
+    pthread_mutex_lock(&self->lock);
+    bool ok = db_command(self->db, "SELECT 1") == 0;
+    pthread_mutex_unlock(&self->lock);
+    return ok;
 }

@@ -41,4 +41,16 @@ const char *db_sqlstate(const db_t *self);
 /* True when the last failure was a lost connection or an unreachable server. */
 bool db_lost(const db_t *self);
 
+/* --- readiness -------------------------------------------------------------------- */
+
+typedef struct db_probe_t db_probe_t;
+
+/* A connection of its own for /health/ready, which runs on an admin thread and may not
+ * touch a worker's connection. Never NULL; connects lazily. */
+db_probe_t *db_probe_new(const char *conninfo);
+void db_probe_destroy(db_probe_t **self_p);
+
+/* True when PostgreSQL answers SELECT 1 now. Thread-safe. */
+bool db_probe_ok(db_probe_t *self);
+
 #endif

@@ -18,7 +18,7 @@ messages_app_new(metrics_t *metrics)
     self->pub_endpoint = config_str("BUS_PUB_ENDPOINT", "tcp://127.0.0.1:5557");
     self->threads = (int) config_int("MESSAGES_THREADS", 4, 1, 64);
     self->metrics = metrics;
-    pthread_mutex_init(&self->probe_lock, NULL);
+    self->probe = db_probe_new(self->conninfo);
     return self;
 }
 
@@ -28,8 +28,7 @@ messages_app_destroy(messages_app_t **self_p)
     if (!self_p || !*self_p)
         return;
     messages_app_t *self = *self_p;
-    db_destroy(&self->probe);
-    pthread_mutex_destroy(&self->probe_lock);
+    db_probe_destroy(&self->probe);
     free(self);
     *self_p = NULL;
 }
@@ -71,12 +70,7 @@ bool
 messages_app_ready(void *arg)
 {
     messages_app_t *self = arg;
-    pthread_mutex_lock(&self->probe_lock);
-    if (!self->probe)
-        self->probe = db_new(self->conninfo, NULL);
-    bool ok = db_command(self->probe, "SELECT 1") == 0;
-    pthread_mutex_unlock(&self->probe_lock);
-    return ok;
+    return db_probe_ok(self->probe);
 }
 
 /* The edge's route table (edge-http/edge_routes.c) names some methods differently from

@@ -15,8 +15,7 @@ typedef struct {
     const char *pub_endpoint;      /* BUS_PUB_ENDPOINT: the broker's XSUB */
     int threads;                   /* MESSAGES_THREADS */
     metrics_t *metrics;            /* the process's registry (not owned) */
-    pthread_mutex_t probe_lock;    /* /health/ready runs on an admin thread */
-    db_t *probe;
+    db_probe_t *probe;            /* /health/ready, on an admin thread */
 } messages_app_t;
 
 typedef struct {

@@ -182,7 +182,7 @@ messages_group_list(void *state, const envelope_t *req, envelope_t *reply)
         form_reply(&form, reply);
         goto cleanup;
     }
-    messages_page_t page = messages_page(form.values[0].value, form.values[1].value);
+    page_t page = page_from(form.values[0].value, form.values[1].value);
     char uid[24], after[24], limit[24];
     const char *params[] = { messages_itoa(req->caller.user_id, uid, sizeof uid),
                              messages_itoa(page.after, after, sizeof after),

@@ -172,7 +172,7 @@ messages_message_list(void *state, const envelope_t *req, envelope_t *reply)
         form_reply(&form, reply);
         goto cleanup;
     }
-    messages_page_t page = messages_page(form.values[2].value, form.values[3].value);
+    page_t page = page_from(form.values[2].value, form.values[3].value);
     char uid[24], after[24], limit[24], lo_s[24], hi_s[24];
     messages_itoa(req->caller.user_id, uid, sizeof uid);
     messages_itoa(page.after, after, sizeof after);

@@ -31,7 +31,7 @@ messages_notifications_list(void *state, const envelope_t *req, envelope_t *repl
         goto cleanup;
     }
     bool unread = form.values[0].value && strcmp(form.values[0].value, "true") == 0;
-    messages_page_t page = messages_page(form.values[1].value, form.values[2].value);
+    page_t page = page_from(form.values[1].value, form.values[2].value);
     char uid[24], after[24], limit[24];
     const char *params[] = { messages_itoa(req->caller.user_id, uid, sizeof uid),
                              messages_itoa(page.after, after, sizeof after),

@@ -73,39 +73,15 @@ messages_itoa(int64_t v, char *out, size_t size)
     return out;
 }
 
-messages_page_t
-messages_page(const char *limit, const char *cursor)
-{
-    messages_page_t page = { FORM_LIMIT_DEFAULT, INT64_MAX };
-    if (limit)
-        form_parse_int(limit, 1, FORM_LIMIT_MAX, &page.limit);
-    if (cursor)
-        cursor_decode(cursor, &page.after);
-    return page;
-}
-
 void
-messages_list_reply(envelope_t *reply, const PGresult *res, const messages_page_t *page,
-                    int id_col, messages_pack_fn *pack)
+messages_list_reply(envelope_t *reply, const PGresult *res, const page_t *page, int id_col,
+                    messages_pack_fn *pack)
 {
-    int rows = PQntuples(res);
-    bool more = rows > page->limit;
-    if (more)
-        rows = (int) page->limit;
+    int fetched = PQntuples(res);
     msgpack_packer *pk = envelope_body_packer(reply);
-    msgpack_pack_map(pk, 3);
-    envelope_pack_key(pk, "items");
-    msgpack_pack_array(pk, (size_t) rows);
+    int rows = page_items(pk, fetched, page);
     for (int r = 0; r < rows; r++)
         pack(pk, res, r);
-    envelope_pack_key(pk, "next_cursor");
-    if (more) {
-        char next[CURSOR_SIZE];
-        cursor_encode(strtoll(PQgetvalue(res, rows - 1, id_col), NULL, 10), next, sizeof next);
-        envelope_pack_str(pk, next);
-    }
-    else
-        msgpack_pack_nil(pk);
-    envelope_pack_key(pk, "limit");
-    msgpack_pack_int64(pk, page->limit);
+    int64_t last = rows > 0 ? strtoll(PQgetvalue(res, rows - 1, id_col), NULL, 10) : 0;
+    page_finish(pk, fetched, page, last);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "envelope.h"
 #include "form.h"
+#include "page.h"
 #include "messages_app.h"
 
 /* A failed statement: 503 SERVICE_UNAVAILABLE when the database is gone (nothing was
@@ -30,21 +31,12 @@ int messages_form_read(form_t *form, const form_field_t *fields, const msgpack_o
 /* Writes V in decimal into OUT (at least 24 bytes) and returns OUT, for SQL parameters. */
 const char *messages_itoa(int64_t v, char *out, size_t size);
 
-/* A page of a list: LIMIT rows below id AFTER. */
-typedef struct {
-    int64_t limit;
-    int64_t after;
-} messages_page_t;
-
-/* The page named by the validated "limit" and "cursor" texts (either may be NULL). */
-messages_page_t messages_page(const char *limit, const char *cursor);
-
 typedef void (messages_pack_fn)(msgpack_packer *pk, const PGresult *res, int row);
 
 /* Answers {"items", "next_cursor", "limit"} from RES, which the statement fetched with
  * PAGE->limit + 1 rows so that a next page shows; the cursor names column ID_COL of the
  * last item. */
-void messages_list_reply(envelope_t *reply, const PGresult *res, const messages_page_t *page,
+void messages_list_reply(envelope_t *reply, const PGresult *res, const page_t *page,
                          int id_col, messages_pack_fn *pack);
 
 #endif

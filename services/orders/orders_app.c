@@ -15,7 +15,7 @@ orders_app_new(void)
     self->bus_endpoint = config_str("BUS_CLIENT_ENDPOINT", "tcp://127.0.0.1:5555");
     self->users_timeout_ms = (int) config_int("ORDERS_USERS_TIMEOUT_MS", 5000, 50, 60000);
     self->threads = (int) config_int("ORDERS_THREADS", 4, 1, 64);
-    pthread_mutex_init(&self->probe_lock, NULL);
+    self->probe = db_probe_new(self->conninfo);
     return self;
 }
 
@@ -25,8 +25,7 @@ orders_app_destroy(orders_app_t **self_p)
     if (!self_p || !*self_p)
         return;
     orders_app_t *self = *self_p;
-    db_destroy(&self->probe);
-    pthread_mutex_destroy(&self->probe_lock);
+    db_probe_destroy(&self->probe);
     free(self);
     *self_p = NULL;
 }
@@ -59,10 +58,5 @@ bool
 orders_app_ready(void *arg)
 {
     orders_app_t *self = arg;
-    pthread_mutex_lock(&self->probe_lock);
-    if (!self->probe)
-        self->probe = db_new(self->conninfo, NULL);
-    bool ok = db_command(self->probe, "SELECT 1") == 0;
-    pthread_mutex_unlock(&self->probe_lock);
-    return ok;
+    return db_probe_ok(self->probe);
 }

@@ -13,8 +13,7 @@ typedef struct {
     const char *bus_endpoint;      /* BUS_CLIENT_ENDPOINT, for users.get_user_by_id */
     int users_timeout_ms;          /* ORDERS_USERS_TIMEOUT_MS: cap of the inner call */
     int threads;                   /* ORDERS_THREADS */
-    pthread_mutex_t probe_lock;    /* /health/ready runs on an admin thread */
-    db_t *probe;
+    db_probe_t *probe;            /* /health/ready, on an admin thread */
 } orders_app_t;
 
 typedef struct {

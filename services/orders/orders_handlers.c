@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "form.h"
+#include "page.h"
 #include "log.h"
 #include <inttypes.h>
 #include <stdio.h>
@@ -232,48 +233,31 @@ s_list(void *state, const envelope_t *req, envelope_t *reply)
         form_reply(&form, reply);
         goto cleanup;
     }
-    int64_t limit = FORM_LIMIT_DEFAULT, after = INT64_MAX;
-    if (form.values[0].value)
-        form_parse_int(form.values[0].value, 1, FORM_LIMIT_MAX, &limit);
-    if (form.values[1].value)
-        cursor_decode(form.values[1].value, &after);
-    char after_s[24], limit_s[24], uid[24];
-    snprintf(after_s, sizeof after_s, "%" PRId64, after);
-    snprintf(limit_s, sizeof limit_s, "%" PRId64, limit + 1);   /* one more: is there a next page? */
+    page_t page = page_from(form.values[0].value, form.values[1].value);
+    char after_s[24], fetch_s[24], uid[24];
+    snprintf(after_s, sizeof after_s, "%" PRId64, page.after);
+    snprintf(fetch_s, sizeof fetch_s, "%" PRId64, page.limit + 1);
     snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
     PGresult *res;
     if (admin) {
-        const char *params[] = { form.values[2].value, after_s, limit_s };
+        const char *params[] = { form.values[2].value, after_s, fetch_s };
         res = db_exec(self->db, "order_list_all", 3, params);
     }
     else {
-        const char *params[] = { uid, after_s, limit_s };
+        const char *params[] = { uid, after_s, fetch_s };
         res = db_exec(self->db, "order_list_own", 3, params);
     }
     if (!res) {
         s_db_error(self, reply);
         goto cleanup;
     }
-    int rows = PQntuples(res);
-    bool more = rows > limit;
-    if (more)
-        rows = (int) limit;
+    int fetched = PQntuples(res);
     msgpack_packer *pk = envelope_body_packer(reply);
-    msgpack_pack_map(pk, 3);
-    envelope_pack_key(pk, "items");
-    msgpack_pack_array(pk, (size_t) rows);
+    int rows = page_items(pk, fetched, &page);
     for (int r = 0; r < rows; r++)
         s_pack_order(pk, res, r);
-    envelope_pack_key(pk, "next_cursor");
-    if (more) {
-        char next[CURSOR_SIZE];
-        cursor_encode(strtoll(PQgetvalue(res, rows - 1, ORDER_ID), NULL, 10), next, sizeof next);
-        envelope_pack_str(pk, next);
-    }
-    else
-        msgpack_pack_nil(pk);
-    envelope_pack_key(pk, "limit");
-    msgpack_pack_int64(pk, limit);
+    page_finish(pk, fetched, &page,
+                rows > 0 ? strtoll(PQgetvalue(res, rows - 1, ORDER_ID), NULL, 10) : 0);
     PQclear(res);
 cleanup:
     form_release(&form);

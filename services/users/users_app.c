@@ -31,8 +31,7 @@ users_app_new(const char **err)
         *err = "bcrypt is not available from libcrypt";
         goto fail;
     }
-    pthread_mutex_init(&self->probe_lock, NULL);
-    self->probe = db_new(self->conninfo, users_statements);
+    self->probe = db_probe_new(self->conninfo);
     free(cd);
     return self;
 fail:
@@ -49,8 +48,7 @@ users_app_destroy(users_app_t **self_p)
     if (!self_p || !*self_p)
         return;
     users_app_t *self = *self_p;
-    db_destroy(&self->probe);
-    pthread_mutex_destroy(&self->probe_lock);
+    db_probe_destroy(&self->probe);
     token_keys_destroy(&self->keys);
     free(self);
     *self_p = NULL;
@@ -85,8 +83,5 @@ bool
 users_app_ready(void *arg)
 {
     users_app_t *self = arg;
-    pthread_mutex_lock(&self->probe_lock);
-    bool ok = db_command(self->probe, "SELECT 1") == 0;
-    pthread_mutex_unlock(&self->probe_lock);
-    return ok;
+    return db_probe_ok(self->probe);
 }

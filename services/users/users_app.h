@@ -24,8 +24,7 @@ typedef struct {
     char dummy_hash[USERS_HASH_SIZE];
     /* /health/ready runs on the admin thread, which may not touch a worker's connection:
      * it has its own, behind a lock. */
-    pthread_mutex_t probe_lock;
-    db_t *probe;
+    db_probe_t *probe;            /* /health/ready, on an admin thread */
 } users_app_t;
 
 typedef struct {

@@ -2,6 +2,7 @@
 #include "users_handlers.h"
 #include "users_app.h"
 #include "cursor.h"
+#include "page.h"
 #include "form.h"
 #include "users_reply.h"
 #include "users_row.h"
@@ -100,29 +101,21 @@ users_list(void *state, const envelope_t *req, envelope_t *reply)
     if (users_reply_form(rc, &form, reply))
         goto cleanup;
 
-    int64_t limit = FORM_LIMIT_DEFAULT, after = 0;
-    if (form.values[0].value)
-        form_parse_int(form.values[0].value, 1, FORM_LIMIT_MAX, &limit);
-    if (form.values[1].value)
-        cursor_decode(form.values[1].value, &after);
-    /* One row more than asked tells whether a next page exists, without a COUNT. */
+    page_t page = page_from(form.values[0].value, form.values[1].value);
     char after_s[24], fetch_s[24];
-    snprintf(after_s, sizeof(after_s), "%" PRId64, after);
-    snprintf(fetch_s, sizeof(fetch_s), "%" PRId64, limit + 1);
-    const char *params[] = { after > 0 ? after_s : NULL, fetch_s };
+    snprintf(after_s, sizeof(after_s), "%" PRId64, page.after);
+    snprintf(fetch_s, sizeof(fetch_s), "%" PRId64, page.limit + 1);
+    const char *params[] = { page.after < INT64_MAX ? after_s : NULL, fetch_s };
     if (!(res = db_exec(t->db, SQL_USER_LIST, 2, params))) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }
-    int rows = PQntuples(res);
-    int shown = rows > limit ? (int) limit : rows;
+    int fetched = PQntuples(res);
     users_view_t view = users_caller_is_admin(req) ? USERS_VIEW_ADMIN : USERS_VIEW_PUBLIC;
     msgpack_packer *pk = envelope_body_packer(reply);
     users_row_t row;
     int64_t last_id = 0;
-    msgpack_pack_map(pk, 3);
-    envelope_pack_key(pk, "items");
-    msgpack_pack_array(pk, (size_t) shown);
+    int shown = page_items(pk, fetched, &page);
     for (int i = 0; i < shown; i++) {
         if (users_row_read(res, i, &row) != 0) {
             envelope_set_error(reply, ERR_INTERNAL, NULL);   /* drops the partial body */
@@ -131,16 +124,7 @@ users_list(void *state, const envelope_t *req, envelope_t *reply)
         users_row_pack(pk, &row, view);
         last_id = row.id;
     }
-    envelope_pack_key(pk, "next_cursor");
-    if (rows > limit) {
-        char cursor[CURSOR_SIZE];
-        cursor_encode(last_id, cursor, sizeof(cursor));
-        envelope_pack_str(pk, cursor);
-    }
-    else
-        msgpack_pack_nil(pk);
-    envelope_pack_key(pk, "limit");
-    msgpack_pack_int64(pk, limit);
+    page_finish(pk, fetched, &page, last_id);
 cleanup:
     PQclear(res);
     form_release(&form);

@@ -1,6 +1,7 @@
 /* test_form.c -- reading request bodies against field tables, and the list cursor. */
 #include "cursor.h"
 #include "form.h"
+#include "page.h"
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,52 @@ START_TEST(test_cursor)
 }
 END_TEST
 
+/* The list answer: limit + 1 rows fetched means a next page, named by the last shown id. */
+START_TEST(test_page)
+{
+    page_t p = page_from(NULL, NULL);
+    ck_assert_int_eq(p.limit, FORM_LIMIT_DEFAULT);
+    ck_assert_int_eq(p.after, INT64_MAX);
+    char cursor[CURSOR_SIZE];
+    cursor_encode(77, cursor, sizeof cursor);
+    p = page_from("2", cursor);
+    ck_assert_int_eq(p.limit, 2);
+    ck_assert_int_eq(p.after, 77);
+
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+    int shown = page_items(&pk, 3, &p);             /* 3 fetched, 2 asked: more exist */
+    ck_assert_int_eq(shown, 2);
+    msgpack_pack_int(&pk, 76);
+    msgpack_pack_int(&pk, 75);
+    page_finish(&pk, 3, &p, 75);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    ck_assert_int_eq(msgpack_unpack_next(&u, buf.data, buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    const msgpack_object *items = envelope_map_get(&u.data, "items");
+    ck_assert_int_eq(items->via.array.size, 2);
+    char next[CURSOR_SIZE];
+    ck_assert_int_gt(envelope_str_copy(envelope_map_get(&u.data, "next_cursor"), next, sizeof next), 0);
+    int64_t after = 0;
+    ck_assert(cursor_decode(next, &after));
+    ck_assert_int_eq(after, 75);
+    ck_assert_int_eq(envelope_map_get(&u.data, "limit")->via.u64, 2);
+    msgpack_unpacked_destroy(&u);
+
+    msgpack_sbuffer_clear(&buf);                    /* the last page: no cursor */
+    page_items(&pk, 1, &p);
+    msgpack_pack_int(&pk, 1);
+    page_finish(&pk, 1, &p, 1);
+    msgpack_unpacked_init(&u);
+    ck_assert_int_eq(msgpack_unpack_next(&u, buf.data, buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    ck_assert_int_eq(envelope_map_get(&u.data, "next_cursor")->type, MSGPACK_OBJECT_NIL);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&buf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -156,6 +203,7 @@ main(void)
     tcase_add_test(tc, test_not_a_map_and_empty);
     tcase_add_test(tc, test_utf8_and_ints);
     tcase_add_test(tc, test_cursor);
+    tcase_add_test(tc, test_page);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -179,20 +179,6 @@ START_TEST(test_form_read_skips)
 }
 END_TEST
 
-START_TEST(test_page)
-{
-    messages_page_t p = messages_page(NULL, NULL);
-    ck_assert_int_eq(p.limit, 20);
-    ck_assert_int_eq(p.after, INT64_MAX);
-    p = messages_page("5", NULL);
-    ck_assert_int_eq(p.limit, 5);
-    char cursor[CURSOR_SIZE];
-    cursor_encode(77, cursor, sizeof cursor);
-    p = messages_page(NULL, cursor);
-    ck_assert_int_eq(p.after, 77);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -203,7 +189,6 @@ main(void)
     tcase_add_test(tc, test_ids);
     tcase_add_test(tc, test_pair_and_topic);
     tcase_add_test(tc, test_form_read_skips);
-    tcase_add_test(tc, test_page);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
