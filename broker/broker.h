@@ -35,7 +35,7 @@ typedef struct {
     uint64_t events;        /* event messages forwarded XSUB -> XPUB */
 } broker_stats_t;
 
-/* Fills CFG with the defaults of docs/TEAM-NOTES.md, then the environment overrides. */
+/* Fills CFG with the defaults of broker/README.md, then the environment overrides. */
 void broker_config_from_env(broker_config_t *cfg);
 
 /* Binds every socket. Returns NULL (logged) when a bind fails. The sockets belong to the
