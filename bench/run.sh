@@ -1,56 +1,98 @@
 #!/usr/bin/env bash
 # run.sh -- boots a bench stack (its own ports and data folder, see scripts/lib/env.sh),
-# prepares a user and a token, runs each wrk scenario and prints one table row per scenario:
-# requests/s, p50, p99, max latency, non-2xx answers and socket errors.
+# prepares users and tokens, runs each scenario and prints one table row per scenario.
+# wrk scenarios: requests/s, p50, p99, max latency, non-2xx answers and socket errors.
+# WebSocket scenarios (bench/ws_load, built with the project) get a second table:
+#   ws_idle      5,000 authenticated sockets on one notify replica, no traffic: memory
+#   ws_delivery  5,000 sockets over two replicas while messages are POSTed at a fixed rate:
+#                201-to-frame delivery latency, frames received vs expected, memory
 #
 #   bench/run.sh [SCENARIO ...]      default: every scenario below
 #   BENCH_DURATION=15s BENCH_THREADS=2 BENCH_CONNECTIONS=64 bench/run.sh health users_get
+#   BENCH_WS_SOCKETS=5000 BENCH_WS_RATE=2500 BENCH_WS_DURATION=10 bench/run.sh ws_delivery
+#   bench/run.sh ws_delivery@500 ws_delivery@2500     (one row per rate)
+#   BUILD_DIR=build-bench BENCH_STACK_DIR=.data/benchdev bench/run.sh   (a build of yours)
 #
-# wrk runs on the same 2-core machine as every process of the stack: the figures are the
-# whole system's, load generator included.
+# wrk, ws_load and every process of the stack share the same 2-core machine: the figures
+# are the whole system's, load generators included.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
 SCRIPTS_DIR="$ROOT_DIR/scripts"
-export BENCH_DIR STACK=bench
-export STACK_DIR="$ROOT_DIR/.data/bench"
+# BENCH_STACK=local with every port exported runs beside a bench stack someone else holds
+# (env.sh ignores inherited ports only for the bench and test stacks).
+export BENCH_DIR STACK="${BENCH_STACK:-bench}"
+export STACK_DIR="${BENCH_STACK_DIR:-$ROOT_DIR/.data/bench}"
 
 DURATION="${BENCH_DURATION:-15s}"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
-ALL_SCENARIOS=(health users_get orders_create orders_get)
+ALL_SCENARIOS=(health users_get orders_create orders_get messages_send ws_idle ws_delivery)
 SCENARIOS=("$@")
 ((${#SCENARIOS[@]})) || SCENARIOS=("${ALL_SCENARIOS[@]}")
 
-"$SCRIPTS_DIR/install-deps.sh"
-"$SCRIPTS_DIR/build.sh"
+if [[ -z "${BUILD_DIR:-}" ]]; then
+  "$SCRIPTS_DIR/install-deps.sh"
+  "$SCRIPTS_DIR/build.sh"
+else
+  export BUILD_DIR
+  cmake -S "$ROOT_DIR" -B "$BUILD_DIR" >/dev/null
+  cmake --build "$BUILD_DIR" -j"$(nproc)" >/dev/null
+fi
 rm -rf "$STACK_DIR"
 # shellcheck source=../scripts/lib/env.sh
 source "$SCRIPTS_DIR/lib/env.sh"
+# shellcheck source=../scripts/lib/proc.sh
+source "$SCRIPTS_DIR/lib/proc.sh"
 # Logging at warn: one JSON line per request would measure the disk, not the system
 # (the pipeline's own cost is measured separately, see docs/BENCHMARKS.md).
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 # The seeds' limits (3 per second) would turn a load test into a 429 test.
 export RATE_LIMIT_ENABLED="${RATE_LIMIT_ENABLED:-false}"
-trap '"$SCRIPTS_DIR/stack.sh" stop >/dev/null' EXIT
+# The lowest cost the users service accepts: registrations are set-up, not the measure.
+export BCRYPT_COST="${BCRYPT_COST:-10}"
+# Every socket is a descriptor in ws_load and in a notify replica (which inherit this).
+ulimit -n "$(ulimit -Hn)"
+trap 'proc_stop notify2 >/dev/null; "$SCRIPTS_DIR/stack.sh" stop >/dev/null' EXIT
 "$SCRIPTS_DIR/stack.sh" start >/dev/null
 
 BASE="http://127.0.0.1:$EDGE_PORT"
-email="bench$(date +%s)@bench.test"
-answer=$(curl -sf -X POST "$BASE/api/auth/register" -H 'Content-Type: application/json' \
-  -d "{\"name\":\"Bench\",\"email\":\"$email\",\"password\":\"bench-pass-1\"}")
+# register NAME: prints the JSON answer of a fresh account's registration.
+register() {
+  curl -sf -X POST "$BASE/api/auth/register" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"$1\",\"email\":\"$1$(date +%s%N)@bench.test\",\"password\":\"bench-pass-1\"}"
+}
+answer=$(register bench)
 BENCH_TOKEN=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' <<<"$answer")
 BENCH_USER_ID=$(sed -E 's/.*"user":\{"id":([0-9]+).*/\1/' <<<"$answer")
+# The receiver of messages_send.
+BENCH_PEER_ID=$(register peer | sed -E 's/.*"user":\{"id":([0-9]+).*/\1/')
 order=$(curl -sf -X POST "$BASE/api/orders" -H 'Content-Type: application/json' \
   -H "Authorization: Bearer $BENCH_TOKEN" -d '{"product":"Bench","amount":10.50}' || true)
 BENCH_ORDER_ID=$(sed -E 's/.*"data":\{"id":([0-9]+).*/\1/' <<<"$order")
-export BENCH_TOKEN BENCH_USER_ID BENCH_ORDER_ID
+export BENCH_TOKEN BENCH_USER_ID BENCH_PEER_ID BENCH_ORDER_ID
+# shellcheck source=ws_lib.sh
+source "$BENCH_DIR/ws_lib.sh"
 
-printf '%-16s %10s %9s %9s %9s %8s %8s\n' scenario "req/s" "p50 ms" "p99 ms" "max ms" non2xx errors
+ws_done=()
+header=""
 for s in "${SCENARIOS[@]}"; do
+  case "$s" in
+    ws_idle | ws_delivery | ws_delivery@[0-9]*)
+      ws_prepare
+      s_kind="${s%@*}"
+      "ws_scenario_${s_kind#ws_}" "$s"
+      ws_done+=("$s")
+      continue
+      ;;
+  esac
+  [[ -n "$header" ]] || printf '%-17s %10s %9s %9s %9s %8s %8s\n' scenario "req/s" "p50 ms" \
+    "p99 ms" "max ms" non2xx errors
+  header=1
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$BENCH_DIR/$s.lua" "$BASE" | grep '^BENCH ')
   eval "$(sed -E 's/^BENCH //' <<<"$line")"
   # shellcheck disable=SC2154  # set by the eval above
-  printf '%-16s %10s %9s %9s %9s %8s %8s\n' "$s" "$rps" "$p50_ms" "$p99_ms" "$max_ms" "$non2xx" \
+  printf '%-17s %10s %9s %9s %9s %8s %8s\n' "$s" "$rps" "$p50_ms" "$p99_ms" "$max_ms" "$non2xx" \
     "$socket_errors"
 done
+((${#ws_done[@]} == 0)) || ws_tables "${ws_done[@]}"
