@@ -3,6 +3,8 @@
 #include "it_http.h"
 
 #include <curl/curl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +35,8 @@ it_env_require(const char *name)
 const char *
 it_edge_url(void)
 {
-    static char url[512];
+    /* One per thread: suites that send from several threads call this concurrently. */
+    static _Thread_local char url[512];
     const char *v = it_env_require("TEST_EDGE_URL");
     snprintf(url, sizeof url, "%s", v);
     size_t n = strlen(url);
@@ -155,4 +158,52 @@ it_stack_restore(void)
                 unlink(marker);
         }
     }
+}
+
+/* True when /proc says PID runs EXE (a rebuilt binary shows as "EXE (deleted)"). A zombie
+ * has no exe link, so a killed process stops matching before it is reaped. */
+static bool
+s_pid_runs(pid_t pid, const char *exe)
+{
+    char link[64], target[4096];
+    snprintf(link, sizeof link, "/proc/%ld/exe", (long) pid);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n <= 0)
+        return false;
+    target[n] = '\0';
+    char *deleted = strstr(target, " (deleted)");
+    if (deleted && deleted[10] == '\0')
+        *deleted = '\0';
+    return strcmp(target, exe) == 0;
+}
+
+int
+it_stack_kill(const char *component)
+{
+    char file[1024], exe[4096] = "";
+    long pid = 0;
+    snprintf(file, sizeof file, "%s/run/%s.pid", it_env_require("STACK_DIR"), component);
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return -1;
+    int fields = fscanf(f, "%ld %4095s", &pid, exe);
+    fclose(f);
+    if (fields != 2 || pid <= 1 || !s_pid_runs((pid_t) pid, exe))
+        return -1;
+    /* The marker first: should the test die right after the kill, the teardown still
+     * knows to bring the component back. */
+    char marker[512];
+    s_marker_path(component, marker, sizeof marker);
+    FILE *m = fopen(marker, "w");
+    if (m)
+        fclose(m);
+    if (kill((pid_t) pid, SIGKILL) != 0)
+        return -1;
+    int64_t until = it_now_ms() + 10000;
+    while (s_pid_runs((pid_t) pid, exe)) {
+        if (it_now_ms() > until)
+            return -1;
+        it_sleep_ms(20);
+    }
+    return 0;
 }

@@ -32,4 +32,13 @@ int it_stack_stop(const char *component);
 int it_stack_start(const char *component);
 void it_stack_restore(void);
 
+/* Kills COMPONENT (a process of the stack, not postgres or redis) with SIGKILL: a crash,
+ * with no drain and no goodbye to the broker, unlike it_stack_stop's SIGTERM. The process
+ * is found by its PID file ($STACK_DIR/run/NAME.pid, "PID EXE"), and signalled only when
+ * /proc says that PID still runs EXE, so a stale file never kills a stranger. Waits up to
+ * 10 s until it is gone. Leaves the same marker as it_stack_stop, so it_stack_start or
+ * it_stack_restore brings it back. Returns 0, or -1 when it was not running or did not
+ * die. */
+int it_stack_kill(const char *component);
+
 #endif

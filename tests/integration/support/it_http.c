@@ -297,7 +297,7 @@ it_url_escape(const char *s)
 const char *
 it_describe(const it_response_t *self)
 {
-    static char buf[1024];
+    static _Thread_local char buf[1024];   /* per thread, as the header promises */
     if (self->status == 0)
         snprintf(buf, sizeof buf, "%s %s -> transfer failed: %s", self->method, self->path,
                  self->error);

@@ -1,0 +1,65 @@
+/* it_metrics.c -- reading one sample of a Prometheus text page over plain libcurl (the
+ * admin port is not behind the edge, so it_request, which prefixes TEST_EDGE_URL, does
+ * not reach it). */
+#include "it_metrics.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *data;
+    size_t len;
+} s_buf_t;
+
+static size_t
+s_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    s_buf_t *buf = arg;
+    size_t n = size * nmemb;
+    char *grown = realloc(buf->data, buf->len + n + 1);
+    if (!grown)
+        return 0;                        /* libcurl reports the short write as an error */
+    buf->data = grown;
+    memcpy(buf->data + buf->len, ptr, n);
+    buf->len += n;
+    buf->data[buf->len] = '\0';
+    return n;
+}
+
+double
+it_metric(const char *admin_url, const char *sample)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s/metrics", admin_url);
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return -1;
+    s_buf_t buf = { 0 };
+    long code = 0;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(curl);
+    double value = -1;
+    if (rc == CURLE_OK && code == 200 && buf.data) {
+        size_t n = strlen(sample);
+        /* A sample line is "SAMPLE VALUE"; "# HELP"/"# TYPE" lines and samples whose
+         * name merely starts with SAMPLE do not match. */
+        for (const char *line = buf.data; line && *line;) {
+            if (strncmp(line, sample, n) == 0 && line[n] == ' ') {
+                value = strtod(line + n + 1, NULL);
+                break;
+            }
+            const char *eol = strchr(line, '\n');
+            line = eol ? eol + 1 : NULL;
+        }
+    }
+    free(buf.data);
+    return value;
+}

@@ -1,0 +1,11 @@
+/* it_metrics.h -- one sample from a process's Prometheus /metrics, for tests that must
+ * see a counter move (a slow-client close, a truncated replay) where no client can. */
+#ifndef IT_METRICS_H
+#define IT_METRICS_H
+
+/* The value of SAMPLE ("name" or "name{label=\"v\"}", written exactly as the process
+ * writes it) in GET ADMIN_URL/metrics (ADMIN_URL like "http://127.0.0.1:19104"), or -1
+ * when the page cannot be fetched or has no such sample. Thread-safe. */
+double it_metric(const char *admin_url, const char *sample);
+
+#endif
