@@ -27,7 +27,7 @@ export STACK_DIR="${BENCH_STACK_DIR:-$ROOT_DIR/.data/bench}"
 DURATION="${BENCH_DURATION:-15s}"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
-ALL_SCENARIOS=(health users_get orders_create orders_get messages_send ws_idle ws_delivery)
+ALL_SCENARIOS=(health users_get users_me orders_create orders_get messages_send ws_idle ws_delivery)
 SCENARIOS=("$@")
 ((${#SCENARIOS[@]})) || SCENARIOS=("${ALL_SCENARIOS[@]}")
 
