@@ -39,7 +39,7 @@ cat <<INFO
 
 The stack is up (data and logs in $STACK_DIR):
   REST       http://127.0.0.1:$EDGE_PORT   (/api/..., /health, /metrics)
-  WebSocket  ws://127.0.0.1:$NOTIFY_PORT/ws (when the notify service is built)
+  WebSocket  ws://127.0.0.1:$NOTIFY_PORT/ws
   admin      $ADMIN_EMAIL / $ADMIN_PASSWORD   (local only, kept in $STACK_DIR/secrets)
   database   psql "$DATABASE_URL"
 Press Ctrl-C here, or run scripts/down.sh elsewhere, to stop it.
