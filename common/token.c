@@ -3,6 +3,9 @@
 #include "token.h"
 #include "config.h"
 #include <jwt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +172,31 @@ s_copy_grant(jwt_t *jwt, const char *name, char *out, size_t size, bool required
     return true;
 }
 
+/* The HS256 signature of TOKEN checked in constant time, before libjwt sees the token:
+ * libjwt 1.10 compares signatures with strcmp, whose running time tells an attacker how
+ * many leading characters of a forged signature were right. Only a token that passes
+ * here reaches libjwt, where the comparison of two equal strings leaks nothing. */
+static bool
+s_hs256_signature_ok(const token_keys_t *keys, const char *token)
+{
+    const char *dot = strrchr(token, '.');
+    if (!dot || dot == token)
+        return false;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    if (!HMAC(EVP_sha256(), keys->verify_key, keys->verify_len, (const unsigned char *) token,
+              (size_t) (dot - token), mac, &mac_len))
+        return false;
+    char b64[2 * EVP_MAX_MD_SIZE];
+    int n = EVP_EncodeBlock((unsigned char *) b64, mac, (int) mac_len);
+    while (n > 0 && b64[n - 1] == '=')          /* base64url: no padding, -_ for +/ */
+        n--;
+    for (int i = 0; i < n; i++)
+        b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+    const char *sig = dot + 1;
+    return strlen(sig) == (size_t) n && CRYPTO_memcmp(sig, b64, (size_t) n) == 0;
+}
+
 token_status_t
 token_verify(const token_keys_t *keys, const char *token, const char *expect_typ, int64_t now,
              token_claims_t *out)
@@ -178,6 +206,8 @@ token_verify(const token_keys_t *keys, const char *token, const char *expect_typ
     jwt_t *jwt = NULL;
     token_status_t rc = TOKEN_INVALID;
     memset(out, 0, sizeof *out);
+    if (keys->alg == JWT_ALG_HS256 && !s_hs256_signature_ok(keys, token))
+        goto cleanup;
     if (jwt_decode(&jwt, token, keys->verify_key, keys->verify_len) != 0 || !jwt)
         goto cleanup;
     /* libjwt picks the algorithm from the token's header: insist on ours, so an RS256
