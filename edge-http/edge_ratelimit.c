@@ -361,10 +361,8 @@ edge_ratelimit_check(edge_ratelimit_t *self, redis_conn_t *redis, const edge_rou
         lens[argc++] = strlen(nums[k++]);
     }
 
+    /* A connection left from before a Redis restart is replaced inside redis_conn. */
     redisReply *reply = s_eval(self, redis, argc, argv, lens);
-    if (!reply && nrevoke > 0)
-        reply = s_eval(self, redis, argc, argv, lens);   /* a connection left from before a
-                                                            Redis restart fails once */
     int rc = reply ? edge_ratelimit_read_reply(self, route, reply, now_ms, out) : -1;
     if (reply && rc != 0)
         log_warn(NULL, "rate_limit_reply", "unexpected answer from the rate-limit script%s%s",
