@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <civetweb.h>
+#include "clock.h"
+#include "edge_reply.h"
+#include "edge_reqid.h"
 #include "log.h"
 
 struct edge_server_t {
@@ -36,6 +39,39 @@ s_log_message(const struct mg_connection *conn, const char *message)
     (void) conn;
     log_warn(NULL, "civetweb", "%s", message);
     return 1;
+}
+
+/* Errors CivetWeb answers itself, before any handler runs (a request line or headers over
+ * max_request_size, a malformed request): the contract's error envelope and headers
+ * instead of CivetWeb's plain-text page. The connection is closed after it, as CivetWeb
+ * would. Returns 0: handled. */
+static int
+s_http_error(struct mg_connection *conn, int status, const char *errmsg)
+{
+    (void) errmsg;   /* CivetWeb's wording; clients get the contract's */
+    if (status < 400 || status > 599)
+        return 1;
+    char rid[64], ts[32];
+    int64_t now = clock_wall_ms();
+    edge_reqid_generate(now, rid, sizeof rid);
+    clock_iso8601(now, ts, sizeof ts);
+    err_code_t code = status == 413 ? ERR_PAYLOAD_TOO_LARGE
+                    : status >= 500 ? ERR_INTERNAL : ERR_BAD_REQUEST;
+    edge_buf_t body = { 0 }, out = { 0 };
+    const struct mg_request_info *info = mg_get_request_info(conn);
+    int rc = edge_reply_error_json(&body, err_status(code), err_name(code),
+                                   code == ERR_BAD_REQUEST ? "Malformed request"
+                                                           : err_default_message(code),
+                                   NULL, 0, ts, "", info && info->request_method
+                                   ? info->request_method : "", rid);
+    edge_reply_head_t head = { .request_id = rid, .connection = "close" };
+    if (rc == 0)
+        rc = edge_reply_http(&out, err_status(code), &head, body.data, body.len);
+    if (rc == 0)
+        mg_write(conn, out.data, out.len);
+    edge_buf_free(&body);
+    edge_buf_free(&out);
+    return rc == 0 ? 0 : 1;
 }
 
 static int
@@ -98,6 +134,7 @@ edge_server_new(edge_app_t *app)
     callbacks.init_thread = s_init_thread;
     callbacks.exit_thread = s_exit_thread;
     callbacks.log_message = s_log_message;
+    callbacks.http_error = s_http_error;
     self->ctx = mg_start(&callbacks, app, options);
     if (!self->ctx) {
         log_error(NULL, "edge_listen", "cannot listen on %s", ports);

@@ -106,6 +106,25 @@ START_TEST(test_wrong_method)
 }
 END_TEST
 
+/* Headers past the edge's request size are refused by CivetWeb itself, before any handler:
+ * the answer is still the contract's envelope with the security headers. */
+START_TEST(test_oversized_headers)
+{
+    static char big[40000];
+    memset(big, 'a', sizeof big - 1);
+    memcpy(big, "X-Big: ", 7);
+    const char *headers[] = { big, NULL };
+    it_response_t *r = it_request_ex(&(it_req_t) { .path = "/health", .headers = headers });
+    ck_assert_int_eq(r->status, 400);
+    ck_assert_ptr_nonnull(r->json);
+    ck_assert_str_eq(it_json_str(r->json, "error"), "BAD_REQUEST");
+    ck_assert_int_eq(it_json_int(r->json, "statusCode"), 400);
+    ck_assert(it_is_generated_request_id(it_header(r, "X-Request-ID")));
+    IT_ASSERT_SECURITY_HEADERS(r);
+    it_response_destroy(&r);
+}
+END_TEST
+
 /* How long a 503 may take: well under the bus timeout, which is what a client would wait
  * if the edge sent the request into the void instead of knowing nobody serves it. */
 static int64_t
@@ -179,6 +198,7 @@ s_suite(void)
     tcase_add_test(tc, test_probes);
     tcase_add_test(tc, test_unknown_route);
     tcase_add_test(tc, test_wrong_method);
+    tcase_add_test(tc, test_oversized_headers);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("outage");
