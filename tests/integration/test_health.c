@@ -188,6 +188,45 @@ START_TEST(test_users_down_then_up)
 }
 END_TEST
 
+/* The broker restarted: while it is gone the edge refuses at once (its bus sockets only
+ * queue to a live connection), and when it is back the services and the edge join it again
+ * on their own, with nobody restarting them. */
+START_TEST(test_broker_down_then_up)
+{
+    it_user_t a;
+    IT_USER_REGISTER(&a, "brokerout");
+    ck_assert_int_eq(it_stack_stop("broker"), 0);
+    it_response_t *r = it_request("GET", "/api/auth/me", a.access, NULL, NULL);
+    IT_ASSERT_ERROR(r, 503, "SERVICE_UNAVAILABLE", NULL);
+    ck_assert_msg(r->elapsed_ms < (double) s_quick_bound_ms(),
+                  "503 took %.0f ms (bound %lld ms)", r->elapsed_ms, (long long) s_quick_bound_ms());
+    it_response_destroy(&r);
+    r = it_request("GET", "/health/ready", NULL, NULL, NULL);
+    ck_assert_int_eq(r->status, 503);
+    it_response_destroy(&r);
+
+    ck_assert_int_eq(it_stack_start("broker"), 0);
+    long last = 0;
+    int64_t t0 = it_now_ms(), until = t0 + 15000;
+    do {
+        r = it_request("GET", "/api/auth/me", a.access, NULL, NULL);
+        last = r->status;
+        it_response_destroy(&r);
+        if (last == 200)
+            break;
+        it_sleep_ms(200);
+    } while (it_now_ms() < until);
+    ck_assert_msg(last == 200, "still %ld %.1f s after the broker came back", last,
+                  (double) (it_now_ms() - t0) / 1000.0);
+    /* Writes go through too: orders and users both re-registered. */
+    r = it_request("POST", "/api/orders", a.access, "application/json",
+                   "{\"product\":\"After restart\",\"amount\":1}");
+    IT_ASSERT_SUCCESS(r, 201);
+    it_response_destroy(&r);
+    it_user_clear(&a);
+}
+END_TEST
+
 static Suite *
 s_suite(void)
 {
@@ -207,6 +246,7 @@ s_suite(void)
      * child died on a failed assertion, so a stopped service never outlives its test. */
     tcase_add_unchecked_fixture(tc, NULL, it_stack_restore);
     tcase_add_test(tc, test_users_down_then_up);
+    tcase_add_test(tc, test_broker_down_then_up);
     suite_add_tcase(s, tc);
     return s;
 }
