@@ -6,7 +6,13 @@
  * subscribed), sends itself a sync marker and waits for it to come back (its topics are
  * then in force at the broker), replays ?since= if asked (database worker), sends
  * "ready" and goes live. Events that arrive before live are held, then delivered minus
- * those the replay already sent. */
+ * those the replay already sent.
+ *
+ * A group_joined for a user whose sockets are past the group list runs the same steps
+ * for the new group (notify_join_t): subscribe g:<gid>|, send a marker, and when it is
+ * back read that user's notifications of the group's messages (the catch-up); the
+ * sockets hold their events meanwhile (CATCHUP), then get the rows they lack, then the
+ * events held minus those rows. */
 #ifndef NOTIFY_APP_H
 #define NOTIFY_APP_H
 #include <libwebsockets.h>
@@ -29,6 +35,7 @@ typedef enum {
     NOTIFY_SS_WAIT_SYNC,         /* the sync marker is on its way */
     NOTIFY_SS_REPLAY,            /* the ?since= replay is being read */
     NOTIFY_SS_LIVE,
+    NOTIFY_SS_CATCHUP,           /* live, holding events until its join catch-ups are in */
     NOTIFY_SS_CLOSING            /* closing: nothing more is queued */
 } notify_ss_state_t;
 
@@ -44,12 +51,14 @@ typedef struct notify_session_t {
     int64_t user_id;
     int64_t since;                   /* ?since=, when has_since */
     int64_t sync_sent_ms;            /* monotonic, for the marker's retry */
-    int64_t *replayed;               /* ids the replay sent, ascending (owned) */
+    int64_t *replayed;               /* ids the replay and catch-ups sent, ascending (owned) */
+    int64_t replayed_until_ms;       /* live: when those ids are forgotten (monotonic) */
     size_t replayed_count;
     notify_sendq_t out;              /* frames to write */
     notify_sendq_t held;             /* live events held until the replay is sent */
     uint16_t close_code;             /* set when CLOSING, or to close once OUT drains */
     uint8_t state;                   /* notify_ss_state_t */
+    uint8_t catchups;                /* join catch-ups this socket still waits for */
     bool has_since;
 } notify_session_t;
 
@@ -62,6 +71,18 @@ struct notify_user_t {
     size_t group_cap;
     enum { NOTIFY_GROUPS_NONE = 0, NOTIFY_GROUPS_LOADING, NOTIFY_GROUPS_LOADED } groups_state;
 };
+
+/* A group_joined being made gap-free (notify_hub.c): its marker id (from the session id
+ * counter, so one sync topic space serves both), and the sockets that need its catch-up:
+ * those whose own marker went out before the group's topic was subscribed. */
+typedef struct {
+    uint64_t id;
+    int64_t user_id;
+    int64_t group_id;
+    int64_t sync_sent_ms;            /* 0 once the marker is back (query under way) */
+    uint64_t *targets;               /* session ids */
+    size_t target_count;
+} notify_join_t;
 
 typedef struct {
     metric_t *connections;       /* gauge */
@@ -77,6 +98,8 @@ typedef struct {
     metric_t *malformed;         /* bus events dropped as malformed */
     metric_t *topics;            /* gauge: user and group topics subscribed */
     metric_t *db_failures;
+    metric_t *catchups;          /* join catch-up queries answered */
+    metric_t *caught_up;         /* notifications those sent (missed live) */
 } notify_metrics_t;
 
 typedef struct {
@@ -89,6 +112,7 @@ typedef struct {
     redis_conn_t *redis;
     notify_idmap_t *users;       /* user id -> notify_user_t */
     notify_idmap_t *sessions;    /* session id -> notify_session_t */
+    notify_idmap_t *joins;       /* marker id -> notify_join_t (catch-ups in progress) */
     notify_topics_t *topics;
     uint64_t next_session_id;
     notify_metrics_t m;
@@ -113,6 +137,9 @@ void notify_hub_results(notify_app_t *app);
 
 /* Periodic work: resend sync markers that did not come back. */
 void notify_hub_tick(notify_app_t *app);
+
+/* Frees the catch-ups still in progress (at shutdown). */
+void notify_hub_free_joins(notify_app_t *app);
 
 /* Closes SS with CODE (and REASON) at once, dropping what it had queued. */
 void notify_hub_close(notify_app_t *app, notify_session_t *ss, uint16_t code, const char *reason);

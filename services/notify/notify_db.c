@@ -20,6 +20,17 @@ static const db_statement_t s_statements[] = {
       "m.receiver_id, m.text, m.is_read, " TS("m.created_at")
       " FROM notifications n JOIN messages m ON m.id = n.message_id"
       " WHERE n.user_id = $1 AND n.id > $2 ORDER BY n.id LIMIT $3", 3 },
+    /* The membership's rows: a message's notifications are written in its transaction,
+     * which saw the member row, so it began at most a lock wait before joined_at (both
+     * are PostgreSQL's now(), one clock); the margin covers that wait, and costs at worst
+     * a duplicate after a leave and rejoin within it. No member row (left again): none. */
+    { "notify_catchup",
+      "SELECT n.id, n.is_read, " TS("n.created_at") ", m.id, m.sender_id, m.receiver_type, "
+      "m.receiver_id, m.text, m.is_read, " TS("m.created_at")
+      " FROM notifications n JOIN messages m ON m.id = n.message_id"
+      " JOIN group_members gm ON gm.group_id = m.receiver_id AND gm.user_id = n.user_id"
+      " WHERE n.user_id = $1 AND m.receiver_type = 'group' AND m.receiver_id = $2"
+      " AND n.created_at >= gm.joined_at - interval '30 seconds' ORDER BY n.id LIMIT $3", 3 },
     { NULL, NULL, 0 }
 };
 
@@ -28,7 +39,7 @@ typedef struct job_t {
     notify_job_kind_t kind;
     int64_t user_id;
     uint64_t session_id;
-    int64_t since;
+    int64_t arg;                 /* REPLAY: since; CATCHUP: group id */
 } job_t;
 
 struct notify_db_t {
@@ -110,15 +121,17 @@ cleanup:
     return rc;
 }
 
+/* A ?since= replay or a join catch-up: the same rows, the same bound. */
 static void
 s_replay(notify_db_t *self, db_t *db, const job_t *job, notify_result_t *r)
 {
-    char uid[24], since[24], limit[24];
+    char uid[24], arg[24], limit[24];
     snprintf(uid, sizeof uid, "%lld", (long long) job->user_id);
-    snprintf(since, sizeof since, "%lld", (long long) job->since);
+    snprintf(arg, sizeof arg, "%lld", (long long) job->arg);
     snprintf(limit, sizeof limit, "%d", self->replay_max + 1);
-    const char *params[3] = { uid, since, limit };
-    PGresult *res = db_exec(db, "notify_replay", 3, params);
+    const char *params[3] = { uid, arg, limit };
+    const char *stmt = job->kind == NOTIFY_JOB_CATCHUP ? "notify_catchup" : "notify_replay";
+    PGresult *res = db_exec(db, stmt, 3, params);
     if (!res)
         return;
     int rows = PQntuples(res);
@@ -187,7 +200,8 @@ s_run(void *arg)
         atomic_store(&self->healthy, r->ok);
         if (!r->ok)
             log_warn(NULL, "db_job_failed", "%s for user %lld failed (sqlstate %s)",
-                     job->kind == NOTIFY_JOB_GROUPS ? "group list" : "replay",
+                     job->kind == NOTIFY_JOB_GROUPS ? "group list"
+                     : job->kind == NOTIFY_JOB_CATCHUP ? "join catch-up" : "replay",
                      (long long) job->user_id, db_sqlstate(db));
         free(job);
         s_finish(self, r);
@@ -250,7 +264,7 @@ notify_db_destroy(notify_db_t **self_p)
 
 int
 notify_db_submit(notify_db_t *self, notify_job_kind_t kind, int64_t user_id,
-                 uint64_t session_id, int64_t since)
+                 uint64_t session_id, int64_t arg)
 {
     job_t *job = calloc(1, sizeof *job);
     if (!job)
@@ -258,7 +272,7 @@ notify_db_submit(notify_db_t *self, notify_job_kind_t kind, int64_t user_id,
     job->kind = kind;
     job->user_id = user_id;
     job->session_id = session_id;
-    job->since = since;
+    job->arg = arg;
     pthread_mutex_lock(&self->lock);
     if (self->job_count >= self->queue_max) {
         pthread_mutex_unlock(&self->lock);

@@ -11,13 +11,15 @@
 #include <stdint.h>
 #include "notify_sendq.h"
 
-typedef enum { NOTIFY_JOB_GROUPS = 1, NOTIFY_JOB_REPLAY } notify_job_kind_t;
+/* CATCHUP: after a group_joined, the user's notifications of that group's messages since
+ * the membership began (services/notify/README.md); its result is shaped as a REPLAY's. */
+typedef enum { NOTIFY_JOB_GROUPS = 1, NOTIFY_JOB_REPLAY, NOTIFY_JOB_CATCHUP } notify_job_kind_t;
 
 typedef struct notify_result_t {
     struct notify_result_t *next;
     notify_job_kind_t kind;
     int64_t user_id;
-    uint64_t session_id;         /* REPLAY: the socket that asked */
+    uint64_t session_id;         /* REPLAY: the socket that asked; CATCHUP: the join */
     bool ok;                     /* false: the database failed; nothing else is set */
     int64_t *groups;             /* GROUPS: the user's group ids */
     size_t group_count;
@@ -41,9 +43,10 @@ notify_db_t *notify_db_new(const char *conninfo, int replay_max, size_t headroom
 /* Stops the worker (after the job in hand) and frees pending jobs and results. */
 void notify_db_destroy(notify_db_t **self_p);
 
-/* Queues a job. 0, or -1 when the queue is full (the caller refuses the socket). */
+/* Queues a job. ARG is the ?since= cursor of a REPLAY, the group id of a CATCHUP. 0, or
+ * -1 when the queue is full (the caller refuses the socket). */
 int notify_db_submit(notify_db_t *self, notify_job_kind_t kind, int64_t user_id,
-                     uint64_t session_id, int64_t since);
+                     uint64_t session_id, int64_t arg);
 
 /* The oldest finished result (caller destroys it), or NULL. */
 notify_result_t *notify_db_take(notify_db_t *self);

@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How long a live socket keeps the ids its replay or catch-up sent. Those rows were read
+ * after their COMMIT, and their publisher sends the event right after that COMMIT: the
+ * live twin of such a row comes within milliseconds, and is dropped instead of sent
+ * twice. (A broker down for longer loses the event anyway.) */
+#define NOTIFY_SENT_GRACE_MS 10000
+
 /* --- topics ---------------------------------------------------------------------- */
 
 static void
@@ -56,11 +62,12 @@ s_user_has_group(const notify_user_t *user, int64_t gid)
     return false;
 }
 
-static void
+/* True when GID is new to USER (its topic is then acquired). */
+static bool
 s_user_add_group(notify_app_t *app, notify_user_t *user, int64_t gid)
 {
     if (gid <= 0 || s_user_has_group(user, gid))
-        return;
+        return false;
     if (user->group_count == user->group_cap) {
         size_t cap = user->group_cap ? user->group_cap * 2 : 4;
         int64_t *groups = realloc(user->groups, cap * sizeof *groups);
@@ -71,6 +78,7 @@ s_user_add_group(notify_app_t *app, notify_user_t *user, int64_t gid)
     }
     user->groups[user->group_count++] = gid;
     s_topic_acquire(app, NOTIFY_TOPIC_GROUP, gid);
+    return true;
 }
 
 static void
@@ -115,35 +123,6 @@ notify_hub_close(notify_app_t *app, notify_session_t *ss, uint16_t code, const c
     lws_callback_on_writable(ss->wsi);
 }
 
-/* Queues FRAME for SS: written now when live, held until the replay is sent otherwise.
- * Past the bounds the client is too slow: it is closed and reconnects with ?since=. */
-static void
-s_deliver(notify_app_t *app, notify_session_t *ss, const char *frame, size_t len, int64_t tag)
-{
-    notify_sendq_t *q;
-    switch (ss->state) {
-    case NOTIFY_SS_LIVE:
-        q = &ss->out;
-        break;
-    case NOTIFY_SS_WAIT_GROUPS:
-    case NOTIFY_SS_WAIT_SYNC:
-    case NOTIFY_SS_REPLAY:
-        q = &ss->held;
-        break;
-    default:
-        return;
-    }
-    if (notify_sendq_push(q, frame, len, tag, LWS_PRE, (size_t) app->cfg.send_queue_max,
-                          (size_t) app->cfg.send_queue_bytes) != 0) {
-        metric_add(app->m.dropped, 1);
-        metric_add(app->m.slow_closes, 1);
-        notify_hub_close(app, ss, NOTIFY_CLOSE_SLOW, "slow consumer");
-        return;
-    }
-    if (q == &ss->out)
-        lws_callback_on_writable(ss->wsi);
-}
-
 static int
 s_cmp_id(const void *a, const void *b)
 {
@@ -151,20 +130,83 @@ s_cmp_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* True when the client already has notification TAG: at or before its ?since=, or sent
- * by the replay. */
+/* True when the replay or a catch-up of SS sent notification TAG. */
 static bool
-s_already_sent(const notify_session_t *ss, int64_t tag)
+s_in_replayed(const notify_session_t *ss, int64_t tag)
 {
-    if (tag <= 0 || !ss->has_since)
-        return false;
-    if (tag <= ss->since)
-        return true;
-    return ss->replayed_count
+    return tag > 0 && ss->replayed_count
            && bsearch(&tag, ss->replayed, ss->replayed_count, sizeof tag, s_cmp_id);
 }
 
-/* Sends "ready", then the events held meanwhile that the replay did not send. */
+/* Queues FRAME for SS: written now when live, held until the replay is sent otherwise.
+ * Past the bounds the client is too slow: it is closed and reconnects with ?since=.
+ * False when nothing was queued. */
+static bool
+s_deliver(notify_app_t *app, notify_session_t *ss, const char *frame, size_t len, int64_t tag)
+{
+    notify_sendq_t *q;
+    switch (ss->state) {
+    case NOTIFY_SS_LIVE:
+        if (s_in_replayed(ss, tag))
+            return false;                /* the late live twin of a row already sent */
+        q = &ss->out;
+        break;
+    case NOTIFY_SS_WAIT_GROUPS:
+    case NOTIFY_SS_WAIT_SYNC:
+    case NOTIFY_SS_REPLAY:
+    case NOTIFY_SS_CATCHUP:
+        q = &ss->held;
+        break;
+    default:
+        return false;
+    }
+    if (notify_sendq_push(q, frame, len, tag, LWS_PRE, (size_t) app->cfg.send_queue_max,
+                          (size_t) app->cfg.send_queue_bytes) != 0) {
+        metric_add(app->m.dropped, 1);
+        metric_add(app->m.slow_closes, 1);
+        notify_hub_close(app, ss, NOTIFY_CLOSE_SLOW, "slow consumer");
+        return false;
+    }
+    if (q == &ss->out)
+        lws_callback_on_writable(ss->wsi);
+    return true;
+}
+
+/* True when the client already has notification TAG: at or before its ?since=, or sent
+ * by the replay or a join catch-up. */
+static bool
+s_already_sent(const notify_session_t *ss, int64_t tag)
+{
+    if (tag <= 0)
+        return false;
+    if (ss->has_since && tag <= ss->since)
+        return true;
+    return s_in_replayed(ss, tag);
+}
+
+/* Sends the events held meanwhile that the replay and the catch-ups did not send, and
+ * goes live; while a join catch-up is still due, keeps holding (and keeps the ids sent,
+ * which the catch-up's rows and the held events are checked against). */
+static void
+s_release(notify_app_t *app, notify_session_t *ss)
+{
+    if (ss->catchups > 0) {
+        ss->state = NOTIFY_SS_CATCHUP;
+        return;
+    }
+    notify_frame_t *f;
+    while ((f = notify_sendq_take(&ss->held))) {
+        if (s_already_sent(ss, f->tag))
+            free(f);
+        else
+            notify_sendq_append(&ss->out, f);
+    }
+    ss->replayed_until_ms = clock_mono_ms() + NOTIFY_SENT_GRACE_MS;
+    ss->state = NOTIFY_SS_LIVE;
+    lws_callback_on_writable(ss->wsi);
+}
+
+/* Sends "ready", then what s_release sends. */
 static void
 s_go_live(notify_app_t *app, notify_session_t *ss)
 {
@@ -176,17 +218,24 @@ s_go_live(notify_app_t *app, notify_session_t *ss)
     notify_sendq_push(&ss->out, ready, strlen(ready), 0, LWS_PRE, NOTIFY_SENDQ_UNBOUNDED,
                       NOTIFY_SENDQ_UNBOUNDED);
     free(ready);
-    notify_frame_t *f;
-    while ((f = notify_sendq_take(&ss->held))) {
-        if (s_already_sent(ss, f->tag))
-            free(f);
-        else
-            notify_sendq_append(&ss->out, f);
+    s_release(app, ss);
+}
+
+/* Past NOTIFY_REPLAY_MAX rows, going live would leave a gap between the last row sent
+ * and the events held: say where to resume, flush, and close (NOTIFY_CLOSE_TRUNCATED). */
+static void
+s_truncate(notify_app_t *app, notify_session_t *ss, int64_t last)
+{
+    metric_add(app->m.replays_truncated, 1);
+    char *frame = notify_frame_replay_truncated(last);
+    if (frame) {
+        notify_sendq_push(&ss->out, frame, strlen(frame), 0, LWS_PRE, NOTIFY_SENDQ_UNBOUNDED,
+                          NOTIFY_SENDQ_UNBOUNDED);
+        free(frame);
     }
-    free(ss->replayed);
-    ss->replayed = NULL;
-    ss->replayed_count = 0;
-    ss->state = NOTIFY_SS_LIVE;
+    notify_sendq_clear(&ss->held);
+    ss->state = NOTIFY_SS_CLOSING;
+    ss->close_code = NOTIFY_CLOSE_TRUNCATED;
     lws_callback_on_writable(ss->wsi);
 }
 
@@ -216,12 +265,219 @@ s_end_sync(notify_app_t *app, notify_session_t *ss)
         notify_bus_unsubscribe(app->bus, topic);
 }
 
+/* --- joins on open sockets -----------------------------------------------------------
+ * group_joined subscribes g:<gid>|, but a message of the group published before that
+ * subscription reaches the broker is never delivered live. So the same steps as a new
+ * socket's: a marker published after the subscription, and when it is back (the topic is
+ * in force), a catch-up read of the user's rows for the group's messages. The sockets
+ * concerned hold their events meanwhile (CATCHUP) and get the rows they lack, then the
+ * held events minus those rows (s_already_sent, as for a replay). */
+
+static void
+s_join_free(notify_join_t *j)
+{
+    free(j->targets);
+    free(j);
+}
+
+static void
+s_join_sync_topic(notify_app_t *app, const notify_join_t *j, bool subscribe)
+{
+    char topic[160];
+    if (notify_bus_sync_topic(app->bus, j->id, topic, sizeof topic) < 0)
+        return;
+    if (subscribe)
+        notify_bus_subscribe(app->bus, topic);
+    else
+        notify_bus_unsubscribe(app->bus, topic);
+}
+
+/* A socket still waiting for its marker sent it before the group's subscription: a new
+ * marker (a new id, so the old one's return is ignored) makes its own sync cover it. */
+static void
+s_resync(notify_app_t *app, notify_session_t *ss)
+{
+    s_end_sync(app, ss);
+    notify_idmap_remove(app->sessions, (int64_t) ss->id);
+    ss->id = ++app->next_session_id;
+    notify_idmap_put(app->sessions, (int64_t) ss->id, ss);
+    s_start_sync(app, ss);
+}
+
+/* Adds SS to J's targets: it holds its events until J's rows are in. */
+static void
+s_join_target(notify_app_t *app, notify_join_t *j, notify_session_t *ss, size_t cap)
+{
+    if (ss->catchups == UINT8_MAX) {
+        notify_hub_close(app, ss, NOTIFY_CLOSE_BUSY, "too many joins at once");
+        return;
+    }
+    ss->catchups++;
+    if (ss->state == NOTIFY_SS_LIVE)
+        ss->state = NOTIFY_SS_CATCHUP;
+    if (j->target_count < cap)
+        j->targets[j->target_count++] = ss->id;
+}
+
+/* USER was just added to GID (its topic newly subscribed). Sockets still in WAIT_GROUPS
+ * need nothing: their marker goes out after this subscription. */
+static void
+s_join_start(notify_app_t *app, notify_user_t *user, int64_t gid)
+{
+    size_t cap = 0;
+    for (notify_session_t *ss = user->sessions; ss; ss = ss->next)
+        cap++;
+    notify_join_t *j = calloc(1, sizeof *j);
+    if (!j || !(j->targets = calloc(cap ? cap : 1, sizeof *j->targets)))
+        abort();
+    for (notify_session_t *ss = user->sessions; ss; ss = ss->next) {
+        if (ss->state == NOTIFY_SS_WAIT_SYNC)
+            s_resync(app, ss);
+        else if (ss->state == NOTIFY_SS_REPLAY || ss->state == NOTIFY_SS_LIVE
+                 || ss->state == NOTIFY_SS_CATCHUP)
+            s_join_target(app, j, ss, cap);
+    }
+    if (j->target_count == 0) {
+        s_join_free(j);
+        return;
+    }
+    j->id = ++app->next_session_id;
+    j->user_id = user->id;
+    j->group_id = gid;
+    notify_idmap_put(app->joins, (int64_t) j->id, j);
+    /* After g:<gid>| on the same socket: when this marker is back, that topic is in force. */
+    s_join_sync_topic(app, j, true);
+    j->sync_sent_ms = clock_mono_ms();
+    notify_bus_publish_sync(app->bus, j->id);
+}
+
+/* J failed (queue full, database error): its targets cannot be made gap-free here, so they
+ * close with CODE and reconnect with ?since=, which loses nothing. */
+static void
+s_join_fail(notify_app_t *app, notify_join_t *j, uint16_t code, const char *reason)
+{
+    for (size_t i = 0; i < j->target_count; i++) {
+        notify_session_t *ss = notify_idmap_get(app->sessions, (int64_t) j->targets[i]);
+        if (ss)
+            notify_hub_close(app, ss, code, reason);
+    }
+    notify_idmap_remove(app->joins, (int64_t) j->id);
+    s_join_free(j);
+}
+
+static void
+s_on_join_sync(notify_app_t *app, uint64_t n)
+{
+    notify_join_t *j = notify_idmap_get(app->joins, (int64_t) n);
+    if (!j || j->sync_sent_ms == 0)
+        return;                          /* not ours any more, or a retried marker's twin */
+    s_join_sync_topic(app, j, false);
+    j->sync_sent_ms = 0;
+    if (!notify_idmap_get(app->users, j->user_id)) {
+        notify_idmap_remove(app->joins, (int64_t) j->id);   /* every socket left */
+        s_join_free(j);
+        return;
+    }
+    if (notify_db_submit(app->db, NOTIFY_JOB_CATCHUP, j->user_id, j->id, j->group_id) != 0)
+        s_join_fail(app, j, NOTIFY_CLOSE_BUSY, "database queue full");
+}
+
+/* Adds the ascending IDS to SS's ascending sent ids (the catch-up's rows). */
+static void
+s_merge_sent(notify_session_t *ss, const int64_t *ids, size_t count)
+{
+    int64_t *out = malloc((ss->replayed_count + count + 1) * sizeof *out);
+    if (!out)
+        abort();
+    size_t a = 0, b = 0, n = 0;
+    while (a < ss->replayed_count || b < count) {
+        int64_t v;
+        if (b == count || (a < ss->replayed_count && ss->replayed[a] <= ids[b]))
+            v = ss->replayed[a++];
+        else
+            v = ids[b++];
+        if (n == 0 || out[n - 1] != v)
+            out[n++] = v;
+    }
+    free(ss->replayed);
+    ss->replayed = out;
+    ss->replayed_count = n;
+}
+
+/* The rows of catch-up R that SS lacks, in id order, then (when no other catch-up is
+ * due) its held events minus those rows. */
+static void
+s_apply_catchup(notify_app_t *app, notify_session_t *ss, const notify_result_t *r)
+{
+    if (ss->catchups > 0)
+        ss->catchups--;
+    /* REPLAY went first (the worker answers in order): anything else is closing. */
+    if (ss->state != NOTIFY_SS_CATCHUP)
+        return;
+    int64_t last_tag = 0;
+    for (notify_frame_t *f = r->frames.head; f; f = f->next) {
+        if (s_already_sent(ss, f->tag))
+            continue;
+        /* Copied, not moved: the same rows may go to several sockets of the user. */
+        notify_sendq_push(&ss->out, f->buf + f->headroom, f->len, f->tag, LWS_PRE,
+                          NOTIFY_SENDQ_UNBOUNDED, NOTIFY_SENDQ_UNBOUNDED);
+        if (f->tag != last_tag)
+            metric_add(app->m.caught_up, 1);     /* a row is two frames of one tag */
+        last_tag = f->tag;
+    }
+    s_merge_sent(ss, r->replayed, r->replayed_count);
+    if (r->truncated) {
+        s_truncate(app, ss, r->replayed_count ? r->replayed[r->replayed_count - 1] : 0);
+        return;
+    }
+    lws_callback_on_writable(ss->wsi);
+    s_release(app, ss);
+}
+
+static void
+s_on_catchup(notify_app_t *app, notify_result_t *r)
+{
+    notify_join_t *j = notify_idmap_get(app->joins, (int64_t) r->session_id);
+    if (!j)
+        return;
+    if (!r->ok) {
+        metric_add(app->m.db_failures, 1);
+        s_join_fail(app, j, NOTIFY_CLOSE_ERROR, "database unavailable");
+        return;
+    }
+    metric_add(app->m.catchups, 1);
+    for (size_t i = 0; i < j->target_count; i++) {
+        notify_session_t *ss = notify_idmap_get(app->sessions, (int64_t) j->targets[i]);
+        if (ss && ss->state != NOTIFY_SS_CLOSING)
+            s_apply_catchup(app, ss, r);
+    }
+    notify_idmap_remove(app->joins, (int64_t) j->id);
+    s_join_free(j);
+}
+
+static void
+s_free_join(int64_t key, void *value, void *arg)
+{
+    s_join_free(value);
+}
+
+void
+notify_hub_free_joins(notify_app_t *app)
+{
+    if (app->joins)
+        notify_idmap_each(app->joins, s_free_join, NULL);
+}
+
 static void
 s_on_sync(notify_app_t *app, uint64_t n)
 {
     notify_session_t *ss = notify_idmap_get(app->sessions, (int64_t) n);
-    if (!ss || ss->state != NOTIFY_SS_WAIT_SYNC)
-        return;                          /* a retried marker's twin, or the socket left */
+    if (!ss) {
+        s_on_join_sync(app, n);          /* a join's marker, or a socket that left */
+        return;
+    }
+    if (ss->state != NOTIFY_SS_WAIT_SYNC)
+        return;                          /* a retried marker's twin */
     s_end_sync(app, ss);
     if (!ss->has_since) {
         s_go_live(app, ss);
@@ -297,12 +553,19 @@ notify_hub_leave(notify_app_t *app, notify_session_t *ss)
 static void
 s_on_new_message(notify_app_t *app, const notify_event_t *ev)
 {
+    bool group = strcmp(ev->message.receiver_type, "group") == 0;
     char *nm = NULL;
     for (size_t i = 0; i < ev->notif_count; i++) {
         const notify_notif_t *notif = &ev->notifs[i];
         notify_user_t *user = notify_idmap_get(app->users, notif->user_id);
         if (!user)
             continue;                    /* a recipient connected to another replica */
+        /* A group this user's list lacks: its group_joined is still on the way (another
+         * member keeps the topic here), or it was left. A join's catch-up sends the row,
+         * so sending it now too would be a duplicate. */
+        if (group && user->groups_state == NOTIFY_GROUPS_LOADED
+            && !s_user_has_group(user, ev->message.receiver_id))
+            continue;
         if (!nm && !(nm = notify_frame_new_message(&ev->message)))
             break;
         char *nf = notify_frame_notification(&ev->message, notif);
@@ -310,9 +573,8 @@ s_on_new_message(notify_app_t *app, const notify_event_t *ev)
             break;
         size_t nm_len = strlen(nm), nf_len = strlen(nf);
         for (notify_session_t *ss = user->sessions; ss; ss = ss->next) {
-            s_deliver(app, ss, nm, nm_len, notif->id);
-            s_deliver(app, ss, nf, nf_len, notif->id);
-            if (ss->state != NOTIFY_SS_CLOSING)
+            if (s_deliver(app, ss, nm, nm_len, notif->id)
+                && s_deliver(app, ss, nf, nf_len, notif->id))
                 metric_add(app->m.pushed, 1);
         }
         free(nf);
@@ -396,8 +658,10 @@ notify_hub_event(const char *topic, size_t topic_len, const void *payload, size_
         s_on_message_deleted(app, &ev);
         break;
     case NOTIFY_EV_GROUP_JOINED:
-        if ((user = notify_idmap_get(app->users, ev.user_id)))
-            s_user_add_group(app, user, ev.group_id);
+        if ((user = notify_idmap_get(app->users, ev.user_id))
+            && s_user_add_group(app, user, ev.group_id)
+            && user->groups_state == NOTIFY_GROUPS_LOADED)
+            s_join_start(app, user, ev.group_id);
         break;
     case NOTIFY_EV_GROUP_LEFT:
         if ((user = notify_idmap_get(app->users, ev.user_id)))
@@ -462,20 +726,7 @@ s_on_replay(notify_app_t *app, notify_result_t *r)
     while ((f = notify_sendq_take(&r->frames)))
         notify_sendq_append(&ss->out, f);
     if (r->truncated) {
-        /* Going live now would leave a gap between the last row sent and the events
-         * held: say where to resume, flush, and close (NOTIFY_CLOSE_TRUNCATED). */
-        metric_add(app->m.replays_truncated, 1);
-        int64_t last = r->replayed_count ? r->replayed[r->replayed_count - 1] : ss->since;
-        char *frame = notify_frame_replay_truncated(last);
-        if (frame) {
-            notify_sendq_push(&ss->out, frame, strlen(frame), 0, LWS_PRE,
-                              NOTIFY_SENDQ_UNBOUNDED, NOTIFY_SENDQ_UNBOUNDED);
-            free(frame);
-        }
-        notify_sendq_clear(&ss->held);
-        ss->state = NOTIFY_SS_CLOSING;
-        ss->close_code = NOTIFY_CLOSE_TRUNCATED;
-        lws_callback_on_writable(ss->wsi);
+        s_truncate(app, ss, r->replayed_count ? r->replayed[r->replayed_count - 1] : ss->since);
         return;
     }
     ss->replayed = r->replayed;
@@ -491,6 +742,8 @@ notify_hub_results(notify_app_t *app)
     while ((r = notify_db_take(app->db))) {
         if (r->kind == NOTIFY_JOB_GROUPS)
             s_on_groups(app, r);
+        else if (r->kind == NOTIFY_JOB_CATCHUP)
+            s_on_catchup(app, r);
         else
             s_on_replay(app, r);
         notify_result_destroy(&r);
@@ -506,6 +759,11 @@ s_retry_sync(int64_t key, void *value, void *arg)
     notify_app_t *app = arg;
     notify_session_t *ss = value;
     int64_t now = clock_mono_ms();
+    if (ss->state == NOTIFY_SS_LIVE && ss->replayed && now >= ss->replayed_until_ms) {
+        free(ss->replayed);              /* the grace is over: no late twin is expected */
+        ss->replayed = NULL;
+        ss->replayed_count = 0;
+    }
     if (ss->state == NOTIFY_SS_WAIT_SYNC && now - ss->sync_sent_ms >= app->cfg.sync_retry_ms) {
         /* Lost on the way (broker restarting, or it overtook our subscription): again. */
         ss->sync_sent_ms = now;
@@ -513,9 +771,22 @@ s_retry_sync(int64_t key, void *value, void *arg)
     }
 }
 
+static void
+s_retry_join_sync(int64_t key, void *value, void *arg)
+{
+    notify_app_t *app = arg;
+    notify_join_t *j = value;
+    int64_t now = clock_mono_ms();
+    if (j->sync_sent_ms && now - j->sync_sent_ms >= app->cfg.sync_retry_ms) {
+        j->sync_sent_ms = now;
+        notify_bus_publish_sync(app->bus, j->id);
+    }
+}
+
 void
 notify_hub_tick(notify_app_t *app)
 {
     notify_idmap_each(app->sessions, s_retry_sync, app);
+    notify_idmap_each(app->joins, s_retry_join_sync, app);
     notify_hub_drain(app);
 }

@@ -180,6 +180,10 @@ s_metrics_init(notify_metrics_t *m, metrics_t *metrics)
                             "User and group topics subscribed by this replica", "");
     m->db_failures = metrics_get(metrics, METRIC_COUNTER, "notify_db_failures_total",
                                  "Group list or replay queries that failed", "");
+    m->catchups = metrics_get(metrics, METRIC_COUNTER, "notify_join_catchups_total",
+                              "Catch-up queries run after a group_joined on open sockets", "");
+    m->caught_up = metrics_get(metrics, METRIC_COUNTER, "notify_join_caught_up_total",
+                               "Notifications sent by join catch-ups (missed live)", "");
 }
 
 notify_server_t *
@@ -194,6 +198,7 @@ notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *
     app->redis = redis_conn_new();
     app->users = notify_idmap_new();
     app->sessions = notify_idmap_new();
+    app->joins = notify_idmap_new();
     app->topics = notify_topics_new();
     s_metrics_init(&app->m, metrics);
 
@@ -300,6 +305,8 @@ notify_server_destroy(notify_server_t **self_p)
     redis_conn_destroy(&app->redis);
     /* Users left behind by a context destroyed with sockets open. */
     notify_idmap_destroy(&app->sessions);
+    notify_hub_free_joins(app);
+    notify_idmap_destroy(&app->joins);
     notify_idmap_destroy(&app->users);
     notify_topics_destroy(&app->topics);
     free(*self_p);

@@ -255,7 +255,7 @@ END_TEST
 
 START_TEST(test_redis_outage_and_recovery)
 {
-    const char *strict[] = { "RATE_LIMIT_WINDOWS=50/60s", "RATE_LIMIT_ROUTES=/api/auth/login=3/13s",
+    const char *strict[] = { "RATE_LIMIT_WINDOWS=50/60s", "RATE_LIMIT_ROUTES=/api/auth/login=3/60s",
                              "RATE_LIMIT_FALLBACK=memory", "REDIS_TIMEOUT_MS=200", NULL };
     pid_t a = s_edge_start(PORT_A, strict);
     it_user_t u;
@@ -277,8 +277,10 @@ START_TEST(test_redis_outage_and_recovery)
         IT_ASSERT_SECURITY_HEADERS(r);
         it_response_destroy(&r);
     }
+    /* 10 tries at 3 per window: even if a window boundary falls among them, one window
+     * holds at least 5 tries, so at least 2 are refused. */
     int limited = 0;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 10; i++) {
         r = s_login_wrong(u.email);
         ck_assert_msg(r->status == 401 || r->status == 429 || r->status == 503, "%s",
                       it_describe(r));
@@ -289,7 +291,7 @@ START_TEST(test_redis_outage_and_recovery)
         }
         it_response_destroy(&r);
     }
-    ck_assert_int_ge(limited, 2);                      /* 3 per 13 s, in memory */
+    ck_assert_int_ge(limited, 2);                      /* 3 per 60 s, in memory */
     s_use(0);
     r = s_get(path, u.access);                         /* the stack's own edge */
     ck_assert_msg(r->status == 503, "%s", it_describe(r));
@@ -309,13 +311,14 @@ START_TEST(test_redis_outage_and_recovery)
             it_sleep_ms(100);
     }
     ck_assert_int_eq(status, 200);
-    it_user_clear(&u);
     s_edge_stop(&a);
-    /* The users service's threads hold Redis connections from before the restart, and a
-     * write fails once on each ("Cache unavailable"): restart it so the suites after
-     * this one find it clean. (Reported to the users service's owner.) */
-    ck_assert_int_eq(it_stack_stop("users"), 0);
-    ck_assert_int_eq(it_stack_start("users"), 0);
+    /* The users service's threads still hold Redis connections from before the restart:
+     * a write (which deletes the cached profile first) must not fail on them. */
+    s_use(0);
+    r = it_request("PATCH", path, u.access, "application/json", "{\"name\":\"After Redis\"}");
+    IT_ASSERT_SUCCESS(r, 200);
+    it_response_destroy(&r);
+    it_user_clear(&u);
 }
 END_TEST
 
