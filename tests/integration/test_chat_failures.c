@@ -9,6 +9,7 @@
  * been a clean 503/504 error envelope within the bus timeout, and sending works again.
  * The teardown (it_stack_restore) restarts the service should a test die half-way. */
 #include "it_assert.h"
+#include "it_chat.h"
 #include "it_db.h"
 #include "it_env.h"
 #include "it_http.h"
@@ -170,13 +171,6 @@ s_array(const int64_t *ids, size_t count)
     return out;
 }
 
-static const char *
-s_itoa(int64_t v, char *out, size_t size)
-{
-    snprintf(out, size, "%" PRId64, v);
-    return out;
-}
-
 /* Every id in IDS is a message of SENDER to (TYPE, RECEIVER) with one notification per
  * user in RECIPIENTS ("{3,4}") and none for anybody else. */
 static void
@@ -187,8 +181,8 @@ s_assert_stored(const int64_t *ids, size_t count, int64_t sender, const char *ty
         return;
     char *arr = s_array(ids, count);
     char s[24], rcv[24];
-    s_itoa(sender, s, sizeof s);
-    s_itoa(receiver, rcv, sizeof rcv);
+    it_itoa(sender, s, sizeof s);
+    it_itoa(receiver, rcv, sizeof rcv);
     int64_t stored = it_db_int("SELECT count(*) FROM messages WHERE id = ANY($1::bigint[]) "
                                "AND sender_id = $2 AND receiver_type = $3 AND receiver_id = $4",
                                -1, 4, arr, s, type, rcv);
@@ -316,7 +310,7 @@ s_send_through_outage(stop_how_t how)
     it_response_destroy(&r);
     char m[24];
     ck_assert_int_eq(it_db_int("SELECT count(*) FROM notifications WHERE message_id = $1", -1, 1,
-                               s_itoa(mid, m, sizeof m)), 2);
+                               it_itoa(mid, m, sizeof m)), 2);
     it_user_clear(&a);
     it_user_clear(&b);
     it_user_clear(&c);

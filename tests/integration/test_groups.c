@@ -3,6 +3,7 @@
  * validation and permission rule, the last-admin rule of services/messages/README.md, and
  * the database state behind each answer. Each test registers its own users. */
 #include "it_assert.h"
+#include "it_chat.h"
 #include "it_db.h"
 #include "it_env.h"
 #include "it_http.h"
@@ -17,45 +18,14 @@
 
 /* --- helpers ----------------------------------------------------------------------- */
 
-/* METHOD PATH as U, with a JSON body from FMT (NULL: no body). */
-static it_response_t *
-s_call(const it_user_t *u, const char *method, const char *path, const char *fmt, ...)
-{
-    char body[8192];
-    if (fmt) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(body, sizeof body, fmt, ap);
-        va_end(ap);
-    }
-    return it_request(method, path, u ? u->access : NULL, NULL, fmt ? body : NULL);
-}
-
-static const char *
-s_path(char *out, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, size, fmt, ap);
-    va_end(ap);
-    return out;
-}
-
-static const char *
-s_itoa(int64_t v, char *out, size_t size)
-{
-    snprintf(out, size, "%" PRId64, v);
-    return out;
-}
-
 /* Creates a group named NAME owned by OWNER with MEMBER_IDS (a JSON array text, or NULL);
  * asserts 201 and returns its id. */
 static int64_t
 s_group(const it_user_t *owner, const char *name, const char *member_ids)
 {
     it_response_t *r = member_ids
-        ? s_call(owner, "POST", "/api/groups", "{\"name\":\"%s\",\"member_ids\":%s}", name, member_ids)
-        : s_call(owner, "POST", "/api/groups", "{\"name\":\"%s\"}", name);
+        ? it_callf(owner, "POST", "/api/groups", "{\"name\":\"%s\",\"member_ids\":%s}", name, member_ids)
+        : it_callf(owner, "POST", "/api/groups", "{\"name\":\"%s\"}", name);
     int64_t id = it_json_int(IT_ASSERT_SUCCESS(r, 201), "id");
     ck_assert_msg(id > 0, "no group id: %s", it_describe(r));
     it_response_destroy(&r);
@@ -68,7 +38,7 @@ s_db_role(int64_t group, int64_t user)
 {
     char g[24], u[24];
     return it_db_text("SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2", 2,
-                      s_itoa(group, g, sizeof g), s_itoa(user, u, sizeof u));
+                      it_itoa(group, g, sizeof g), it_itoa(user, u, sizeof u));
 }
 
 static void
@@ -87,7 +57,7 @@ static int64_t
 s_db_groups(int64_t group)
 {
     char g[24];
-    return it_db_int("SELECT count(*) FROM groups WHERE id = $1", -1, 1, s_itoa(group, g, sizeof g));
+    return it_db_int("SELECT count(*) FROM groups WHERE id = $1", -1, 1, it_itoa(group, g, sizeof g));
 }
 
 /* The member entry of USER in DATA's members array, or NULL. */
@@ -117,7 +87,7 @@ START_TEST(test_create_with_members)
     /* Duplicates and the creator in member_ids are folded: one membership each. */
     snprintf(ids, sizeof ids, "[%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "]", b.id, c.id,
              b.id, a.id);
-    it_response_t *r = s_call(&a, "POST", "/api/groups", "{\"name\":\"Team\",\"member_ids\":%s}", ids);
+    it_response_t *r = it_callf(&a, "POST", "/api/groups", "{\"name\":\"Team\",\"member_ids\":%s}", ids);
     json_object *data = IT_ASSERT_SUCCESS(r, 201);
     IT_ASSERT_SECURITY_HEADERS(r);
     int64_t id = it_json_int(data, "id");
@@ -135,7 +105,7 @@ START_TEST(test_create_with_members)
 
     char g[24];
     ck_assert_int_eq(it_db_int("SELECT count(*) FROM group_members WHERE group_id = $1", -1, 1,
-                               s_itoa(id, g, sizeof g)), 3);
+                               it_itoa(id, g, sizeof g)), 3);
     s_assert_role(id, a.id, "admin");
     s_assert_role(id, b.id, "member");
     char *name = it_db_text("SELECT name FROM groups WHERE id = $1", 1, g);
@@ -151,7 +121,7 @@ START_TEST(test_create_alone)
 {
     it_user_t a;
     IT_USER_REGISTER(&a, "grpalone");
-    it_response_t *r = s_call(&a, "POST", "/api/groups", "{\"name\":\"Solo\"}");
+    it_response_t *r = it_callf(&a, "POST", "/api/groups", "{\"name\":\"Solo\"}");
     json_object *data = IT_ASSERT_SUCCESS(r, 201);
     json_object *members;
     ck_assert(json_object_object_get_ex(data, "members", &members));
@@ -166,39 +136,39 @@ START_TEST(test_create_validation)
 {
     it_user_t a;
     IT_USER_REGISTER(&a, "grpvalid");
-    it_response_t *r = s_call(&a, "POST", "/api/groups", "{}");
+    it_response_t *r = it_callf(&a, "POST", "/api/groups", "{}");
     IT_ASSERT_VALIDATION(r, "name");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/groups", "{\"name\":\"\"}");
+    r = it_callf(&a, "POST", "/api/groups", "{\"name\":\"\"}");
     IT_ASSERT_VALIDATION(r, "name");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/groups", "{\"name\":\"   \"}");
+    r = it_callf(&a, "POST", "/api/groups", "{\"name\":\"   \"}");
     IT_ASSERT_VALIDATION(r, "name");
     it_response_destroy(&r);
     char longname[128];
     memset(longname, 'n', 101);
     longname[101] = '\0';
-    r = s_call(&a, "POST", "/api/groups", "{\"name\":\"%s\"}", longname);
+    r = it_callf(&a, "POST", "/api/groups", "{\"name\":\"%s\"}", longname);
     IT_ASSERT_VALIDATION(r, "name");
     it_response_destroy(&r);
     longname[100] = '\0';                        /* exactly 100: accepted */
-    r = s_call(&a, "POST", "/api/groups", "{\"name\":\"%s\"}", longname);
+    r = it_callf(&a, "POST", "/api/groups", "{\"name\":\"%s\"}", longname);
     IT_ASSERT_SUCCESS(r, 201);
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/groups", "{\"name\":7}");
+    r = it_callf(&a, "POST", "/api/groups", "{\"name\":7}");
     IT_ASSERT_VALIDATION(r, "name");
     it_response_destroy(&r);
     /* All fields checked at once, the unknown one included. */
-    r = s_call(&a, "POST", "/api/groups", "{\"name\":\"\",\"member_ids\":\"1,2\",\"owner\":1}");
+    r = it_callf(&a, "POST", "/api/groups", "{\"name\":\"\",\"member_ids\":\"1,2\",\"owner\":1}");
     IT_ASSERT_VALIDATION(r, "owner", "name", "member_ids");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/groups", "{\"name\":\"x\",\"member_ids\":[\"5\"]}");
+    r = it_callf(&a, "POST", "/api/groups", "{\"name\":\"x\",\"member_ids\":[\"5\"]}");
     IT_ASSERT_VALIDATION(r, "member_ids");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/groups", "{\"name\":\"x\",\"member_ids\":[0]}");
+    r = it_callf(&a, "POST", "/api/groups", "{\"name\":\"x\",\"member_ids\":[0]}");
     IT_ASSERT_VALIDATION(r, "member_ids");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/groups", "{\"name\":\"x\",\"member_ids\":[-4]}");
+    r = it_callf(&a, "POST", "/api/groups", "{\"name\":\"x\",\"member_ids\":[-4]}");
     IT_ASSERT_VALIDATION(r, "member_ids");
     it_response_destroy(&r);
     r = it_request("POST", "/api/groups", a.access, NULL, "[1,2]");
@@ -214,7 +184,7 @@ START_TEST(test_create_unknown_member)
     IT_USER_REGISTER(&a, "grpunknown");
     char name[64];
     it_unique("ghostgroup", name, sizeof name);
-    it_response_t *r = s_call(&a, "POST", "/api/groups",
+    it_response_t *r = it_callf(&a, "POST", "/api/groups",
                               "{\"name\":\"%s\",\"member_ids\":[9000000000000000000]}", name);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", "User not found");
     it_response_destroy(&r);
@@ -250,7 +220,7 @@ START_TEST(test_list_mine_paginated)
     int64_t g3 = s_group(&a, "Three", NULL);
     int64_t theirs = s_group(&b, "Theirs", NULL);
 
-    it_response_t *r = s_call(&a, "GET", "/api/groups?limit=2", NULL);
+    it_response_t *r = it_callf(&a, "GET", "/api/groups?limit=2", NULL);
     json_object *data = IT_ASSERT_SUCCESS(r, 200);
     ck_assert(json_object_is_type(data, json_type_array));
     ck_assert_int_eq(json_object_array_length(data), 2);
@@ -263,8 +233,8 @@ START_TEST(test_list_mine_paginated)
     const char *cursor = it_json_str(meta, "next_cursor");
     ck_assert_ptr_nonnull(cursor);
     char path[256];
-    s_path(path, sizeof path, "/api/groups?limit=2&cursor=%s", cursor);
-    it_response_t *r2 = s_call(&a, "GET", path, NULL);
+    it_fmt(path, sizeof path, "/api/groups?limit=2&cursor=%s", cursor);
+    it_response_t *r2 = it_callf(&a, "GET", path, NULL);
     data = IT_ASSERT_SUCCESS(r2, 200);
     ck_assert_int_eq(json_object_array_length(data), 1);
     ck_assert_int_eq(it_json_int(json_object_array_get_idx(data, 0), "id"), g1);
@@ -274,16 +244,16 @@ START_TEST(test_list_mine_paginated)
     it_response_destroy(&r);
     it_response_destroy(&r2);
 
-    r = s_call(&b, "GET", "/api/groups", NULL);          /* b sees only b's group */
+    r = it_callf(&b, "GET", "/api/groups", NULL);          /* b sees only b's group */
     data = IT_ASSERT_SUCCESS(r, 200);
     ck_assert_int_eq(json_object_array_length(data), 1);
     ck_assert_int_eq(it_json_int(json_object_array_get_idx(data, 0), "id"), theirs);
     it_response_destroy(&r);
 
-    r = s_call(&a, "GET", "/api/groups?limit=0", NULL);
+    r = it_callf(&a, "GET", "/api/groups?limit=0", NULL);
     IT_ASSERT_VALIDATION(r, "limit");
     it_response_destroy(&r);
-    r = s_call(&a, "GET", "/api/groups?cursor=nonsense", NULL);
+    r = it_callf(&a, "GET", "/api/groups?cursor=nonsense", NULL);
     IT_ASSERT_VALIDATION(r, "cursor");
     it_response_destroy(&r);
     it_user_clear(&a);
@@ -300,9 +270,9 @@ START_TEST(test_get_members_only)
     char ids[32], path[64];
     snprintf(ids, sizeof ids, "[%" PRId64 "]", b.id);
     int64_t g = s_group(&a, "Visible", ids);
-    s_path(path, sizeof path, "/api/groups/%" PRId64, g);
+    it_fmt(path, sizeof path, "/api/groups/%" PRId64, g);
 
-    it_response_t *r = s_call(&b, "GET", path, NULL);
+    it_response_t *r = it_callf(&b, "GET", path, NULL);
     json_object *data = IT_ASSERT_SUCCESS(r, 200);
     ck_assert_int_eq(it_json_int(data, "id"), g);
     ck_assert_str_eq(it_json_str(data, "name"), "Visible");
@@ -310,13 +280,13 @@ START_TEST(test_get_members_only)
     ck_assert_str_eq(it_json_str(s_member(data, b.id), "role"), "member");
     it_response_destroy(&r);
 
-    r = s_call(&outsider, "GET", path, NULL);          /* existence not leaked */
+    r = it_callf(&outsider, "GET", path, NULL);          /* existence not leaked */
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", "Group not found");
     it_response_destroy(&r);
-    r = s_call(&a, "GET", "/api/groups/9000000000000000000", NULL);
+    r = it_callf(&a, "GET", "/api/groups/9000000000000000000", NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", "Group not found");
     it_response_destroy(&r);
-    r = s_call(&a, "GET", "/api/groups/abc", NULL);
+    r = it_callf(&a, "GET", "/api/groups/abc", NULL);
     IT_ASSERT_STATUS(r, 400);
     it_response_destroy(&r);
     it_user_clear(&a);
@@ -336,25 +306,25 @@ START_TEST(test_update_admins_only)
     char ids[32], path[64], g_s[24];
     snprintf(ids, sizeof ids, "[%" PRId64 "]", b.id);
     int64_t g = s_group(&a, "Before", ids);
-    s_path(path, sizeof path, "/api/groups/%" PRId64, g);
+    it_fmt(path, sizeof path, "/api/groups/%" PRId64, g);
 
-    it_response_t *r = s_call(&b, "PATCH", path, "{\"name\":\"By member\"}");
+    it_response_t *r = it_callf(&b, "PATCH", path, "{\"name\":\"By member\"}");
     IT_ASSERT_ERROR(r, 403, "FORBIDDEN", "Insufficient permissions");
     it_response_destroy(&r);
-    r = s_call(&outsider, "PATCH", path, "{\"name\":\"By outsider\"}");
+    r = it_callf(&outsider, "PATCH", path, "{\"name\":\"By outsider\"}");
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
-    r = s_call(&a, "PATCH", path, "{\"name\":\"\"}");
+    r = it_callf(&a, "PATCH", path, "{\"name\":\"\"}");
     IT_ASSERT_VALIDATION(r, "name");
     it_response_destroy(&r);
-    r = s_call(&a, "PATCH", path, "{\"name\":\"After\",\"color\":\"red\"}");
+    r = it_callf(&a, "PATCH", path, "{\"name\":\"After\",\"color\":\"red\"}");
     IT_ASSERT_VALIDATION(r, "color");
     it_response_destroy(&r);
-    char *name = it_db_text("SELECT name FROM groups WHERE id = $1", 1, s_itoa(g, g_s, sizeof g_s));
+    char *name = it_db_text("SELECT name FROM groups WHERE id = $1", 1, it_itoa(g, g_s, sizeof g_s));
     ck_assert_str_eq(name, "Before");                   /* nothing changed so far */
     free(name);
 
-    r = s_call(&a, "PATCH", path, "{\"name\":\"After\"}");
+    r = it_callf(&a, "PATCH", path, "{\"name\":\"After\"}");
     json_object *data = IT_ASSERT_SUCCESS(r, 200);
     ck_assert_str_eq(it_json_str(data, "name"), "After");
     ck_assert_ptr_nonnull(s_member(data, b.id));
@@ -377,22 +347,22 @@ START_TEST(test_delete_admins_only)
     char ids[32], path[64], g_s[24];
     snprintf(ids, sizeof ids, "[%" PRId64 "]", b.id);
     int64_t g = s_group(&a, "Doomed", ids);
-    s_itoa(g, g_s, sizeof g_s);
-    s_path(path, sizeof path, "/api/groups/%" PRId64, g);
-    it_response_t *r = s_call(&b, "POST", "/api/messages",
+    it_itoa(g, g_s, sizeof g_s);
+    it_fmt(path, sizeof path, "/api/groups/%" PRId64, g);
+    it_response_t *r = it_callf(&b, "POST", "/api/messages",
                               "{\"text\":\"hello\",\"receiver_type\":\"group\",\"receiver_id\":%" PRId64 "}", g);
     IT_ASSERT_SUCCESS(r, 201);
     it_response_destroy(&r);
 
-    r = s_call(&b, "DELETE", path, NULL);
+    r = it_callf(&b, "DELETE", path, NULL);
     IT_ASSERT_ERROR(r, 403, "FORBIDDEN", "Insufficient permissions");
     it_response_destroy(&r);
-    r = s_call(&outsider, "DELETE", path, NULL);
+    r = it_callf(&outsider, "DELETE", path, NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
     ck_assert_int_eq(s_db_groups(g), 1);
 
-    r = s_call(&a, "DELETE", path, NULL);
+    r = it_callf(&a, "DELETE", path, NULL);
     ck_assert_ptr_null(IT_ASSERT_SUCCESS(r, 200));      /* data: null */
     it_response_destroy(&r);
     ck_assert_int_eq(s_db_groups(g), 0);
@@ -400,10 +370,10 @@ START_TEST(test_delete_admins_only)
     /* The group's messages and their notifications go with it. */
     ck_assert_int_eq(it_db_int("SELECT count(*) FROM messages WHERE receiver_type = 'group' "
                                "AND receiver_id = $1", -1, 1, g_s), 0);
-    r = s_call(&a, "GET", path, NULL);
+    r = it_callf(&a, "GET", path, NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
-    r = s_call(&a, "DELETE", path, NULL);
+    r = it_callf(&a, "DELETE", path, NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
     it_user_clear(&a);
@@ -424,38 +394,38 @@ START_TEST(test_member_add)
     char ids[32], path[96];
     snprintf(ids, sizeof ids, "[%" PRId64 "]", b.id);
     int64_t g = s_group(&a, "Adders", ids);
-    s_path(path, sizeof path, "/api/groups/%" PRId64 "/members", g);
+    it_fmt(path, sizeof path, "/api/groups/%" PRId64 "/members", g);
 
-    it_response_t *r = s_call(&b, "POST", path, "{\"user_id\":%" PRId64 "}", c.id);
+    it_response_t *r = it_callf(&b, "POST", path, "{\"user_id\":%" PRId64 "}", c.id);
     IT_ASSERT_ERROR(r, 403, "FORBIDDEN", "Insufficient permissions");
     it_response_destroy(&r);
-    r = s_call(&outsider, "POST", path, "{\"user_id\":%" PRId64 "}", c.id);
+    r = it_callf(&outsider, "POST", path, "{\"user_id\":%" PRId64 "}", c.id);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
     s_assert_role(g, c.id, NULL);
 
-    r = s_call(&a, "POST", path, "{\"user_id\":%" PRId64 "}", c.id);
+    r = it_callf(&a, "POST", path, "{\"user_id\":%" PRId64 "}", c.id);
     json_object *data = IT_ASSERT_SUCCESS(r, 201);
     ck_assert_str_eq(it_json_str(s_member(data, c.id), "role"), "member");
     it_response_destroy(&r);
     s_assert_role(g, c.id, "member");
 
-    r = s_call(&a, "POST", path, "{\"user_id\":%" PRId64 "}", c.id);
+    r = it_callf(&a, "POST", path, "{\"user_id\":%" PRId64 "}", c.id);
     IT_ASSERT_ERROR(r, 409, "CONFLICT", NULL);
     it_response_destroy(&r);
-    r = s_call(&a, "POST", path, "{\"user_id\":9000000000000000000}");
+    r = it_callf(&a, "POST", path, "{\"user_id\":9000000000000000000}");
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", "User not found");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", path, "{}");
+    r = it_callf(&a, "POST", path, "{}");
     IT_ASSERT_VALIDATION(r, "user_id");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", path, "{\"user_id\":\"abc\"}");
+    r = it_callf(&a, "POST", path, "{\"user_id\":\"abc\"}");
     IT_ASSERT_VALIDATION(r, "user_id");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", path, "{\"user_id\":0,\"role\":\"admin\"}");
+    r = it_callf(&a, "POST", path, "{\"user_id\":0,\"role\":\"admin\"}");
     IT_ASSERT_VALIDATION(r, "role", "user_id");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/groups/9000000000000000000/members", "{\"user_id\":%" PRId64 "}", c.id);
+    r = it_callf(&a, "POST", "/api/groups/9000000000000000000/members", "{\"user_id\":%" PRId64 "}", c.id);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
     it_user_clear(&a);
@@ -476,28 +446,28 @@ START_TEST(test_member_remove_and_leave)
     snprintf(ids, sizeof ids, "[%" PRId64 ",%" PRId64 "]", b.id, c.id);
     int64_t g = s_group(&a, "Removers", ids);
 
-    s_path(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, g, c.id);
-    it_response_t *r = s_call(&b, "DELETE", path, NULL);          /* a member removing another */
+    it_fmt(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, g, c.id);
+    it_response_t *r = it_callf(&b, "DELETE", path, NULL);          /* a member removing another */
     IT_ASSERT_ERROR(r, 403, "FORBIDDEN", "Insufficient permissions");
     it_response_destroy(&r);
-    r = s_call(&outsider, "DELETE", path, NULL);
+    r = it_callf(&outsider, "DELETE", path, NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
     s_assert_role(g, c.id, "member");
 
-    r = s_call(&a, "DELETE", path, NULL);                         /* the admin removes c */
+    r = it_callf(&a, "DELETE", path, NULL);                         /* the admin removes c */
     ck_assert_ptr_null(IT_ASSERT_SUCCESS(r, 200));
     it_response_destroy(&r);
     s_assert_role(g, c.id, NULL);
-    r = s_call(&a, "DELETE", path, NULL);                         /* not a member any more */
+    r = it_callf(&a, "DELETE", path, NULL);                         /* not a member any more */
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
-    r = s_call(&c, "GET", s_path(path, sizeof path, "/api/groups/%" PRId64, g), NULL);
+    r = it_callf(&c, "GET", it_fmt(path, sizeof path, "/api/groups/%" PRId64, g), NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
 
-    s_path(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, g, b.id);
-    r = s_call(&b, "DELETE", path, NULL);                         /* b leaves */
+    it_fmt(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, g, b.id);
+    r = it_callf(&b, "DELETE", path, NULL);                         /* b leaves */
     ck_assert_ptr_null(IT_ASSERT_SUCCESS(r, 200));
     it_response_destroy(&r);
     s_assert_role(g, b.id, NULL);
@@ -518,37 +488,37 @@ START_TEST(test_member_role)
     char ids[64], pa[128], pb[128], pc[128];
     snprintf(ids, sizeof ids, "[%" PRId64 "]", b.id);
     int64_t g = s_group(&a, "Roles", ids);
-    s_path(pa, sizeof pa, "/api/groups/%" PRId64 "/members/%" PRId64, g, a.id);
-    s_path(pb, sizeof pb, "/api/groups/%" PRId64 "/members/%" PRId64, g, b.id);
-    s_path(pc, sizeof pc, "/api/groups/%" PRId64 "/members/%" PRId64, g, c.id);
+    it_fmt(pa, sizeof pa, "/api/groups/%" PRId64 "/members/%" PRId64, g, a.id);
+    it_fmt(pb, sizeof pb, "/api/groups/%" PRId64 "/members/%" PRId64, g, b.id);
+    it_fmt(pc, sizeof pc, "/api/groups/%" PRId64 "/members/%" PRId64, g, c.id);
 
-    it_response_t *r = s_call(&b, "PATCH", pb, "{\"role\":\"admin\"}");  /* no self-promotion */
+    it_response_t *r = it_callf(&b, "PATCH", pb, "{\"role\":\"admin\"}");  /* no self-promotion */
     IT_ASSERT_ERROR(r, 403, "FORBIDDEN", "Insufficient permissions");
     it_response_destroy(&r);
-    r = s_call(&c, "PATCH", pb, "{\"role\":\"admin\"}");
+    r = it_callf(&c, "PATCH", pb, "{\"role\":\"admin\"}");
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
-    r = s_call(&a, "PATCH", pb, "{\"role\":\"owner\"}");
+    r = it_callf(&a, "PATCH", pb, "{\"role\":\"owner\"}");
     IT_ASSERT_VALIDATION(r, "role");
     it_response_destroy(&r);
-    r = s_call(&a, "PATCH", pb, "{}");
+    r = it_callf(&a, "PATCH", pb, "{}");
     IT_ASSERT_VALIDATION(r, "role");
     it_response_destroy(&r);
-    r = s_call(&a, "PATCH", pc, "{\"role\":\"admin\"}");           /* c is not a member */
+    r = it_callf(&a, "PATCH", pc, "{\"role\":\"admin\"}");           /* c is not a member */
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
-    r = s_call(&a, "PATCH", pa, "{\"role\":\"member\"}");          /* the last admin stays */
+    r = it_callf(&a, "PATCH", pa, "{\"role\":\"member\"}");          /* the last admin stays */
     IT_ASSERT_ERROR(r, 409, "CONFLICT", NULL);
     it_response_destroy(&r);
     s_assert_role(g, a.id, "admin");
 
-    r = s_call(&a, "PATCH", pb, "{\"role\":\"admin\"}");
+    r = it_callf(&a, "PATCH", pb, "{\"role\":\"admin\"}");
     json_object *data = IT_ASSERT_SUCCESS(r, 200);
     ck_assert_str_eq(it_json_str(s_member(data, b.id), "role"), "admin");
     it_response_destroy(&r);
     s_assert_role(g, b.id, "admin");
 
-    r = s_call(&b, "PATCH", pa, "{\"role\":\"member\"}");          /* two admins: allowed */
+    r = it_callf(&b, "PATCH", pa, "{\"role\":\"member\"}");          /* two admins: allowed */
     IT_ASSERT_SUCCESS(r, 200);
     it_response_destroy(&r);
     s_assert_role(g, a.id, "member");
@@ -570,24 +540,24 @@ START_TEST(test_last_admin_leaves)
     snprintf(ids, sizeof ids, "[%" PRId64 "]", b.id);
     int64_t g = s_group(&a, "Succession", ids);
     /* c joins later, so b is the oldest member. */
-    it_response_t *r = s_call(&a, "POST", s_path(path, sizeof path, "/api/groups/%" PRId64 "/members", g),
+    it_response_t *r = it_callf(&a, "POST", it_fmt(path, sizeof path, "/api/groups/%" PRId64 "/members", g),
                               "{\"user_id\":%" PRId64 "}", c.id);
     IT_ASSERT_SUCCESS(r, 201);
     it_response_destroy(&r);
 
-    r = s_call(&a, "DELETE", s_path(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, g, a.id), NULL);
+    r = it_callf(&a, "DELETE", it_fmt(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, g, a.id), NULL);
     IT_ASSERT_SUCCESS(r, 200);
     it_response_destroy(&r);
     s_assert_role(g, a.id, NULL);
     s_assert_role(g, b.id, "admin");
     s_assert_role(g, c.id, "member");
 
-    r = s_call(&b, "DELETE", s_path(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, g, b.id), NULL);
+    r = it_callf(&b, "DELETE", it_fmt(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, g, b.id), NULL);
     IT_ASSERT_SUCCESS(r, 200);
     it_response_destroy(&r);
     s_assert_role(g, c.id, "admin");
 
-    r = s_call(&c, "DELETE", s_path(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, g, c.id), NULL);
+    r = it_callf(&c, "DELETE", it_fmt(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, g, c.id), NULL);
     IT_ASSERT_SUCCESS(r, 200);
     it_response_destroy(&r);
     ck_assert_int_eq(s_db_groups(g), 0);
@@ -607,12 +577,12 @@ START_TEST(test_deleted_user_leaves_groups)
     char ids[32], path[64];
     snprintf(ids, sizeof ids, "[%" PRId64 "]", b.id);
     int64_t g = s_group(&a, "Orphaned", ids);
-    it_response_t *r = s_call(&a, "DELETE", it_user_path(a.id, path, sizeof path), NULL);
+    it_response_t *r = it_callf(&a, "DELETE", it_user_path(a.id, path, sizeof path), NULL);
     IT_ASSERT_SUCCESS(r, 200);
     it_response_destroy(&r);
     s_assert_role(g, a.id, NULL);
     s_assert_role(g, b.id, "admin");
-    r = s_call(&b, "GET", s_path(path, sizeof path, "/api/groups/%" PRId64, g), NULL);
+    r = it_callf(&b, "GET", it_fmt(path, sizeof path, "/api/groups/%" PRId64, g), NULL);
     json_object *data = IT_ASSERT_SUCCESS(r, 200);
     ck_assert_ptr_null(s_member(data, a.id));
     it_response_destroy(&r);

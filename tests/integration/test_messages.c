@@ -4,6 +4,7 @@
  * read-all; every validation message of the seed, every permission rule, the database
  * state behind each answer, and 503 with nothing stored while PostgreSQL is down. */
 #include "it_assert.h"
+#include "it_chat.h"
 #include "it_db.h"
 #include "it_env.h"
 #include "it_http.h"
@@ -18,54 +19,11 @@
 
 /* --- helpers ----------------------------------------------------------------------- */
 
-/* METHOD PATH as U (NULL: no token), with a JSON body from FMT (NULL: no body). */
-static it_response_t *
-s_call(const it_user_t *u, const char *method, const char *path, const char *fmt, ...)
-{
-    static char body[32768];
-    if (fmt) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(body, sizeof body, fmt, ap);
-        va_end(ap);
-    }
-    return it_request(method, path, u ? u->access : NULL, NULL, fmt ? body : NULL);
-}
-
-static const char *
-s_path(char *out, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, size, fmt, ap);
-    va_end(ap);
-    return out;
-}
-
-static const char *
-s_itoa(int64_t v, char *out, size_t size)
-{
-    snprintf(out, size, "%" PRId64, v);
-    return out;
-}
-
-/* Sends TEXT from U to (TYPE, ID), asserts 201 and returns the message id. */
-static int64_t
-s_send(const it_user_t *u, const char *type, int64_t id, const char *text)
-{
-    it_response_t *r = s_call(u, "POST", "/api/messages",
-                              "{\"text\":\"%s\",\"receiver_type\":\"%s\",\"receiver_id\":%" PRId64 "}",
-                              text, type, id);
-    int64_t mid = it_json_int(IT_ASSERT_SUCCESS(r, 201), "id");
-    it_response_destroy(&r);
-    return mid;
-}
-
 /* A group of OWNER with the member ids in MEMBERS (JSON array text); returns its id. */
 static int64_t
 s_group(const it_user_t *owner, const char *members)
 {
-    it_response_t *r = s_call(owner, "POST", "/api/groups",
+    it_response_t *r = it_callf(owner, "POST", "/api/groups",
                               "{\"name\":\"Chat\",\"member_ids\":%s}", members);
     int64_t id = it_json_int(IT_ASSERT_SUCCESS(r, 201), "id");
     it_response_destroy(&r);
@@ -76,14 +34,14 @@ static int64_t
 s_count(const char *sql, int64_t v)
 {
     char s[24];
-    return it_db_int(sql, -1, 1, s_itoa(v, s, sizeof s));
+    return it_db_int(sql, -1, 1, it_itoa(v, s, sizeof s));
 }
 
 static int64_t
 s_count2(const char *sql, int64_t a, int64_t b)
 {
     char sa[24], sb[24];
-    return it_db_int(sql, -1, 2, s_itoa(a, sa, sizeof sa), s_itoa(b, sb, sizeof sb));
+    return it_db_int(sql, -1, 2, it_itoa(a, sa, sizeof sa), it_itoa(b, sb, sizeof sb));
 }
 
 /* The ids of DATA (an array of objects), in order, into OUT; returns the count. */
@@ -129,7 +87,7 @@ START_TEST(test_send_direct)
     it_user_t a, b;
     IT_USER_REGISTER(&a, "msgsender");
     IT_USER_REGISTER(&b, "msgreceiver");
-    it_response_t *r = s_call(&a, "POST", "/api/messages",
+    it_response_t *r = it_callf(&a, "POST", "/api/messages",
                               "{\"text\":\"Hello there\",\"receiver_type\":\"user\",\"receiver_id\":%" PRId64 "}",
                               b.id);
     json_object *data = IT_ASSERT_SUCCESS(r, 201);
@@ -154,7 +112,7 @@ START_TEST(test_send_validation)
     it_user_t a, b;
     IT_USER_REGISTER(&a, "msgvalid");
     IT_USER_REGISTER(&b, "msgvalidb");
-    it_response_t *r = s_call(&a, "POST", "/api/messages", "{}");
+    it_response_t *r = it_callf(&a, "POST", "/api/messages", "{}");
     IT_ASSERT_VALIDATION(r, "text", "receiver_type", "receiver_id");
     /* The seed's exact wording. */
     json_object *details;
@@ -171,27 +129,27 @@ START_TEST(test_send_validation)
     }
     it_response_destroy(&r);
 
-    r = s_call(&a, "POST", "/api/messages",
+    r = it_callf(&a, "POST", "/api/messages",
                "{\"text\":\"\",\"receiver_type\":\"channel\",\"receiver_id\":\"abc\"}");
     IT_ASSERT_VALIDATION(r, "text", "receiver_type", "receiver_id");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/messages",
+    r = it_callf(&a, "POST", "/api/messages",
                "{\"text\":\"hi\",\"receiver_type\":\"user\",\"receiver_id\":0}");
     IT_ASSERT_VALIDATION(r, "receiver_id");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/messages",
+    r = it_callf(&a, "POST", "/api/messages",
                "{\"text\":\"hi\",\"receiver_type\":\"user\",\"receiver_id\":-5}");
     IT_ASSERT_VALIDATION(r, "receiver_id");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/messages",
+    r = it_callf(&a, "POST", "/api/messages",
                "{\"text\":\"hi\",\"receiver_type\":\"user\",\"receiver_id\":1.5}");
     IT_ASSERT_VALIDATION(r, "receiver_id");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/messages",
+    r = it_callf(&a, "POST", "/api/messages",
                "{\"text\":42,\"receiver_type\":null,\"receiver_id\":%" PRId64 "}", b.id);
     IT_ASSERT_VALIDATION(r, "text", "receiver_type");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/messages",
+    r = it_callf(&a, "POST", "/api/messages",
                "{\"text\":\"hi\",\"receiver_type\":\"user\",\"receiver_id\":%" PRId64 ",\"sender_id\":1}", b.id);
     IT_ASSERT_VALIDATION(r, "sender_id");
     it_response_destroy(&r);
@@ -201,13 +159,13 @@ START_TEST(test_send_validation)
     for (int i = 0; i < 5000; i++)
         memcpy(text + 2 * i, "\xc3\xa9", 2);
     text[10000] = '\0';
-    r = s_call(&a, "POST", "/api/messages",
+    r = it_callf(&a, "POST", "/api/messages",
                "{\"text\":\"%s\",\"receiver_type\":\"user\",\"receiver_id\":%" PRId64 "}", text, b.id);
     IT_ASSERT_SUCCESS(r, 201);
     it_response_destroy(&r);
     memcpy(text + 10000, "\xc3\xa9", 2);
     text[10002] = '\0';
-    r = s_call(&a, "POST", "/api/messages",
+    r = it_callf(&a, "POST", "/api/messages",
                "{\"text\":\"%s\",\"receiver_type\":\"user\",\"receiver_id\":%" PRId64 "}", text, b.id);
     IT_ASSERT_VALIDATION(r, "text");
     it_response_destroy(&r);
@@ -224,12 +182,12 @@ START_TEST(test_send_sanitized)
     it_user_t a, b;
     IT_USER_REGISTER(&a, "msgsan");
     IT_USER_REGISTER(&b, "msgsanb");
-    it_response_t *r = s_call(&a, "POST", "/api/messages",
+    it_response_t *r = it_callf(&a, "POST", "/api/messages",
                               "{\"text\":\"<script>alert('xss')</script>Hello\",\"receiver_type\":\"user\","
                               "\"receiver_id\":%" PRId64 "}", b.id);
     ck_assert_str_eq(it_json_str(IT_ASSERT_SUCCESS(r, 201), "text"), "alert('xss')Hello");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/messages",
+    r = it_callf(&a, "POST", "/api/messages",
                "{\"text\":\"<script></script>\",\"receiver_type\":\"user\",\"receiver_id\":%" PRId64 "}",
                b.id);
     IT_ASSERT_VALIDATION(r, "text");
@@ -243,11 +201,11 @@ START_TEST(test_send_receiver_not_found)
 {
     it_user_t a;
     IT_USER_REGISTER(&a, "msgnobody");
-    it_response_t *r = s_call(&a, "POST", "/api/messages",
+    it_response_t *r = it_callf(&a, "POST", "/api/messages",
                               "{\"text\":\"anyone?\",\"receiver_type\":\"user\",\"receiver_id\":9000000000000000000}");
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", "Receiver not found");
     it_response_destroy(&r);
-    r = s_call(&a, "POST", "/api/messages",
+    r = it_callf(&a, "POST", "/api/messages",
                "{\"text\":\"anyone?\",\"receiver_type\":\"group\",\"receiver_id\":9000000000000000000}");
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", "Receiver not found");
     it_response_destroy(&r);
@@ -267,13 +225,13 @@ START_TEST(test_send_group)
     snprintf(ids, sizeof ids, "[%" PRId64 ",%" PRId64 "]", b.id, c.id);
     int64_t g = s_group(&a, ids);
 
-    it_response_t *r = s_call(&outsider, "POST", "/api/messages",
+    it_response_t *r = it_callf(&outsider, "POST", "/api/messages",
                               "{\"text\":\"let me in\",\"receiver_type\":\"group\",\"receiver_id\":%" PRId64 "}", g);
     IT_ASSERT_ERROR(r, 403, "FORBIDDEN", "Insufficient permissions");
     it_response_destroy(&r);
     ck_assert_int_eq(s_count("SELECT count(*) FROM messages WHERE sender_id = $1", outsider.id), 0);
 
-    r = s_call(&b, "POST", "/api/messages",
+    r = it_callf(&b, "POST", "/api/messages",
                "{\"text\":\"hi all\",\"receiver_type\":\"group\",\"receiver_id\":%" PRId64 "}", g);
     json_object *data = IT_ASSERT_SUCCESS(r, 201);
     s_assert_message(data, b.id, "group", g, "hi all");
@@ -299,10 +257,10 @@ START_TEST(test_send_self)
 {
     it_user_t a;
     IT_USER_REGISTER(&a, "msgself");
-    int64_t mid = s_send(&a, "user", a.id, "note to self");
+    int64_t mid = it_chat_send(&a, "user", a.id, "note to self");
     ck_assert_int_eq(s_count("SELECT count(*) FROM notifications WHERE message_id = $1", mid), 0);
     char path[96];
-    it_response_t *r = s_call(&a, "GET", s_path(path, sizeof path, "/api/messages?with=%" PRId64, a.id), NULL);
+    it_response_t *r = it_callf(&a, "GET", it_fmt(path, sizeof path, "/api/messages?with=%" PRId64, a.id), NULL);
     int64_t got[4];
     ck_assert_int_eq(s_ids(IT_ASSERT_SUCCESS(r, 200), got, 4), 1);
     ck_assert_int_eq(got[0], mid);
@@ -319,13 +277,13 @@ START_TEST(test_history_with)
     IT_USER_REGISTER(&a, "msghista");
     IT_USER_REGISTER(&b, "msghistb");
     IT_USER_REGISTER(&c, "msghistc");
-    int64_t m1 = s_send(&a, "user", b.id, "one");
-    int64_t m2 = s_send(&b, "user", a.id, "two");
-    int64_t m3 = s_send(&a, "user", b.id, "three");
-    s_send(&a, "user", c.id, "elsewhere");
+    int64_t m1 = it_chat_send(&a, "user", b.id, "one");
+    int64_t m2 = it_chat_send(&b, "user", a.id, "two");
+    int64_t m3 = it_chat_send(&a, "user", b.id, "three");
+    it_chat_send(&a, "user", c.id, "elsewhere");
 
     char path[256];
-    it_response_t *r = s_call(&b, "GET", s_path(path, sizeof path, "/api/messages?with=%" PRId64 "&limit=2", a.id), NULL);
+    it_response_t *r = it_callf(&b, "GET", it_fmt(path, sizeof path, "/api/messages?with=%" PRId64 "&limit=2", a.id), NULL);
     int64_t got[8];
     ck_assert_int_eq(s_ids(IT_ASSERT_SUCCESS(r, 200), got, 8), 2);
     ck_assert_int_eq(got[0], m3);                      /* newest first, both directions */
@@ -335,8 +293,8 @@ START_TEST(test_history_with)
     ck_assert_int_eq(it_json_int(meta, "limit"), 2);
     const char *cursor = it_json_str(meta, "next_cursor");
     ck_assert_ptr_nonnull(cursor);
-    s_path(path, sizeof path, "/api/messages?with=%" PRId64 "&limit=2&cursor=%s", a.id, cursor);
-    it_response_t *r2 = s_call(&b, "GET", path, NULL);
+    it_fmt(path, sizeof path, "/api/messages?with=%" PRId64 "&limit=2&cursor=%s", a.id, cursor);
+    it_response_t *r2 = it_callf(&b, "GET", path, NULL);
     ck_assert_int_eq(s_ids(IT_ASSERT_SUCCESS(r2, 200), got, 8), 1);
     ck_assert_int_eq(got[0], m1);
     ck_assert(json_object_object_get_ex(r2->json, "meta", &meta));
@@ -345,10 +303,10 @@ START_TEST(test_history_with)
     it_response_destroy(&r2);
 
     /* The same conversation from a's side; c sees none of it. */
-    r = s_call(&a, "GET", s_path(path, sizeof path, "/api/messages?with=%" PRId64, b.id), NULL);
+    r = it_callf(&a, "GET", it_fmt(path, sizeof path, "/api/messages?with=%" PRId64, b.id), NULL);
     ck_assert_int_eq(s_ids(IT_ASSERT_SUCCESS(r, 200), got, 8), 3);
     it_response_destroy(&r);
-    r = s_call(&c, "GET", s_path(path, sizeof path, "/api/messages?with=%" PRId64, b.id), NULL);
+    r = it_callf(&c, "GET", it_fmt(path, sizeof path, "/api/messages?with=%" PRId64, b.id), NULL);
     ck_assert_int_eq(s_ids(IT_ASSERT_SUCCESS(r, 200), got, 8), 0);
     it_response_destroy(&r);
     it_user_clear(&a);
@@ -366,16 +324,16 @@ START_TEST(test_history_group)
     char ids[32], path[128];
     snprintf(ids, sizeof ids, "[%" PRId64 "]", b.id);
     int64_t g = s_group(&a, ids);
-    int64_t m1 = s_send(&a, "group", g, "first");
-    int64_t m2 = s_send(&b, "group", g, "second");
-    s_path(path, sizeof path, "/api/messages?group_id=%" PRId64, g);
-    it_response_t *r = s_call(&b, "GET", path, NULL);
+    int64_t m1 = it_chat_send(&a, "group", g, "first");
+    int64_t m2 = it_chat_send(&b, "group", g, "second");
+    it_fmt(path, sizeof path, "/api/messages?group_id=%" PRId64, g);
+    it_response_t *r = it_callf(&b, "GET", path, NULL);
     int64_t got[4];
     ck_assert_int_eq(s_ids(IT_ASSERT_SUCCESS(r, 200), got, 4), 2);
     ck_assert_int_eq(got[0], m2);
     ck_assert_int_eq(got[1], m1);
     it_response_destroy(&r);
-    r = s_call(&outsider, "GET", path, NULL);           /* members only, as GET /api/groups/:id */
+    r = it_callf(&outsider, "GET", path, NULL);           /* members only, as GET /api/groups/:id */
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
     it_user_clear(&a);
@@ -388,22 +346,22 @@ START_TEST(test_history_validation)
 {
     it_user_t a;
     IT_USER_REGISTER(&a, "msghval");
-    it_response_t *r = s_call(&a, "GET", "/api/messages", NULL);          /* neither */
+    it_response_t *r = it_callf(&a, "GET", "/api/messages", NULL);          /* neither */
     IT_ASSERT_ERROR(r, 400, "VALIDATION_ERROR", "Validation failed");
     it_response_destroy(&r);
-    r = s_call(&a, "GET", "/api/messages?with=1&group_id=1", NULL);      /* both */
+    r = it_callf(&a, "GET", "/api/messages?with=1&group_id=1", NULL);      /* both */
     IT_ASSERT_ERROR(r, 400, "VALIDATION_ERROR", "Validation failed");
     it_response_destroy(&r);
-    r = s_call(&a, "GET", "/api/messages?with=abc", NULL);
+    r = it_callf(&a, "GET", "/api/messages?with=abc", NULL);
     IT_ASSERT_VALIDATION(r, "with");
     it_response_destroy(&r);
-    r = s_call(&a, "GET", "/api/messages?group_id=0", NULL);
+    r = it_callf(&a, "GET", "/api/messages?group_id=0", NULL);
     IT_ASSERT_VALIDATION(r, "group_id");
     it_response_destroy(&r);
-    r = s_call(&a, "GET", "/api/messages?with=1&limit=101", NULL);
+    r = it_callf(&a, "GET", "/api/messages?with=1&limit=101", NULL);
     IT_ASSERT_VALIDATION(r, "limit");
     it_response_destroy(&r);
-    r = s_call(&a, "GET", "/api/messages?with=1&cursor=zzz", NULL);
+    r = it_callf(&a, "GET", "/api/messages?with=1&cursor=zzz", NULL);
     IT_ASSERT_VALIDATION(r, "cursor");
     it_response_destroy(&r);
     it_user_clear(&a);
@@ -418,19 +376,19 @@ START_TEST(test_read)
     IT_USER_REGISTER(&a, "msgreada");
     IT_USER_REGISTER(&b, "msgreadb");
     IT_USER_REGISTER(&c, "msgreadc");
-    int64_t mid = s_send(&a, "user", b.id, "read me");
+    int64_t mid = it_chat_send(&a, "user", b.id, "read me");
     char path[96], gids[32];
-    s_path(path, sizeof path, "/api/messages/%" PRId64 "/read", mid);
+    it_fmt(path, sizeof path, "/api/messages/%" PRId64 "/read", mid);
 
-    it_response_t *r = s_call(&a, "PATCH", path, NULL);                  /* the sender */
+    it_response_t *r = it_callf(&a, "PATCH", path, NULL);                  /* the sender */
     IT_ASSERT_ERROR(r, 403, "FORBIDDEN", "Insufficient permissions");
     it_response_destroy(&r);
-    r = s_call(&c, "PATCH", path, NULL);                                 /* a stranger */
+    r = it_callf(&c, "PATCH", path, NULL);                                 /* a stranger */
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
     ck_assert_int_eq(s_count("SELECT count(*) FROM messages WHERE id = $1 AND is_read", mid), 0);
 
-    r = s_call(&b, "PATCH", path, NULL);
+    r = it_callf(&b, "PATCH", path, NULL);
     json_object *data = IT_ASSERT_SUCCESS(r, 200);
     s_assert_message(data, a.id, "user", b.id, "read me");
     ck_assert(s_bool(data, "is_read"));
@@ -438,19 +396,19 @@ START_TEST(test_read)
     ck_assert_int_eq(s_count("SELECT count(*) FROM messages WHERE id = $1 AND is_read", mid), 1);
     ck_assert_int_eq(s_count2("SELECT count(*) FROM notifications WHERE message_id = $1 "
                               "AND user_id = $2 AND is_read", mid, b.id), 1);
-    r = s_call(&b, "PATCH", path, NULL);                                 /* idempotent */
+    r = it_callf(&b, "PATCH", path, NULL);                                 /* idempotent */
     IT_ASSERT_SUCCESS(r, 200);
     it_response_destroy(&r);
 
-    r = s_call(&b, "PATCH", "/api/messages/9000000000000000000/read", NULL);
+    r = it_callf(&b, "PATCH", "/api/messages/9000000000000000000/read", NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
 
     /* Group messages have no single receiver: nobody marks them read. */
     snprintf(gids, sizeof gids, "[%" PRId64 "]", b.id);
     int64_t g = s_group(&a, gids);
-    int64_t gm = s_send(&a, "group", g, "group text");
-    r = s_call(&b, "PATCH", s_path(path, sizeof path, "/api/messages/%" PRId64 "/read", gm), NULL);
+    int64_t gm = it_chat_send(&a, "group", g, "group text");
+    r = it_callf(&b, "PATCH", it_fmt(path, sizeof path, "/api/messages/%" PRId64 "/read", gm), NULL);
     IT_ASSERT_ERROR(r, 403, "FORBIDDEN", NULL);
     it_response_destroy(&r);
     it_user_clear(&a);
@@ -465,34 +423,34 @@ START_TEST(test_delete)
     IT_USER_REGISTER(&a, "msgdela");
     IT_USER_REGISTER(&b, "msgdelb");
     IT_USER_REGISTER(&c, "msgdelc");
-    int64_t mid = s_send(&a, "user", b.id, "regret");
+    int64_t mid = it_chat_send(&a, "user", b.id, "regret");
     char path[96];
-    s_path(path, sizeof path, "/api/messages/%" PRId64, mid);
+    it_fmt(path, sizeof path, "/api/messages/%" PRId64, mid);
 
-    it_response_t *r = s_call(&b, "DELETE", path, NULL);    /* the receiver is not the sender */
+    it_response_t *r = it_callf(&b, "DELETE", path, NULL);    /* the receiver is not the sender */
     IT_ASSERT_ERROR(r, 403, "FORBIDDEN", "Insufficient permissions");
     it_response_destroy(&r);
-    r = s_call(&c, "DELETE", path, NULL);
+    r = it_callf(&c, "DELETE", path, NULL);
     IT_ASSERT_ERROR(r, 403, "FORBIDDEN", NULL);
     it_response_destroy(&r);
-    r = s_call(&a, "DELETE", "/api/messages/9000000000000000000", NULL);
+    r = it_callf(&a, "DELETE", "/api/messages/9000000000000000000", NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
     ck_assert_int_eq(s_count("SELECT count(*) FROM messages WHERE id = $1", mid), 1);
 
-    r = s_call(&a, "DELETE", path, NULL);
+    r = it_callf(&a, "DELETE", path, NULL);
     ck_assert_ptr_null(IT_ASSERT_SUCCESS(r, 200));
     it_response_destroy(&r);
     ck_assert_int_eq(s_count("SELECT count(*) FROM messages WHERE id = $1", mid), 0);
     ck_assert_int_eq(s_count("SELECT count(*) FROM notifications WHERE message_id = $1", mid), 0);
-    r = s_call(&a, "DELETE", path, NULL);
+    r = it_callf(&a, "DELETE", path, NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
 
     /* An admin deletes anyone's message. */
-    int64_t other = s_send(&b, "user", c.id, "moderate me");
+    int64_t other = it_chat_send(&b, "user", c.id, "moderate me");
     IT_ADMIN_LOGIN(&admin);
-    r = s_call(&admin, "DELETE", s_path(path, sizeof path, "/api/messages/%" PRId64, other), NULL);
+    r = it_callf(&admin, "DELETE", it_fmt(path, sizeof path, "/api/messages/%" PRId64, other), NULL);
     IT_ASSERT_SUCCESS(r, 200);
     it_response_destroy(&r);
     ck_assert_int_eq(s_count("SELECT count(*) FROM messages WHERE id = $1", other), 0);
@@ -509,12 +467,12 @@ START_TEST(test_deleted_sender)
     it_user_t a, b;
     IT_USER_REGISTER(&a, "msggonea");
     IT_USER_REGISTER(&b, "msggoneb");
-    int64_t mid = s_send(&a, "user", b.id, "before I go");
+    int64_t mid = it_chat_send(&a, "user", b.id, "before I go");
     char path[96];
-    it_response_t *r = s_call(&a, "DELETE", it_user_path(a.id, path, sizeof path), NULL);
+    it_response_t *r = it_callf(&a, "DELETE", it_user_path(a.id, path, sizeof path), NULL);
     IT_ASSERT_SUCCESS(r, 200);
     it_response_destroy(&r);
-    r = s_call(&b, "GET", s_path(path, sizeof path, "/api/messages?with=%" PRId64, a.id), NULL);
+    r = it_callf(&b, "GET", it_fmt(path, sizeof path, "/api/messages?with=%" PRId64, a.id), NULL);
     json_object *data = IT_ASSERT_SUCCESS(r, 200);
     ck_assert_int_eq(json_object_array_length(data), 1);
     json_object *m = json_object_array_get_idx(data, 0);
@@ -534,11 +492,11 @@ START_TEST(test_notifications)
     it_user_t a, b;
     IT_USER_REGISTER(&a, "ntfa");
     IT_USER_REGISTER(&b, "ntfb");
-    int64_t m1 = s_send(&a, "user", b.id, "n one");
-    int64_t m2 = s_send(&a, "user", b.id, "n two");
-    int64_t m3 = s_send(&a, "user", b.id, "n three");
+    int64_t m1 = it_chat_send(&a, "user", b.id, "n one");
+    int64_t m2 = it_chat_send(&a, "user", b.id, "n two");
+    int64_t m3 = it_chat_send(&a, "user", b.id, "n three");
 
-    it_response_t *r = s_call(&b, "GET", "/api/notifications?limit=2", NULL);
+    it_response_t *r = it_callf(&b, "GET", "/api/notifications?limit=2", NULL);
     json_object *data = IT_ASSERT_SUCCESS(r, 200);
     ck_assert_int_eq(json_object_array_length(data), 2);
     json_object *n = json_object_array_get_idx(data, 0);
@@ -556,56 +514,56 @@ START_TEST(test_notifications)
     json_object *meta;
     ck_assert(json_object_object_get_ex(r->json, "meta", &meta));
     char path[256];
-    s_path(path, sizeof path, "/api/notifications?limit=2&cursor=%s", it_json_str(meta, "next_cursor"));
+    it_fmt(path, sizeof path, "/api/notifications?limit=2&cursor=%s", it_json_str(meta, "next_cursor"));
     it_response_destroy(&r);
-    r = s_call(&b, "GET", path, NULL);
+    r = it_callf(&b, "GET", path, NULL);
     data = IT_ASSERT_SUCCESS(r, 200);
     ck_assert_int_eq(json_object_array_length(data), 1);
     int64_t n1 = it_json_int(json_object_array_get_idx(data, 0), "id");
     ck_assert_int_eq(it_json_int(json_object_array_get_idx(data, 0), "message_id"), m1);
     it_response_destroy(&r);
 
-    r = s_call(&a, "GET", "/api/notifications", NULL);   /* the sender has none */
+    r = it_callf(&a, "GET", "/api/notifications", NULL);   /* the sender has none */
     ck_assert_int_eq(json_object_array_length(IT_ASSERT_SUCCESS(r, 200)), 0);
     it_response_destroy(&r);
 
     /* Mark one read: only mine. */
-    s_path(path, sizeof path, "/api/notifications/%" PRId64 "/read", n2);
-    r = s_call(&a, "PATCH", path, NULL);
+    it_fmt(path, sizeof path, "/api/notifications/%" PRId64 "/read", n2);
+    r = it_callf(&a, "PATCH", path, NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
-    r = s_call(&b, "PATCH", path, NULL);
+    r = it_callf(&b, "PATCH", path, NULL);
     data = IT_ASSERT_SUCCESS(r, 200);
     ck_assert_int_eq(it_json_int(data, "id"), n2);
     ck_assert_int_eq(it_json_int(data, "message_id"), m2);
     ck_assert(s_bool(data, "is_read"));
     it_response_destroy(&r);
     ck_assert_int_eq(s_count("SELECT count(*) FROM notifications WHERE id = $1 AND is_read", n2), 1);
-    r = s_call(&b, "PATCH", "/api/notifications/9000000000000000000/read", NULL);
+    r = it_callf(&b, "PATCH", "/api/notifications/9000000000000000000/read", NULL);
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", NULL);
     it_response_destroy(&r);
 
-    r = s_call(&b, "GET", "/api/notifications?unread=true", NULL);
+    r = it_callf(&b, "GET", "/api/notifications?unread=true", NULL);
     int64_t got[8];
     ck_assert_int_eq(s_ids(IT_ASSERT_SUCCESS(r, 200), got, 8), 2);
     ck_assert_int_eq(got[0], n3);
     ck_assert_int_eq(got[1], n1);
     it_response_destroy(&r);
-    r = s_call(&b, "GET", "/api/notifications?unread=maybe", NULL);
+    r = it_callf(&b, "GET", "/api/notifications?unread=maybe", NULL);
     IT_ASSERT_VALIDATION(r, "unread");
     it_response_destroy(&r);
 
-    r = s_call(&b, "POST", "/api/notifications/read-all", NULL);
+    r = it_callf(&b, "POST", "/api/notifications/read-all", NULL);
     ck_assert_int_eq(it_json_int(IT_ASSERT_SUCCESS(r, 200), "updated"), 2);
     it_response_destroy(&r);
     ck_assert_int_eq(s_count("SELECT count(*) FROM notifications WHERE user_id = $1 AND NOT is_read", b.id), 0);
-    r = s_call(&b, "POST", "/api/notifications/read-all", NULL);
+    r = it_callf(&b, "POST", "/api/notifications/read-all", NULL);
     ck_assert_int_eq(it_json_int(IT_ASSERT_SUCCESS(r, 200), "updated"), 0);
     it_response_destroy(&r);
-    r = s_call(&b, "GET", "/api/notifications?unread=true", NULL);
+    r = it_callf(&b, "GET", "/api/notifications?unread=true", NULL);
     ck_assert_int_eq(json_object_array_length(IT_ASSERT_SUCCESS(r, 200)), 0);
     it_response_destroy(&r);
-    r = s_call(NULL, "GET", "/api/notifications", NULL);
+    r = it_callf(NULL, "GET", "/api/notifications", NULL);
     IT_ASSERT_ERROR(r, 401, "UNAUTHORIZED", NULL);
     it_response_destroy(&r);
     it_user_clear(&a);
@@ -625,7 +583,7 @@ START_TEST(test_database_down)
     char text[64];
     it_unique("lost", text, sizeof text);
     ck_assert_int_eq(it_stack_stop("postgres"), 0);
-    it_response_t *r = s_call(&a, "POST", "/api/messages",
+    it_response_t *r = it_callf(&a, "POST", "/api/messages",
                               "{\"text\":\"%s\",\"receiver_type\":\"user\",\"receiver_id\":%" PRId64 "}",
                               text, b.id);
     IT_ASSERT_ERROR(r, 503, "SERVICE_UNAVAILABLE", NULL);
@@ -636,7 +594,7 @@ START_TEST(test_database_down)
     int64_t deadline = it_now_ms() + 30000;
     long status = 0;
     while (status != 201 && it_now_ms() < deadline) {
-        r = s_call(&a, "POST", "/api/messages",
+        r = it_callf(&a, "POST", "/api/messages",
                    "{\"text\":\"back\",\"receiver_type\":\"user\",\"receiver_id\":%" PRId64 "}", b.id);
         status = r->status;
         it_response_destroy(&r);

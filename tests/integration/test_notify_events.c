@@ -14,6 +14,7 @@
  * suite's sockets, so a test can wait for "the topic is subscribed" and see a slow-client
  * close, and a short replay bound is cheap to exceed. */
 #include "it_assert.h"
+#include "it_chat.h"
 #include "it_db.h"
 #include "it_env.h"
 #include "it_http.h"
@@ -65,46 +66,22 @@ s_admin_url(void)
 static void
 s_replica_start(void)
 {
-    char bin[1024];
-    snprintf(bin, sizeof bin, "%s/services/notify/notify", it_env_require("TEST_BUILD_DIR"));
-    s_replica_pid = fork();
-    if (s_replica_pid == 0) {
-        /* Everything else (DATABASE_URL, BUS_*_ENDPOINT, REDIS_*, JWT_*) as the stack. */
-        setenv("NOTIFY_PORT", s_env_or("TEST_NOTIFY3_PORT", "18092"), 1);
-        setenv("ADMIN_PORT", s_env_or("TEST_NOTIFY3_ADMIN_PORT", "18093"), 1);
-        char max[16];
-        snprintf(max, sizeof max, "%d", REPLAY_MAX);
-        setenv("NOTIFY_REPLAY_MAX", max, 1);
-        unsetenv("NOTIFY_REPLICA_ID");
-        execl(bin, bin, (char *) NULL);
-        _exit(127);
-    }
-    /* Ready when it answers a handshake (401 without a token) and serves its metrics. */
+    char max[40];
+    snprintf(max, sizeof max, "NOTIFY_REPLAY_MAX=%d", REPLAY_MAX);
+    const char *env[] = { max, NULL };
+    s_replica_pid = it_notify_start(s_env_or("TEST_NOTIFY3_PORT", "18092"),
+                                    s_env_or("TEST_NOTIFY3_ADMIN_PORT", "18093"), env);
+    /* Ready for these tests once it serves its metrics too. */
     int64_t until = it_now_ms() + 15000;
-    while (it_now_ms() < until) {
-        int status = 0;
-        it_ws_t *ws = it_ws_connect(&(it_ws_opts_t) { .url = s_replica_url() }, &status);
-        it_ws_close(&ws);
-        if (status == 401 && it_metric(s_admin_url(), "websocket_connections") >= 0)
-            return;
+    while (s_replica_pid > 0 && it_metric(s_admin_url(), "websocket_connections") < 0
+           && it_now_ms() < until)
         it_sleep_ms(100);
-    }
-    fprintf(stderr, "test_notify_events: the replica (%s) did not come up on %s, admin %s\n",
-            bin, s_replica_url(), s_admin_url());
 }
 
 static void
 s_replica_stop(void)
 {
-    if (s_replica_pid <= 0)
-        return;
-    kill(s_replica_pid, SIGTERM);
-    int status = 0;
-    waitpid(s_replica_pid, &status, 0);
-    /* A sanitizer build reports leaks at exit through the status: say so in the log. */
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fprintf(stderr, "test_notify_events: the replica ended with status 0x%x\n", status);
-    s_replica_pid = 0;
+    it_notify_stop(&s_replica_pid);
 }
 
 /* Waits up to RECV_MS until the replica's SAMPLE equals VALUE; returns the last value. */
@@ -131,65 +108,6 @@ s_replica_idle(void)
 
 /* --- helpers ----------------------------------------------------------------------- */
 
-/* Opens a socket for U on URL (NULL: the stack's replica) with QUERY, and waits for
- * "ready" naming U. */
-static it_ws_t *
-s_open(const it_user_t *u, const char *url, const char *query)
-{
-    int status = 0;
-    it_ws_t *ws = it_ws_connect(&(it_ws_opts_t) { .url = url, .token = u->access,
-                                                  .query = query }, &status);
-    ck_assert_msg(ws, "upgrade for user %lld answered %d", (long long) u->id, status);
-    json_object *ready = it_ws_recv_json(ws, RECV_MS);
-    ck_assert_msg(ready, "no ready frame for user %lld", (long long) u->id);
-    ck_assert_str_eq(it_json_str(ready, "event"), "ready");
-    ck_assert_int_eq(it_json_int(json_object_object_get(ready, "data"), "user_id"), u->id);
-    json_object_put(ready);
-    return ws;
-}
-
-static const char *
-s_itoa(int64_t v, char *out, size_t size)
-{
-    snprintf(out, size, "%" PRId64, v);
-    return out;
-}
-
-/* POST /api/messages from FROM to (TYPE, TO); the response, for the caller to check. */
-static it_response_t *
-s_post(const it_user_t *from, const char *type, int64_t to, const char *text)
-{
-    json_object *body = json_object_new_object();
-    json_object_object_add(body, "text", json_object_new_string(text));
-    json_object_object_add(body, "receiver_type", json_object_new_string(type));
-    json_object_object_add(body, "receiver_id", json_object_new_int64(to));
-    return it_request_json("POST", "/api/messages", from->access, body);
-}
-
-static int64_t
-s_send(const it_user_t *from, const char *type, int64_t to, const char *text)
-{
-    it_response_t *r = s_post(from, type, to, text);
-    int64_t id = it_json_int(IT_ASSERT_SUCCESS(r, 201), "id");
-    it_response_destroy(&r);
-    return id;
-}
-
-static int64_t
-s_group(const it_user_t *owner, const it_user_t *const *members, int count)
-{
-    json_object *body = json_object_new_object();
-    json_object_object_add(body, "name", json_object_new_string("events test"));
-    json_object *ids = json_object_new_array();
-    for (int i = 0; i < count; i++)
-        json_object_array_add(ids, json_object_new_int64(members[i]->id));
-    json_object_object_add(body, "member_ids", ids);
-    it_response_t *r = it_request_json("POST", "/api/groups", owner->access, body);
-    int64_t id = it_json_int(IT_ASSERT_SUCCESS(r, 201), "id");
-    it_response_destroy(&r);
-    return id;
-}
-
 /* METHOD PATH as U, asserting STATUS with a null data (the deletes and removals). */
 static void
 s_null_call(const it_user_t *u, const char *method, const char *path, long status)
@@ -214,28 +132,6 @@ s_expect_pair_rest(it_ws_t *ws, int64_t msg_id, int64_t uid)
     return mid;
 }
 
-/* Expects new_message MSG_ID, then its notification for UID. Returns the notification id. */
-static int64_t
-s_expect_pair(it_ws_t *ws, int64_t msg_id, int64_t uid)
-{
-    json_object *a = it_ws_recv_json(ws, RECV_MS);
-    ck_assert_msg(a, "no new_message frame for message %lld (user %lld, close %d)",
-                  (long long) msg_id, (long long) uid, it_ws_close_code(ws));
-    ck_assert_str_eq(it_json_str(a, "event"), "new_message");
-    ck_assert_int_eq(it_json_int(json_object_object_get(a, "data"), "id"), msg_id);
-    json_object_put(a);
-    json_object *b = it_ws_recv_json(ws, RECV_MS);
-    ck_assert_msg(b, "no notification frame for message %lld", (long long) msg_id);
-    ck_assert_str_eq(it_json_str(b, "event"), "notification");
-    json_object *n = json_object_object_get(b, "data");
-    ck_assert_int_eq(it_json_int(n, "message_id"), msg_id);
-    ck_assert_int_eq(it_json_int(n, "user_id"), uid);
-    int64_t nid = it_json_int(n, "id");
-    ck_assert_int_gt(nid, 0);
-    json_object_put(b);
-    return nid;
-}
-
 /* Expects {"event":"message_deleted","data":{"id","receiver_type","receiver_id"}}. */
 static void
 s_expect_deleted(it_ws_t *ws, int64_t msg_id, const char *type, int64_t receiver)
@@ -250,19 +146,11 @@ s_expect_deleted(it_ws_t *ws, int64_t msg_id, const char *type, int64_t receiver
     json_object_put(j);
 }
 
-static void
-s_expect_silence(it_ws_t *ws, int ms)
-{
-    char *text = it_ws_recv_text(ws, ms);
-    ck_assert_msg(!text, "unexpected frame: %s", text ? text : "");
-    ck_assert_msg(!it_ws_closed(ws), "socket closed (code %d)", it_ws_close_code(ws));
-}
-
 static int64_t
 s_count(const char *sql, int64_t v)
 {
     char s[24];
-    return it_db_int(sql, -1, 1, s_itoa(v, s, sizeof s));
+    return it_db_int(sql, -1, 1, it_itoa(v, s, sizeof s));
 }
 
 /* --- message_deleted --------------------------------------------------------------- */
@@ -275,20 +163,20 @@ START_TEST(test_message_deleted_reaches_recipients)
     IT_USER_REGISTER(&c, "evdelmemberc");
     IT_USER_REGISTER(&d, "evdelmemberd");
     const it_user_t *members[2] = { &c, &d };
-    int64_t gid = s_group(&a, members, 2);
+    int64_t gid = it_chat_group(&a, members, 2, "events test");
     /* B on both replicas; the members and the sender spread over them. */
-    it_ws_t *wb1 = s_open(&b, NULL, NULL);
-    it_ws_t *wb2 = s_open(&b, s_replica_url(), NULL);
-    it_ws_t *wc = s_open(&c, s_replica_url(), NULL);
-    it_ws_t *wd = s_open(&d, NULL, NULL);
-    it_ws_t *wa = s_open(&a, NULL, NULL);
+    it_ws_t *wb1 = it_chat_open(&b, NULL, NULL, RECV_MS);
+    it_ws_t *wb2 = it_chat_open(&b, s_replica_url(), NULL, RECV_MS);
+    it_ws_t *wc = it_chat_open(&c, s_replica_url(), NULL, RECV_MS);
+    it_ws_t *wd = it_chat_open(&d, NULL, NULL, RECV_MS);
+    it_ws_t *wa = it_chat_open(&a, NULL, NULL, RECV_MS);
 
-    int64_t direct = s_send(&a, "user", b.id, "soon gone");
-    s_expect_pair(wb1, direct, b.id);
-    s_expect_pair(wb2, direct, b.id);
-    int64_t group = s_send(&a, "group", gid, "soon gone too");
-    s_expect_pair(wc, group, c.id);
-    s_expect_pair(wd, group, d.id);
+    int64_t direct = it_chat_send(&a, "user", b.id, "soon gone");
+    it_chat_expect_pair(wb1, direct, b.id, NULL, RECV_MS);
+    it_chat_expect_pair(wb2, direct, b.id, NULL, RECV_MS);
+    int64_t group = it_chat_send(&a, "group", gid, "soon gone too");
+    it_chat_expect_pair(wc, group, c.id, NULL, RECV_MS);
+    it_chat_expect_pair(wd, group, d.id, NULL, RECV_MS);
 
     /* The receiver may not delete it: refused, and nothing is pushed. */
     char path[64];
@@ -311,11 +199,11 @@ START_TEST(test_message_deleted_reaches_recipients)
     ck_assert_int_eq(s_count("SELECT count(*) FROM notifications WHERE message_id = $1", group), 0);
 
     /* Only the recipients hear of it: not the sender, and nobody twice. */
-    s_expect_silence(wa, 1000);
+    it_chat_expect_silence(wa, 1000);
     it_ws_t *all[5] = { wb1, wb2, wc, wd, wa };
     for (int i = 0; i < 5; i++) {
         if (all[i] != wa)
-            s_expect_silence(all[i], 200);
+            it_chat_expect_silence(all[i], 200);
         it_ws_close(&all[i]);
     }
     it_user_clear(&a);
@@ -335,15 +223,15 @@ START_TEST(test_membership_changes_while_connected)
     IT_USER_REGISTER(&b, "evjoinlate");
     IT_USER_REGISTER(&c, "evjoinmember");
     const it_user_t *members[1] = { &c };
-    int64_t gid = s_group(&a, members, 1);
-    it_ws_t *wc = s_open(&c, NULL, NULL);
+    int64_t gid = it_chat_group(&a, members, 1, "events test");
+    it_ws_t *wc = it_chat_open(&c, NULL, NULL, RECV_MS);
     /* B alone on the suite's replica: its topics are u:<b> and nothing else yet. */
-    it_ws_t *wb = s_open(&b, s_replica_url(), NULL);
+    it_ws_t *wb = it_chat_open(&b, s_replica_url(), NULL, RECV_MS);
     ck_assert_int_eq((int) s_wait_metric("notify_subscribed_topics", 1), 1);
 
-    int64_t before = s_send(&a, "group", gid, "before b joins");
-    s_expect_pair(wc, before, c.id);
-    s_expect_silence(wb, 500);
+    int64_t before = it_chat_send(&a, "group", gid, "before b joins");
+    it_chat_expect_pair(wc, before, c.id, NULL, RECV_MS);
+    it_chat_expect_silence(wb, 500);
 
     /* Added while connected: group_joined makes the replica subscribe g:<gid>. Waiting
      * for that (the gauge) before sending keeps the test about delivery, not about the
@@ -355,26 +243,26 @@ START_TEST(test_membership_changes_while_connected)
     IT_ASSERT_SUCCESS(r, 201);
     it_response_destroy(&r);
     ck_assert_int_eq((int) s_wait_metric("notify_subscribed_topics", 2), 2);
-    int64_t joined = s_send(&a, "group", gid, "b is in");
-    s_expect_pair(wb, joined, b.id);
-    s_expect_pair(wc, joined, c.id);
+    int64_t joined = it_chat_send(&a, "group", gid, "b is in");
+    it_chat_expect_pair(wb, joined, b.id, NULL, RECV_MS);
+    it_chat_expect_pair(wc, joined, c.id, NULL, RECV_MS);
 
     /* Removed while connected: group_left drops the topic, and nothing more arrives. */
     snprintf(path, sizeof path, "/api/groups/%" PRId64 "/members/%" PRId64, gid, b.id);
     s_null_call(&a, "DELETE", path, 200);
     ck_assert_int_eq((int) s_wait_metric("notify_subscribed_topics", 1), 1);
-    int64_t left = s_send(&a, "group", gid, "b is out");
-    s_expect_pair(wc, left, c.id);
-    s_expect_silence(wb, 1000);
+    int64_t left = it_chat_send(&a, "group", gid, "b is out");
+    it_chat_expect_pair(wc, left, c.id, NULL, RECV_MS);
+    it_chat_expect_silence(wb, 1000);
     char sb[24];
-    s_itoa(b.id, sb, sizeof sb);
+    it_itoa(b.id, sb, sizeof sb);
     char sm[24];
     ck_assert_int_eq(it_db_int("SELECT count(*) FROM notifications WHERE message_id = $1 AND user_id = $2",
-                               -1, 2, s_itoa(left, sm, sizeof sm), sb), 0);
+                               -1, 2, it_itoa(left, sm, sizeof sm), sb), 0);
 
     /* Still a healthy socket: direct messages reach it. */
-    int64_t direct = s_send(&a, "user", b.id, "still here");
-    s_expect_pair(wb, direct, b.id);
+    int64_t direct = it_chat_send(&a, "user", b.id, "still here");
+    it_chat_expect_pair(wb, direct, b.id, NULL, RECV_MS);
     it_ws_close(&wb);
     it_ws_close(&wc);
     it_user_clear(&a);
@@ -402,7 +290,7 @@ s_join_sender(void *arg)
 {
     join_sender_t *js = arg;
     for (int i = 0; i < JOIN_SENDS; i++) {
-        it_response_t *r = s_post(js->from, "group", js->gid, "racing the join");
+        it_response_t *r = it_chat_post(js->from, "group", js->gid, "racing the join");
         if (r && r->status == 201)
             js->mids[js->sent++] = it_json_int(json_object_object_get(r->json, "data"), "id");
         it_response_destroy(&r);
@@ -416,7 +304,7 @@ static int
 s_join_round(const it_user_t *a, const it_user_t *b, const it_user_t *c, it_ws_t *wb)
 {
     const it_user_t *members[1] = { c };
-    int64_t gid = s_group(a, members, 1);
+    int64_t gid = it_chat_group(a, members, 1, "events test");
     join_sender_t js = { .from = a, .gid = gid };
     pthread_t th;
     ck_assert_int_eq(pthread_create(&th, NULL, s_join_sender, &js), 0);
@@ -429,7 +317,7 @@ s_join_round(const it_user_t *a, const it_user_t *b, const it_user_t *c, it_ws_t
     /* And more right after the join answered: no wait for the subscription gauge. */
     int64_t after[JOIN_SENDS];
     for (int i = 0; i < JOIN_SENDS; i++)
-        after[i] = s_send(a, "group", gid, "right after the join");
+        after[i] = it_chat_send(a, "group", gid, "right after the join");
     pthread_join(th, NULL);
     ck_assert_int_eq(js.sent, JOIN_SENDS);
 
@@ -438,7 +326,7 @@ s_join_round(const it_user_t *a, const it_user_t *b, const it_user_t *c, it_ws_t
     int64_t owed = it_db_int("SELECT count(*) FROM notifications n JOIN messages m "
                              "ON m.id = n.message_id WHERE n.user_id = $1 "
                              "AND m.receiver_type = 'group' AND m.receiver_id = $2", -1, 2,
-                             s_itoa(b->id, sb, sizeof sb), s_itoa(gid, sg, sizeof sg));
+                             it_itoa(b->id, sb, sizeof sb), it_itoa(gid, sg, sizeof sg));
     ck_assert_int_ge(owed, JOIN_SENDS);
     ck_assert_int_le(owed, 2 * JOIN_SENDS);
     int64_t got[2 * JOIN_SENDS];
@@ -454,7 +342,7 @@ s_join_round(const it_user_t *a, const it_user_t *b, const it_user_t *c, it_ws_t
             ck_assert_msg(got[k] != mid, "message %lld arrived twice", (long long) mid);
         char sm[24];
         ck_assert_int_eq(it_db_int("SELECT count(*) FROM notifications WHERE message_id = $1 "
-                                   "AND user_id = $2", -1, 2, s_itoa(mid, sm, sizeof sm), sb), 1);
+                                   "AND user_id = $2", -1, 2, it_itoa(mid, sm, sizeof sm), sb), 1);
         got[i] = mid;
     }
     for (int i = 0; i < JOIN_SENDS; i++) {
@@ -476,12 +364,12 @@ START_TEST(test_join_then_send_is_gap_free)
     IT_USER_REGISTER(&c, "evracemember");
     /* B alone on the suite's replica: no other member holds the group's topic there, so
      * the subscription made on group_joined really races the messages. */
-    it_ws_t *wb = s_open(&b, s_replica_url(), NULL);
+    it_ws_t *wb = it_chat_open(&b, s_replica_url(), NULL, RECV_MS);
     ck_assert_int_eq((int) s_wait_metric("notify_subscribed_topics", 1), 1);
     int rounds = (int) strtol(s_env_or("TEST_JOIN_ROUNDS", "3"), NULL, 10);
     for (int i = 0; i < rounds; i++)
         s_join_round(&a, &b, &c, wb);
-    s_expect_silence(wb, 500);
+    it_chat_expect_silence(wb, 500);
     /* Whether the race was met this time (rows that only the catch-up could send). */
     fprintf(stderr, "test_join_then_send_is_gap_free: %d rounds, %g catch-ups, %g rows caught up\n",
             rounds, it_metric(s_admin_url(), "notify_join_catchups_total"),
@@ -501,14 +389,14 @@ START_TEST(test_group_deleted_stops_delivery)
     IT_USER_REGISTER(&b, "evgdelb");
     IT_USER_REGISTER(&c, "evgdelc");
     const it_user_t *members[2] = { &b, &c };
-    int64_t gid = s_group(&a, members, 2);
-    it_ws_t *wb = s_open(&b, s_replica_url(), NULL);
-    it_ws_t *wc = s_open(&c, s_replica_url(), NULL);
+    int64_t gid = it_chat_group(&a, members, 2, "events test");
+    it_ws_t *wb = it_chat_open(&b, s_replica_url(), NULL, RECV_MS);
+    it_ws_t *wc = it_chat_open(&c, s_replica_url(), NULL, RECV_MS);
     /* u:<b>, u:<c> and the group's one topic, shared by both. */
     ck_assert_int_eq((int) s_wait_metric("notify_subscribed_topics", 3), 3);
-    int64_t mid = s_send(&a, "group", gid, "last words");
-    s_expect_pair(wb, mid, b.id);
-    s_expect_pair(wc, mid, c.id);
+    int64_t mid = it_chat_send(&a, "group", gid, "last words");
+    it_chat_expect_pair(wb, mid, b.id, NULL, RECV_MS);
+    it_chat_expect_pair(wc, mid, c.id, NULL, RECV_MS);
 
     char path[64];
     snprintf(path, sizeof path, "/api/groups/%" PRId64, gid);
@@ -518,11 +406,11 @@ START_TEST(test_group_deleted_stops_delivery)
                              "AND receiver_id = $1", gid), 0);
     ck_assert_int_eq(s_count("SELECT count(*) FROM notifications WHERE message_id = $1", mid), 0);
 
-    it_response_t *r = s_post(&a, "group", gid, "into the void");
+    it_response_t *r = it_chat_post(&a, "group", gid, "into the void");
     IT_ASSERT_ERROR(r, 404, "NOT_FOUND", "Receiver not found");
     it_response_destroy(&r);
-    s_expect_silence(wb, 1000);
-    s_expect_silence(wc, 200);
+    it_chat_expect_silence(wb, 1000);
+    it_chat_expect_silence(wc, 200);
     it_ws_close(&wb);
     it_ws_close(&wc);
     it_user_clear(&a);
@@ -552,7 +440,7 @@ START_TEST(test_slow_client_closed_1008)
     json_object *ready = it_ws_recv_event(slow, "ready", RECV_MS, NULL);
     ck_assert_ptr_nonnull(ready);
     json_object_put(ready);
-    it_ws_t *good = s_open(&b, s_replica_url(), NULL);
+    it_ws_t *good = it_chat_open(&b, s_replica_url(), NULL, RECV_MS);
 
     /* Two frames of ~5 KB per message: the send queue's 256 frames / 1 MiB fill after
      * some 130 messages once the kernel buffers are full. 600 is far beyond that. */
@@ -563,11 +451,11 @@ START_TEST(test_slow_client_closed_1008)
     int sent = 0;
     bool closed = false;
     while (sent < 600 && !closed) {
-        int64_t mid = s_send(&a, "user", b.id, text);
+        int64_t mid = it_chat_send(&a, "user", b.id, text);
         sent++;
         /* The same event went to both sockets in one pass of the replica's loop: once the
          * good socket has it, the slow socket's fate for it is decided too. */
-        s_expect_pair(good, mid, b.id);
+        it_chat_expect_pair(good, mid, b.id, NULL, RECV_MS);
         closed = it_metric(s_admin_url(), "ws_slow_client_closes_total") > closes;
     }
     free(text);
@@ -590,9 +478,9 @@ START_TEST(test_slow_client_closed_1008)
                   frames);
 
     /* The other socket of the same user was never held up and keeps receiving. */
-    int64_t after = s_send(&a, "user", b.id, "after the close");
-    s_expect_pair(good, after, b.id);
-    s_expect_silence(good, 300);
+    int64_t after = it_chat_send(&a, "user", b.id, "after the close");
+    it_chat_expect_pair(good, after, b.id, NULL, RECV_MS);
+    it_chat_expect_silence(good, 300);
     ck_assert_int_eq((int) s_wait_metric("websocket_connections", 1), 1);
     it_ws_close(&slow);
     it_ws_close(&good);
@@ -618,7 +506,7 @@ START_TEST(test_replay_truncated_then_resumed)
     char text[32];
     for (int i = 0; i < MISSED; i++) {
         snprintf(text, sizeof text, "missed %d", i);
-        mids[i] = s_send(&a, "user", b.id, text);
+        mids[i] = it_chat_send(&a, "user", b.id, text);
     }
 
     /* The first REPLAY_MAX in order, then where to resume, then close 4001: no "ready",
@@ -629,7 +517,7 @@ START_TEST(test_replay_truncated_then_resumed)
     ck_assert_msg(ws, "upgrade answered %d", status);
     int64_t last = 0;
     for (int i = 0; i < REPLAY_MAX; i++) {
-        int64_t nid = s_expect_pair(ws, mids[i], b.id);
+        int64_t nid = it_chat_expect_pair(ws, mids[i], b.id, NULL, RECV_MS);
         ck_assert_int_gt(nid, last);
         last = nid;
     }
@@ -651,7 +539,7 @@ START_TEST(test_replay_truncated_then_resumed)
                                          .query = query }, &status);
     ck_assert_msg(ws, "upgrade answered %d", status);
     for (int i = REPLAY_MAX; i < MISSED; i++) {
-        int64_t nid = s_expect_pair(ws, mids[i], b.id);
+        int64_t nid = it_chat_expect_pair(ws, mids[i], b.id, NULL, RECV_MS);
         ck_assert_int_gt(nid, last);
         last = nid;
     }
@@ -659,9 +547,9 @@ START_TEST(test_replay_truncated_then_resumed)
     ck_assert_ptr_nonnull(ready);
     ck_assert_str_eq(it_json_str(ready, "event"), "ready");
     json_object_put(ready);
-    int64_t live = s_send(&a, "user", b.id, "live again");
-    ck_assert_int_gt(s_expect_pair(ws, live, b.id), last);
-    s_expect_silence(ws, 300);
+    int64_t live = it_chat_send(&a, "user", b.id, "live again");
+    ck_assert_int_gt(it_chat_expect_pair(ws, live, b.id, NULL, RECV_MS), last);
+    it_chat_expect_silence(ws, 300);
     it_ws_close(&ws);
     it_user_clear(&a);
     it_user_clear(&b);
