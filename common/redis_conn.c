@@ -14,6 +14,8 @@ struct redis_conn_t {
     int retry_ms;
     redisContext *ctx;
     int64_t next_attempt_ms;
+    char prefetch_key[256];        /* a GET riding along with the next command, or "" */
+    redisReply *prefetched;        /* its reply, until taken */
 };
 
 redis_conn_t *
@@ -36,6 +38,8 @@ redis_conn_destroy(redis_conn_t **self_p)
         return;
     if ((*self_p)->ctx)
         redisFree((*self_p)->ctx);
+    if ((*self_p)->prefetched)
+        freeReplyObject((*self_p)->prefetched);
     free(*self_p);
     *self_p = NULL;
 }
@@ -61,19 +65,37 @@ s_connect(redis_conn_t *self)
     return true;
 }
 
-/* One command on the current context; on failure the context is dropped. */
+/* One command on the current context, with the prefetch GET in the same write when one
+ * is queued; on failure the context is dropped. */
 static redisReply *
 s_command(redis_conn_t *self, int argc, const char **argv, const size_t *argvlen)
 {
-    redisReply *reply = redisCommandArgv(self->ctx, argc, argv, argvlen);
-    if (!reply || self->ctx->err) {
+    redisReply *reply = NULL, *extra = NULL;
+    bool prefetch = self->prefetch_key[0] != '\0';
+    bool ok = redisAppendCommandArgv(self->ctx, argc, argv, argvlen) == REDIS_OK;
+    if (ok && prefetch) {
+        const char *gargv[2] = { "GET", self->prefetch_key };
+        size_t glen[2] = { 3, strlen(self->prefetch_key) };
+        ok = redisAppendCommandArgv(self->ctx, 2, gargv, glen) == REDIS_OK;
+    }
+    ok = ok && redisGetReply(self->ctx, (void **) &reply) == REDIS_OK && reply;
+    ok = ok && (!prefetch || (redisGetReply(self->ctx, (void **) &extra) == REDIS_OK && extra));
+    if (!ok || self->ctx->err) {
         log_warn(NULL, "redis_error", "redis command failed: %s", self->ctx->errstr);
         if (reply)
             freeReplyObject(reply);
+        if (extra)
+            freeReplyObject(extra);
         redisFree(self->ctx);
         self->ctx = NULL;
         self->next_attempt_ms = 0;
         return NULL;
+    }
+    if (prefetch) {
+        if (self->prefetched)
+            freeReplyObject(self->prefetched);
+        self->prefetched = extra;
+        self->prefetch_key[0] = '\0';
     }
     return reply;
 }
@@ -82,13 +104,32 @@ redisReply *
 redis_conn_command(redis_conn_t *self, int argc, const char **argv, const size_t *argvlen)
 {
     bool had_context = self->ctx != NULL;
-    if (!self->ctx && !s_connect(self))
-        return NULL;
-    redisReply *reply = s_command(self, argc, argv, argvlen);
-    /* A connection made before a Redis restart fails once with a reset; the command never
-     * ran, so it goes again, once, on a fresh connection. A Redis that is really gone
-     * refuses the new connection at once (or within the connect timeout). */
-    if (!reply && had_context && s_connect(self))
+    redisReply *reply = NULL;
+    if (self->ctx || s_connect(self)) {
         reply = s_command(self, argc, argv, argvlen);
+        /* A connection made before a Redis restart fails once with a reset; the command
+         * never ran, so it goes again, once, on a fresh connection. A Redis that is really
+         * gone refuses the new connection at once (or within the connect timeout). */
+        if (!reply && had_context && s_connect(self))
+            reply = s_command(self, argc, argv, argvlen);
+    }
+    self->prefetch_key[0] = '\0';   /* it rides with this command or not at all */
+    return reply;
+}
+
+int
+redis_conn_prefetch(redis_conn_t *self, const char *key)
+{
+    if (strlen(key) >= sizeof self->prefetch_key)
+        return -1;
+    memcpy(self->prefetch_key, key, strlen(key) + 1);
+    return 0;
+}
+
+redisReply *
+redis_conn_prefetched(redis_conn_t *self)
+{
+    redisReply *reply = self->prefetched;
+    self->prefetched = NULL;
     return reply;
 }

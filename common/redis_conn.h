@@ -22,4 +22,13 @@ void redis_conn_destroy(redis_conn_t **self_p);
 redisReply *redis_conn_command(redis_conn_t *self, int argc, const char **argv,
                                const size_t *argvlen);
 
+/* Queues "GET KEY" to ride in the same write as the next redis_conn_command, so a caller
+ * that needs a value beside its command pays one round trip, not two (the edge reads its
+ * profile cache with the revocation check). -1 when KEY is too long (nothing queued). */
+int redis_conn_prefetch(redis_conn_t *self, const char *key);
+
+/* The reply of the last prefetched GET (caller frees), or NULL when none was sent or Redis
+ * did not answer. Taking it clears it. */
+redisReply *redis_conn_prefetched(redis_conn_t *self);
+
 #endif

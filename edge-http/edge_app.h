@@ -87,6 +87,8 @@ typedef struct {
     edge_rl_result_t rl;             /* the rate-limit verdict, once taken */
     bool rl_done;
     bool cache_fill;                 /* a cache miss: store a 200 answer under cache_key */
+    int cache_prefetch;              /* read with the revocation check: 0 not read, 1 miss,
+                                        2 hit (the value in the thread's san_out) */
     char cache_key[EDGE_CACHE_KEY_MAX];
     size_t extra_len;                /* header lines in extra (CORS, rate limit) */
 

@@ -55,11 +55,8 @@ edge_cache_key(int64_t id, bool admin_view, char *out, size_t size)
 }
 
 int
-edge_cache_get(edge_cache_t *self, redis_conn_t *redis, const char *key, edge_buf_t *out)
+edge_cache_take(edge_cache_t *self, redisReply *reply, edge_buf_t *out)
 {
-    const char *argv[2] = { "GET", key };
-    size_t lens[2] = { 3, strlen(key) };
-    redisReply *reply = redis_conn_command(redis, 2, argv, lens);
     int hit = 0;
     if (reply && reply->type == REDIS_REPLY_STRING && reply->len > 0) {
         edge_buf_reset(out);
@@ -71,6 +68,14 @@ edge_cache_get(edge_cache_t *self, redis_conn_t *redis, const char *key, edge_bu
     if (m)
         metric_add(m, 1);
     return hit;
+}
+
+int
+edge_cache_get(edge_cache_t *self, redis_conn_t *redis, const char *key, edge_buf_t *out)
+{
+    const char *argv[2] = { "GET", key };
+    size_t lens[2] = { 3, strlen(key) };
+    return edge_cache_take(self, redis_conn_command(redis, 2, argv, lens), out);
 }
 
 void

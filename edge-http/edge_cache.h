@@ -37,6 +37,11 @@ int edge_cache_key(int64_t id, bool admin_view, char *out, size_t size);
  * miss (Redis down included). */
 int edge_cache_get(edge_cache_t *self, redis_conn_t *redis, const char *key, edge_buf_t *out);
 
+/* The same for the REPLY of a GET already made (NULL: Redis did not answer), which it
+ * frees: the edge reads the cache in the revocation check's round trip
+ * (redis_conn_prefetch). */
+int edge_cache_take(edge_cache_t *self, redisReply *reply, edge_buf_t *out);
+
 /* Stores LEN bytes of DATA under KEY with the TTL. Failures are ignored: a later miss. */
 void edge_cache_put(edge_cache_t *self, redis_conn_t *redis, const char *key, const char *data,
                     size_t len);

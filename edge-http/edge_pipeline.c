@@ -238,6 +238,23 @@ s_rate_limited_route(const edge_thread_t *t, const edge_request_t *r)
         && r->route->local == EDGE_LOCAL_NONE;   /* health and metrics are never limited */
 }
 
+/* Names the profile cache entry of this request in r->cache_key when its route is cached
+ * (the view follows the caller's role: an admin's view is never served to anyone else).
+ * False when nothing is cached for it. */
+static bool
+s_cache_key(edge_thread_t *t, edge_request_t *r)
+{
+    r->cache_key[0] = '\0';
+    if (!edge_cache_applies(t->app->cache, r->route) || r->match.param_count < 1)
+        return false;
+    bool admin = strcmp(r->claims.role, "admin") == 0;
+    if (edge_cache_key(r->match.params[0].value, admin, r->cache_key, sizeof r->cache_key) < 0) {
+        r->cache_key[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
 static int
 s_stage_auth(edge_thread_t *t, edge_request_t *r)
 {
@@ -253,7 +270,9 @@ s_stage_auth(edge_thread_t *t, edge_request_t *r)
     if (st != EDGE_AUTH_OK)
         return s_fail(r, ERR_UNAUTHORIZED, edge_auth_message(st));
 
-    /* Revocation, and the rate limit with it when it applies: one Redis round trip. */
+    /* Revocation, the rate limit with it when it applies, and the profile cache read when
+     * the route is cached: one Redis round trip. */
+    bool prefetch = s_cache_key(t, r) && redis_conn_prefetch(t->redis, r->cache_key) == 0;
     int revoked;
     if (s_rate_limited_route(t, r)) {
         char keys[2][REVOCATION_KEY_MAX];
@@ -268,6 +287,11 @@ s_stage_auth(edge_thread_t *t, edge_request_t *r)
     }
     else
         revoked = revocation_check(t->redis, &r->claims);
+    if (prefetch) {
+        redisReply *cached = redis_conn_prefetched(t->redis);
+        if (cached)
+            r->cache_prefetch = edge_cache_take(app->cache, cached, &t->san_out) ? 2 : 1;
+    }
     if (revoked < 0) {
         /* Fails closed: a logged-out token is never let through on a guess. */
         log_error(r->rid, "revocation_unavailable", "Redis did not answer; refusing");
@@ -349,12 +373,12 @@ static int
 s_stage_cache(edge_thread_t *t, edge_request_t *r)
 {
     edge_app_t *app = t->app;
-    if (!r->authed || !edge_cache_applies(app->cache, r->route) || r->match.param_count < 1)
+    if (!r->authed || !r->cache_key[0])
         return S_NEXT;
-    bool admin = strcmp(r->claims.role, "admin") == 0;
-    if (edge_cache_key(r->match.params[0].value, admin, r->cache_key, sizeof r->cache_key) < 0)
-        return S_NEXT;
-    if (!edge_cache_get(app->cache, t->redis, r->cache_key, &t->san_out)) {
+    bool hit = r->cache_prefetch
+               ? r->cache_prefetch == 2
+               : edge_cache_get(app->cache, t->redis, r->cache_key, &t->san_out);
+    if (!hit) {
         r->cache_fill = true;
         return S_NEXT;
     }
