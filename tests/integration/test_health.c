@@ -232,6 +232,8 @@ START_TEST(test_broker_down_then_up)
         it_response_destroy(&r);
     } while (last != 201 && it_now_ms() < until);
     ck_assert_int_eq(last, 201);
+    /* And every other service (auth, messages) is back before the next suite runs. */
+    ck_assert_msg(it_wait_healthy(15000), "not every service re-joined the broker in 15 s");
     it_user_clear(&a);
 }
 END_TEST

@@ -1,5 +1,6 @@
 /* it_env.c -- test environment lookup, the shared suite runner and stack control. */
 #include "it_env.h"
+#include "it_assert.h"
 #include "it_http.h"
 
 #include <curl/curl.h>
@@ -79,6 +80,22 @@ s_edge_reachable(int64_t timeout_ms)
 }
 
 int
+it_wait_healthy(int64_t timeout_ms)
+{
+    int64_t until = it_now_ms() + timeout_ms;
+    do {
+        it_response_t *r = it_request("GET", "/health", NULL, NULL, NULL);
+        const char *status = r->json ? it_json_str(r->json, "status") : NULL;
+        bool ok = r->status == 200 && status && strcmp(status, "ok") == 0;
+        it_response_destroy(&r);
+        if (ok)
+            return 1;
+        it_sleep_ms(200);
+    } while (it_now_ms() < until);
+    return 0;
+}
+
+int
 it_suite_run(Suite *suite)
 {
     if (!getenv("TEST_EDGE_URL") || !*getenv("TEST_EDGE_URL")) {
@@ -93,6 +110,10 @@ it_suite_run(Suite *suite)
         curl_global_cleanup();
         return 2;
     }
+    /* A suite before this one may have restarted the broker or a service: each worker
+     * re-registers on its own heartbeat, so wait until the edge sees every service up. */
+    if (!it_wait_healthy(20000))
+        fprintf(stderr, "warning: /health is not ok after 20 s; running the suite anyway\n");
     SRunner *sr = srunner_create(suite);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

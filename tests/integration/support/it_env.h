@@ -20,6 +20,10 @@ int64_t it_now_ms(void);
 /* Sleeps MS milliseconds. */
 void it_sleep_ms(int64_t ms);
 
+/* Waits up to TIMEOUT_MS until GET /health says "ok" (the broker has live workers for
+ * every service). 1 when it did, 0 otherwise. */
+int it_wait_healthy(int64_t timeout_ms);
+
 /* Runs SUITE (taking ownership) after checking the environment and that the edge answers
  * at all; returns the process exit status for main(). */
 int it_suite_run(Suite *suite);
