@@ -187,12 +187,8 @@ messages_group_list(void *state, const envelope_t *req, envelope_t *reply)
     const char *params[] = { messages_itoa(req->caller.user_id, uid, sizeof uid),
                              messages_itoa(page.after, after, sizeof after),
                              messages_itoa(page.limit + 1, limit, sizeof limit) };
-    PGresult *res = db_exec(self->db, "group_list", 3, params);
-    if (!res)
-        messages_db_error(self, reply);
-    else
-        messages_list_reply(reply, res, &page, GROUP_ID, messages_pack_group_summary);
-    PQclear(res);
+    messages_list_page(self, reply, "group_list", 3, params, &page, GROUP_ID,
+                       messages_pack_group_summary);
 cleanup:
     form_release(&form);
 }

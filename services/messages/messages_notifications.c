@@ -36,12 +36,8 @@ messages_notifications_list(void *state, const envelope_t *req, envelope_t *repl
     const char *params[] = { messages_itoa(req->caller.user_id, uid, sizeof uid),
                              messages_itoa(page.after, after, sizeof after),
                              messages_itoa(page.limit + 1, limit, sizeof limit) };
-    PGresult *res = db_exec(self->db, unread ? "notif_list_unread" : "notif_list", 3, params);
-    if (!res)
-        messages_db_error(self, reply);
-    else
-        messages_list_reply(reply, res, &page, NOTIF_ID, messages_pack_notification);
-    PQclear(res);
+    messages_list_page(self, reply, unread ? "notif_list_unread" : "notif_list", 3, params,
+                       &page, NOTIF_ID, messages_pack_notification);
 cleanup:
     form_release(&form);
 }

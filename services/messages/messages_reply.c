@@ -85,3 +85,16 @@ messages_list_reply(envelope_t *reply, const PGresult *res, const page_t *page, 
     int64_t last = rows > 0 ? strtoll(PQgetvalue(res, rows - 1, id_col), NULL, 10) : 0;
     page_finish(pk, fetched, page, last);
 }
+
+void
+messages_list_page(messages_thread_t *self, envelope_t *reply, const char *stmt, int nparams,
+                   const char *const *params, const page_t *page, int id_col,
+                   messages_pack_fn *pack)
+{
+    PGresult *res = db_exec(self->db, stmt, nparams, params);
+    if (!res)
+        messages_db_error(self, reply);
+    else
+        messages_list_reply(reply, res, page, id_col, pack);
+    PQclear(res);
+}

@@ -39,4 +39,10 @@ typedef void (messages_pack_fn)(msgpack_packer *pk, const PGresult *res, int row
 void messages_list_reply(envelope_t *reply, const PGresult *res, const page_t *page,
                          int id_col, messages_pack_fn *pack);
 
+/* Runs the keyset page statement STMT and answers its rows as a list (or the database
+ * error): the shape every list method of this service ends with. */
+void messages_list_page(messages_thread_t *self, envelope_t *reply, const char *stmt,
+                        int nparams, const char *const *params, const page_t *page, int id_col,
+                        messages_pack_fn *pack);
+
 #endif
