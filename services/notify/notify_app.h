@@ -25,6 +25,7 @@
 #include "notify_db.h"
 #include "notify_idmap.h"
 #include "notify_sendq.h"
+#include "notify_token.h"
 #include "notify_topics.h"
 #include "redis_conn.h"
 #include "token.h"
@@ -152,6 +153,10 @@ void notify_hub_drain(notify_app_t *app);
 /* Authenticates the upgrade request on WSI. Returns the user id (> 0), or 0 after
  * answering the refusal (401, or 400 for a malformed ?since=) itself. */
 int64_t notify_auth_upgrade(notify_app_t *app, struct lws *wsi);
+
+/* Reads every query argument of WSI's handshake into Q. Returns 0, or -1 when an argument
+ * is longer than NOTIFY_QUERY_ARG_MAX (the query cannot be read as a whole). */
+int notify_auth_query(struct lws *wsi, notify_query_t *q);
 
 /* Close codes (RFC 6455 section 7.4; 4000-4999 are ours). */
 #define NOTIFY_CLOSE_SLOW        1008   /* policy: fell behind the send queue bound */

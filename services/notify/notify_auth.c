@@ -62,29 +62,46 @@ s_header(struct lws *wsi, enum lws_token_indexes name, char *out, int size)
     return lws_hdr_copy(wsi, out, size, name) < 0 ? -1 : len;
 }
 
+int
+notify_auth_query(struct lws *wsi, notify_query_t *q)
+{
+    /* One service thread: the buffer is reused, never shared. */
+    static char arg[NOTIFY_QUERY_ARG_MAX + 1];
+    notify_query_init(q);
+    for (int i = 0;; i++) {
+        if (lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) < 0)
+            /* past the last argument, or one too long to copy */
+            return lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i) > 0 ? -1 : 0;
+        notify_query_take(q, arg);
+    }
+}
+
 int64_t
 notify_auth_upgrade(notify_app_t *app, struct lws *wsi)
 {
     /* One service thread: these buffers are reused, never shared. */
     static char authz[NOTIFY_TOKEN_MAX + 16], cookie[NOTIFY_TOKEN_MAX + 1024];
-    static char query[NOTIFY_TOKEN_MAX + 16], token[NOTIFY_TOKEN_MAX + 1];
-    char uri[16], since_buf[40];
+    static char token[NOTIFY_TOKEN_MAX + 1];
+    static notify_query_t query;
+    char uri[16];
 
     if (s_header(wsi, WSI_TOKEN_GET_URI, uri, sizeof uri) <= 0 || strcmp(uri, "/ws") != 0) {
         s_refuse(wsi, 404, "NOT_FOUND", "Not found");
         return 0;
     }
-    const char *since = lws_get_urlarg_by_name(wsi, "since=", since_buf, sizeof since_buf);
-    int64_t since_id;
-    if (since && !notify_since_parse(since, &since_id)) {
+    if (notify_auth_query(wsi, &query) != 0) {
+        s_refuse(wsi, 400, "BAD_REQUEST", "query argument too long");
+        return 0;
+    }
+    if (query.bad_since) {
         s_refuse(wsi, 400, "BAD_REQUEST", "since must be a notification id");
         return 0;
     }
 
     int bad = s_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, authz, sizeof authz) < 0
-              || s_header(wsi, WSI_TOKEN_HTTP_COOKIE, cookie, sizeof cookie) < 0;
-    const char *qtok = lws_get_urlarg_by_name(wsi, "token=", query, sizeof query);
-    int len = bad ? -1 : notify_token_pick(authz, cookie, qtok, token, sizeof token);
+              || s_header(wsi, WSI_TOKEN_HTTP_COOKIE, cookie, sizeof cookie) < 0
+              || query.token_len < 0;
+    int len = bad ? -1 : notify_token_pick(authz, cookie, query.token, token, sizeof token);
     if (len == 0) {
         metric_add(app->m.refused_missing, 1);
         s_refuse(wsi, 401, "UNAUTHORIZED", "Missing token");

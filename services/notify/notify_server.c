@@ -56,8 +56,7 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
 {
     notify_app_t *app = lws_context_user(lws_get_context(wsi));
     notify_session_t *ss = user;
-    char since[40];
-    const char *sv;
+    static notify_query_t query;     /* one service thread */
 
     switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
@@ -84,8 +83,11 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
         lws_set_opaque_user_data(wsi, NULL);
         if (ss->user_id <= 0)
             return -1;                   /* not through our upgrade check: refuse */
-        sv = lws_get_urlarg_by_name(wsi, "since=", since, sizeof since);
-        ss->has_since = sv && notify_since_parse(sv, &ss->since);
+        /* Read again here: the upgrade check accepted it, and the session area is new. */
+        if (notify_auth_query(wsi, &query) != 0 || query.bad_since)
+            return -1;
+        ss->has_since = query.has_since;
+        ss->since = query.since;
         return 0;
     case LWS_CALLBACK_ESTABLISHED:
         if (!ss || ss->user_id <= 0)

@@ -79,3 +79,28 @@ notify_since_parse(const char *s, int64_t *since)
     *since = v;
     return true;
 }
+
+void
+notify_query_init(notify_query_t *q)
+{
+    memset(q, 0, sizeof *q);
+}
+
+void
+notify_query_take(notify_query_t *q, const char *arg)
+{
+    if (strncmp(arg, "token=", 6) == 0) {
+        /* Two tokens are ambiguous: refuse rather than pick one. */
+        q->token_len = q->token_len ? -1 : s_copy(arg + 6, strlen(arg + 6), q->token,
+                                                  sizeof q->token);
+        if (q->token_len < 0)
+            q->token[0] = '\0';
+    } else if (strncmp(arg, "since=", 6) == 0 || strcmp(arg, "since") == 0) {
+        if (q->has_since || q->bad_since || arg[5] != '=' || !notify_since_parse(arg + 6, &q->since)) {
+            q->bad_since = true;
+            q->has_since = false;
+        } else {
+            q->has_since = true;
+        }
+    }
+}

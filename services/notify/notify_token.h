@@ -25,4 +25,23 @@ int notify_cookie_get(const char *cookie, const char *name, char *out, size_t si
  * true and sets *SINCE when valid. */
 bool notify_since_parse(const char *s, int64_t *since);
 
+/* The handshake's query arguments that notify reads, collected one decoded argument at a
+ * time (libwebsockets splits the query on '&' and decodes each part), so their order and
+ * any unknown arguments around them make no difference. */
+typedef struct {
+    char token[NOTIFY_TOKEN_MAX + 1];
+    int token_len;                   /* 0: no ?token=; -1: too long, or given twice */
+    bool has_since;
+    int64_t since;
+    bool bad_since;                  /* malformed, or given twice: the contract's 400 */
+} notify_query_t;
+
+/* Longest single query argument read; a longer one makes the whole query unreadable. */
+#define NOTIFY_QUERY_ARG_MAX (NOTIFY_TOKEN_MAX + 64)
+
+void notify_query_init(notify_query_t *q);
+
+/* Takes one decoded argument ARG ("name=value" or "name"). Unknown names are ignored. */
+void notify_query_take(notify_query_t *q, const char *arg);
+
 #endif

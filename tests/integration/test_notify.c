@@ -220,6 +220,101 @@ START_TEST(test_since_replays_exactly_what_was_missed)
 }
 END_TEST
 
+/* Joins the NULL-terminated ARGS with '&' into OUT. */
+static const char *
+s_join(char *out, size_t size, const char *const *args)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (; *args; args++)
+        n += (size_t) snprintf(out + n, size - n, "%s%s", n ? "&" : "", *args);
+    ck_assert_uint_lt(n, size);
+    return out;
+}
+
+/* Issue 9: whichever way the token comes (header, cookie, ?token=) and in whatever order the
+ * query's arguments stand, ?since= replays exactly the missed notifications, in order, and
+ * then goes live with no duplicate. A malformed since anywhere is 400. */
+START_TEST(test_since_every_token_way)
+{
+    it_user_t a, b;
+    IT_USER_REGISTER(&a, "wswaysa");
+    IT_USER_REGISTER(&b, "wswaysb");
+    it_ws_t *ws = it_chat_open(&b, NULL, NULL, RECV_MS);
+    int64_t m0 = it_chat_send(&a, "user", b.id, "seen");
+    int64_t n0 = it_chat_expect_pair(ws, m0, b.id, "seen", RECV_MS);
+    it_ws_close(&ws);
+
+    /* Missed while away; each way below adds one live message, missed by the next ones. */
+    int64_t msgs[16], nids[16];
+    int count = 0;
+    for (; count < 3; count++)
+        msgs[count] = it_chat_send(&a, "user", b.id, "missed");
+
+    char cookie[2048], q[2048], since[40], token[1600];
+    snprintf(cookie, sizeof cookie, "theme=dark; access_token=%s; lang=en", b.access);
+    snprintf(since, sizeof since, "since=%lld", (long long) n0);
+    snprintf(token, sizeof token, "token=%s", b.access);
+    /* Query arguments joined with '&' in the order given. */
+    struct { const char *name; const char *token; const char *cookie; const char *args[6]; } ways[] = {
+        { "header", b.access, NULL, { since } },
+        { "cookie", NULL, cookie, { since } },
+        { "query token first", NULL, NULL, { token, since } },
+        { "query since first", NULL, NULL, { since, token } },
+        { "query among unknown", NULL, NULL, { "v=2", token, "utm_source=x", since, "z" } },
+    };
+    for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+        s_join(q, sizeof q, ways[w].args);
+        int status = 0;
+        ws = it_ws_connect(&(it_ws_opts_t) { .token = ways[w].token, .cookie = ways[w].cookie,
+                                             .query = q }, &status);
+        ck_assert_msg(status == 101, "%s: upgrade answered %d", ways[w].name, status);
+        for (int i = 0; i < count; i++) {
+            int64_t n = it_chat_expect_pair(ws, msgs[i], b.id, NULL, RECV_MS);
+            if (w == 0)
+                nids[i] = n;         /* the first way learns the ids, the others must agree */
+            ck_assert_msg(n == nids[i], "%s: replayed notification %lld, expected %lld",
+                          ways[w].name, (long long) n, (long long) nids[i]);
+            ck_assert(i == 0 ? n > n0 : n > nids[i - 1]);
+        }
+        json_object *ready = it_ws_recv_json(ws, RECV_MS);
+        ck_assert_msg(ready, "%s: no ready frame", ways[w].name);
+        ck_assert_str_eq(it_json_str(ready, "event"), "ready");
+        json_object_put(ready);
+        /* Live now: the next message arrives once, nothing replayed comes again. */
+        msgs[count] = it_chat_send(&a, "user", b.id, "live");
+        nids[count] = it_chat_expect_pair(ws, msgs[count], b.id, "live", RECV_MS);
+        ck_assert_int_gt(nids[count], nids[count - 1]);
+        count++;
+        it_chat_expect_silence(ws, 300);
+        it_ws_close(&ws);
+    }
+
+    /* A malformed since is 400 wherever it stands and however the token came. */
+    const char *bad[][4] = { { token, "since=abc" }, { "since=-1", token },
+                             { "x=1", "since=", token }, { "since=1", "since=2", token },
+                             { "since", token } };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_join(q, sizeof q, bad[i]);
+        int status = 0;
+        ws = it_ws_connect(&(it_ws_opts_t) { .query = q }, &status);
+        ck_assert_ptr_null(ws);
+        ck_assert_msg(status == 400, "case %zu: answered %d", i, status);
+    }
+    int status = 0;
+    ws = it_ws_connect(&(it_ws_opts_t) { .cookie = cookie, .query = "since=1x" }, &status);
+    ck_assert_ptr_null(ws);
+    ck_assert_int_eq(status, 400);
+    /* Two different tokens in the query are refused, not chosen between. */
+    snprintf(q, sizeof q, "token=%s&token=%s", b.access, a.access);
+    ws = it_ws_connect(&(it_ws_opts_t) { .query = q }, &status);
+    ck_assert_ptr_null(ws);
+    ck_assert_int_eq(status, 401);
+    it_user_clear(&a);
+    it_user_clear(&b);
+}
+END_TEST
+
 START_TEST(test_slow_client_does_not_delay_others)
 {
     it_user_t a, b, c;
@@ -270,6 +365,7 @@ s_suite(void)
     tcase_add_test(tc, test_direct_message_to_every_socket);
     tcase_add_test(tc, test_group_message_across_replicas);
     tcase_add_test(tc, test_since_replays_exactly_what_was_missed);
+    tcase_add_test(tc, test_since_every_token_way);
     tcase_add_test(tc, test_slow_client_does_not_delay_others);
     suite_add_tcase(s, tc);
     return s;

@@ -73,6 +73,65 @@ START_TEST(test_since)
 }
 END_TEST
 
+/* The arguments of a query, in any order, among unknown ones, read the same way. */
+static void
+s_query(notify_query_t *q, const char *const *args)
+{
+    notify_query_init(q);
+    for (; *args; args++)
+        notify_query_take(q, *args);
+}
+
+START_TEST(test_query_any_order)
+{
+    static const char *const orders[][5] = {
+        { "token=tok.en.x", "since=42", NULL },
+        { "since=42", "token=tok.en.x", NULL },
+        { "x=1", "since=42", "utm=abc", "token=tok.en.x", NULL },
+        { "token=tok.en.x", "tokens=no", "since=42", "sincere=7", NULL },
+    };
+    for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
+        notify_query_t q;
+        s_query(&q, orders[i]);
+        ck_assert_msg(q.token_len == 8, "order %zu: token_len %d", i, q.token_len);
+        ck_assert_str_eq(q.token, "tok.en.x");
+        ck_assert(q.has_since);
+        ck_assert(!q.bad_since);
+        ck_assert_int_eq(q.since, 42);
+    }
+}
+END_TEST
+
+START_TEST(test_query_refusals)
+{
+    notify_query_t q;
+    /* A malformed since, wherever it stands, is the contract's 400. */
+    static const char *const bad[][4] = {
+        { "token=t", "since=abc", NULL }, { "since=-1", "token=t", NULL },
+        { "since=", NULL },               { "since", "token=t", NULL },
+        { "since=1", "since=2", NULL },   /* two cursors: ambiguous */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_query(&q, bad[i]);
+        ck_assert_msg(q.bad_since && !q.has_since, "case %zu", i);
+    }
+    /* Two tokens are refused, not chosen between. */
+    static const char *const two[] = { "token=a", "since=1", "token=b", NULL };
+    s_query(&q, two);
+    ck_assert_int_eq(q.token_len, -1);
+    ck_assert_str_eq(q.token, "");
+    /* Neither: nothing set, nothing refused. */
+    static const char *const none[] = { "a=b", "", NULL };
+    s_query(&q, none);
+    ck_assert_int_eq(q.token_len, 0);
+    ck_assert(!q.has_since && !q.bad_since);
+    /* An empty ?token= is no token (the header or cookie may still carry one). */
+    static const char *const empty[] = { "token=", NULL };
+    s_query(&q, empty);
+    ck_assert_int_eq(q.token_len, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -83,6 +142,8 @@ main(void)
     tcase_add_test(tc, test_too_long);
     tcase_add_test(tc, test_cookie_get);
     tcase_add_test(tc, test_since);
+    tcase_add_test(tc, test_query_any_order);
+    tcase_add_test(tc, test_query_refusals);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
