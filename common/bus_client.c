@@ -58,6 +58,12 @@ bus_client_destroy(bus_client_t **self_p)
     *self_p = NULL;
 }
 
+void *
+bus_client_zsock(bus_client_t *self)
+{
+    return self->sock;
+}
+
 static void
 s_nonce(bus_client_t *self, uint8_t *nonce)
 {

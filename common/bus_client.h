@@ -15,6 +15,10 @@ bus_client_t *bus_client_new(const char *endpoint);
 
 void bus_client_destroy(bus_client_t **self_p);
 
+/* The client's DEALER (a zsock_t *), for a zmonitor that watches its connection to the
+ * broker (the edge's readiness). The client keeps owning it. */
+void *bus_client_zsock(bus_client_t *self);
+
 /* Sends REQ (its service, method, request id and caller must be set; its deadline is set
  * here from TIMEOUT_MS) and waits at most TIMEOUT_MS for the matching reply. On success
  * returns 0 and a reply in *REPLY_P (owned by the caller; it may be an error reply, e.g.

@@ -1,10 +1,9 @@
 /* edge_health.c -- the broker probe thread and the /health body. */
 #include "edge_health.h"
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <czmq.h>
 #include "bus_client.h"
 #include "clock.h"
 #include "edge_reqid.h"
@@ -16,11 +15,16 @@ struct edge_health_t {
     char *endpoint;
     int interval_ms;
     pthread_t thread;
-    pthread_mutex_t lock;            /* guards snap and stop */
-    pthread_cond_t wake;             /* signalled to stop early */
+    pthread_mutex_t lock;            /* guards everything below */
     bool stop;
+    bool reprobe;                    /* probe again now, without waiting for the interval */
+    uint64_t down_gen;               /* bumped by every mark-down, so a probe that began
+                                        before it cannot restore a stale "ok" */
     edge_health_snapshot_t snap;
 };
+
+/* Longest wait between two looks at the stop flag and the mark-downs. */
+#define S_SLICE_MS 50
 
 const char *
 edge_health_service_name(int i)
@@ -49,18 +53,55 @@ s_probe_one(bus_client_t *client, const char *service, int timeout_ms)
     return rc;
 }
 
+/* Starts a zmonitor on CLIENT's socket for its connection events. NULL when it cannot:
+ * readiness then follows the probes and the requests' mark-downs only. */
+static zactor_t *
+s_monitor_new(bus_client_t *client)
+{
+    zactor_t *monitor = zactor_new(zmonitor, bus_client_zsock(client));
+    if (!monitor)
+        return NULL;
+    zstr_sendx(monitor, "LISTEN", "CONNECTED", "DISCONNECTED", NULL);
+    zstr_sendx(monitor, "START", NULL);
+    zsock_wait(monitor);
+    return monitor;
+}
+
+/* Waits at most MS for a connection event. 1: connected, -1: disconnected, 0: neither. */
+static int
+s_monitor_wait(zactor_t *monitor, int ms)
+{
+    if (!monitor) {
+        zclock_sleep(ms);
+        return 0;
+    }
+    zsock_set_rcvtimeo(monitor, ms);
+    zmsg_t *msg = zmsg_recv(monitor);
+    if (!msg)
+        return 0;
+    char *event = zmsg_popstr(msg);
+    int rc = !event ? 0 : strcmp(event, "CONNECTED") == 0 ? 1
+                        : strcmp(event, "DISCONNECTED") == 0 ? -1 : 0;
+    zstr_free(&event);
+    zmsg_destroy(&msg);
+    return rc;
+}
+
 static void *
 s_run(void *arg)
 {
     edge_health_t *self = arg;
     bus_client_t *client = NULL;
+    zactor_t *monitor = NULL;
     int timeout_ms = self->interval_ms < 500 ? self->interval_ms : 500;
     pthread_mutex_lock(&self->lock);
     while (!self->stop) {
+        uint64_t gen = self->down_gen;
+        self->reprobe = false;
         pthread_mutex_unlock(&self->lock);
         edge_health_snapshot_t snap = { 0 };
-        if (!client)
-            client = bus_client_new(self->endpoint);
+        if (!client && (client = bus_client_new(self->endpoint)))
+            monitor = s_monitor_new(client);
         if (client) {
             snap.broker_ok = true;
             for (int i = 0; i < EDGE_HEALTH_SERVICES && snap.broker_ok; i++) {
@@ -72,23 +113,36 @@ s_run(void *arg)
         }
         snap.checked_ms = clock_mono_ms();
         pthread_mutex_lock(&self->lock);
+        if (self->down_gen != gen) {
+            /* Marked down while this probe ran: its "ok" may predate the loss. */
+            snap.broker_ok = false;
+            self->reprobe = true;
+        }
         if (snap.broker_ok != self->snap.broker_ok || self->snap.checked_ms == 0)
             log_line(snap.broker_ok ? LOG_INFO : LOG_WARN, NULL, "health_broker", NULL,
                      "broker %s", snap.broker_ok ? "answers" : "does not answer");
         self->snap = snap;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += self->interval_ms / 1000;
-        until.tv_nsec += (long) (self->interval_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
+        /* Until the next probe: react at once to the connection going down (not ready
+         * now) or coming back (probe now), and to the requests' mark-downs. */
+        int64_t next = clock_mono_ms() + self->interval_ms;
+        while (!self->stop && !self->reprobe) {
+            int64_t left = next - clock_mono_ms();
+            if (left <= 0)
+                break;
+            pthread_mutex_unlock(&self->lock);
+            int ev = s_monitor_wait(monitor, left < S_SLICE_MS ? (int) left : S_SLICE_MS);
+            pthread_mutex_lock(&self->lock);
+            if (ev < 0 && self->snap.broker_ok) {
+                self->snap.broker_ok = false;
+                self->down_gen++;
+                log_warn(NULL, "health_broker", "broker connection lost");
+            } else if (ev > 0) {
+                self->reprobe = true;
+            }
         }
-        while (!self->stop
-               && pthread_cond_timedwait(&self->wake, &self->lock, &until) != ETIMEDOUT)
-            ;
     }
     pthread_mutex_unlock(&self->lock);
+    zactor_destroy(&monitor);
     bus_client_destroy(&client);
     return NULL;
 }
@@ -102,9 +156,7 @@ edge_health_new(const char *endpoint, int interval_ms)
     self->endpoint = strdup(endpoint);
     self->interval_ms = interval_ms > 0 ? interval_ms : 1000;
     pthread_mutex_init(&self->lock, NULL);
-    pthread_cond_init(&self->wake, NULL);
     if (!self->endpoint || pthread_create(&self->thread, NULL, s_run, self) != 0) {
-        pthread_cond_destroy(&self->wake);
         pthread_mutex_destroy(&self->lock);
         free(self->endpoint);
         free(self);
@@ -121,10 +173,8 @@ edge_health_destroy(edge_health_t **self_p)
     edge_health_t *self = *self_p;
     pthread_mutex_lock(&self->lock);
     self->stop = true;
-    pthread_cond_signal(&self->wake);
     pthread_mutex_unlock(&self->lock);
     pthread_join(self->thread, NULL);
-    pthread_cond_destroy(&self->wake);
     pthread_mutex_destroy(&self->lock);
     free(self->endpoint);
     free(self);
@@ -136,6 +186,19 @@ edge_health_get(edge_health_t *self, edge_health_snapshot_t *out)
 {
     pthread_mutex_lock(&self->lock);
     *out = self->snap;
+    pthread_mutex_unlock(&self->lock);
+}
+
+void
+edge_health_mark_down(edge_health_t *self)
+{
+    pthread_mutex_lock(&self->lock);
+    if (self->snap.broker_ok) {
+        self->snap.broker_ok = false;
+        self->down_gen++;
+        self->reprobe = true;        /* a passing hiccup is ready again within one probe */
+        log_warn(NULL, "health_broker", "a request found no broker connection");
+    }
     pthread_mutex_unlock(&self->lock);
 }
 

@@ -1,6 +1,11 @@
 /* edge_health.h -- what /health reports, kept fresh by one background thread that asks
  * the broker ("mmi.service") every interval whether each service has live workers. The
- * HTTP threads only read the last answer, so /health costs no bus round trip. */
+ * HTTP threads only read the last answer, so /health costs no bus round trip.
+ *
+ * Readiness follows the signal that makes requests fail fast, not only the last probe:
+ * the probe socket's connection events (a zmonitor) turn it off the moment the broker
+ * connection drops, and a request that found no broker to send to marks it down too
+ * (edge_health_mark_down), so an edge that can only refuse is never reported ready. */
 #ifndef EDGE_HEALTH_H
 #define EDGE_HEALTH_H
 #include <stdbool.h>
@@ -26,7 +31,12 @@ void edge_health_destroy(edge_health_t **self_p);
 /* Copies the last probe's result. */
 void edge_health_get(edge_health_t *self, edge_health_snapshot_t *out);
 
-/* Ready: the broker answered within the last three intervals. An admin_ready_fn. */
+/* A request could not be sent for want of a broker connection: not ready from now until
+ * a probe that starts after this call succeeds. Cheap when already down. */
+void edge_health_mark_down(edge_health_t *self);
+
+/* Ready: the broker answered within the last three intervals and no loss of the connection
+ * was seen since. An admin_ready_fn. */
 bool edge_health_ready(void *self);
 
 /* The name of service I (0 .. EDGE_HEALTH_SERVICES-1). */

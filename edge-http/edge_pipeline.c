@@ -518,6 +518,8 @@ s_stage_bus(edge_thread_t *t, edge_request_t *r)
     envelope_destroy(&req);
     if (rc == ERR_GATEWAY_TIMEOUT)
         return s_fail(r, ERR_GATEWAY_TIMEOUT, NULL);
+    if (rc == ERR_SERVICE_UNAVAILABLE)
+        edge_health_mark_down(app->health);     /* before the 503 leaves: see edge_health.h */
     if (rc != ERR_NONE || !r->reply)
         return s_fail(r, ERR_SERVICE_UNAVAILABLE, NULL);
     int done = s_take_reply(t, r);

@@ -46,6 +46,7 @@ run_round() {
   export TEST_JWT_SECRET="$JWT_SECRET"
   export TEST_ADMIN_EMAIL="$ADMIN_EMAIL" TEST_ADMIN_PASSWORD="$ADMIN_PASSWORD"
   export TEST_BUILD_DIR="$BUILD_DIR"
+  export TEST_EDGE_ADMIN_PORT="$ADMIN_PORT_EDGE"
   # test_edge_pipeline starts extra edges on the same broker
   export TEST_BUS_CLIENT_ENDPOINT="$BUS_CLIENT_ENDPOINT"
   export TEST_STACK_SCRIPT="$SCRIPTS_DIR/stack.sh"

@@ -63,3 +63,25 @@ it_metric(const char *admin_url, const char *sample)
     free(buf.data);
     return value;
 }
+
+long
+it_admin_status(const char *admin_url, const char *path)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", admin_url, path);
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return 0;
+    s_buf_t buf = { 0 };
+    long code = 0;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(curl);
+    free(buf.data);
+    return code;
+}

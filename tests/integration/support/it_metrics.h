@@ -8,4 +8,7 @@
  * when the page cannot be fetched or has no such sample. Thread-safe. */
 double it_metric(const char *admin_url, const char *sample);
 
+/* The HTTP status of GET ADMIN_URL PATH (e.g. "/health/ready"), 0 when nothing answered. */
+long it_admin_status(const char *admin_url, const char *path);
+
 #endif
