@@ -6,18 +6,25 @@
  * and replies with another nonce (late answers to calls that timed out) are discarded. */
 #include "bus_client.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <czmq.h>
 #include "bus_proto.h"
+#include "bus_security.h"
 #include "clock.h"
 #include "log.h"
 
 struct bus_client_t {
     zsock_t *sock;      /* DEALER to the broker's client endpoint */
     uint64_t counter;   /* mixed into the nonce should getrandom ever fail */
+    bool sent_once;     /* the connection was up at least once */
 };
+
+/* A socket that has never been connected is most likely still connecting (a thread's
+ * first request right after start): it gets this long before "no broker" is believed. */
+#define S_FIRST_CONNECT_GRACE_MS 250
 
 bus_client_t *
 bus_client_new(const char *endpoint)
@@ -31,6 +38,7 @@ bus_client_new(const char *endpoint)
     self->sock = zsock_new(ZMQ_DEALER);
     if (!self->sock)
         goto failed;
+    bus_security_client(self->sock);
     zsock_set_immediate(self->sock, 1);
     zsock_set_linger(self->sock, 0);
     zsock_set_maxmsgsize(self->sock, BUS_MAX_MSG_SIZE);
@@ -137,7 +145,18 @@ bus_client_call(bus_client_t *self, envelope_t *req, int timeout_ms, envelope_t 
         { nonce, BUS_NONCE_SIZE },
         { buf.data, buf.size },
     };
-    int rc = bus_send_parts(zsock_resolve(self->sock), parts, 4);
+    void *handle = zsock_resolve(self->sock);
+    int rc = bus_send_parts(handle, parts, 4);
+    if (rc != 0 && errno == EAGAIN && !self->sent_once) {
+        long wait = (long) (deadline - clock_mono_ms());
+        if (wait > S_FIRST_CONNECT_GRACE_MS)
+            wait = S_FIRST_CONNECT_GRACE_MS;
+        zmq_pollitem_t item = { handle, 0, ZMQ_POLLOUT, 0 };
+        if (wait > 0 && zmq_poll(&item, 1, wait) == 1)
+            rc = bus_send_parts(handle, parts, 4);
+    }
+    if (rc == 0)
+        self->sent_once = true;
     msgpack_sbuffer_destroy(&buf);
     if (rc != 0) {
         /* ZMQ_IMMEDIATE: EAGAIN here means no completed connection to a broker */

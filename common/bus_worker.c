@@ -11,6 +11,7 @@
 #include <string.h>
 #include <czmq.h>
 #include "bus_proto.h"
+#include "bus_security.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -65,6 +66,7 @@ s_connect(bus_worker_t *self)
     self->sock = zsock_new(ZMQ_DEALER);
     if (!self->sock)
         return -1;
+    bus_security_client(self->sock);
     zsock_set_linger(self->sock, 0);
     zsock_set_maxmsgsize(self->sock, BUS_MAX_MSG_SIZE);
     zsock_set_rcvtimeo(self->sock, 0);

@@ -251,7 +251,7 @@ envelope_map_get(const msgpack_object *obj, const char *key)
     for (uint32_t i = 0; i < obj->via.map.size; i++) {
         const msgpack_object *k = &obj->via.map.ptr[i].key;
         if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen
-            && memcmp(k->via.str.ptr, key, klen) == 0)
+            && memcmp(envelope_str_bytes(k), key, klen) == 0)
             return &obj->via.map.ptr[i].val;
     }
     return NULL;
@@ -262,7 +262,7 @@ envelope_str_eq(const msgpack_object *obj, const char *s)
 {
     size_t n = strlen(s);
     return obj && obj->type == MSGPACK_OBJECT_STR && obj->via.str.size == n
-           && memcmp(obj->via.str.ptr, s, n) == 0;
+           && memcmp(envelope_str_bytes(obj), s, n) == 0;
 }
 
 int
@@ -270,7 +270,7 @@ envelope_str_copy(const msgpack_object *obj, char *out, size_t size)
 {
     if (!obj || obj->type != MSGPACK_OBJECT_STR || obj->via.str.size >= size)
         return -1;
-    memcpy(out, obj->via.str.ptr, obj->via.str.size);
+    memcpy(out, envelope_str_bytes(obj), obj->via.str.size);
     out[obj->via.str.size] = '\0';
     return (int) obj->via.str.size;
 }
@@ -354,7 +354,7 @@ s_keys_unique(const msgpack_object *map)
         for (uint32_t j = 0; j < i; j++) {
             const msgpack_object *b = &map->via.map.ptr[j].key;
             if (a->via.str.size == b->via.str.size
-                && memcmp(a->via.str.ptr, b->via.str.ptr, a->via.str.size) == 0)
+                && memcmp(envelope_str_bytes(a), envelope_str_bytes(b), a->via.str.size) == 0)
                 return false;
         }
     }

@@ -99,6 +99,15 @@ bool envelope_msgpack_safe(const void *data, size_t size, int max_depth);
 
 /* --- Reading a decoded body (a msgpack map) --------------------------------------- */
 
+/* The bytes of string OBJ: msgpack-c leaves the pointer NULL for an empty string, and
+ * memcmp, memcpy and memchr must not be given NULL even with a zero size (UBSan, found
+ * by tests/fuzz). */
+static inline const char *
+envelope_str_bytes(const msgpack_object *obj)
+{
+    return obj->via.str.ptr ? obj->via.str.ptr : "";
+}
+
 /* The value of KEY in map OBJ, or NULL (also when OBJ is not a map). */
 const msgpack_object *envelope_map_get(const msgpack_object *obj, const char *key);
 

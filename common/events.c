@@ -1,6 +1,9 @@
 /* events.c -- publishing events on the bus through a PUB socket. */
 #include "events.h"
+#include <inttypes.h>
+#include <stdio.h>
 #include "bus_proto.h"
+#include "bus_security.h"
 #include "log.h"
 #include <czmq.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@ events_new(const char *endpoint)
         free(self);
         return NULL;
     }
+    bus_security_client(self->pub);
     zsock_set_linger(self->pub, 1000);       /* flush what was published on a clean stop */
     zsock_set_sndhwm(self->pub, 100000);
     if (zsock_connect(self->pub, "%s", endpoint) != 0) {
@@ -60,4 +64,11 @@ unsigned long
 events_dropped(const events_t *self)
 {
     return self->dropped;
+}
+
+void
+events_topic_user(int64_t user_id, char *out, size_t size)
+{
+    /* The '|' ends the id: a subscription to u:1| must not match u:12|. */
+    snprintf(out, size, "u:%" PRId64 "|", user_id);
 }

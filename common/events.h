@@ -3,6 +3,7 @@
 #ifndef COMMON_EVENTS_H
 #define COMMON_EVENTS_H
 #include <stddef.h>
+#include <stdint.h>
 #include <msgpack.h>
 
 typedef struct events_t events_t;
@@ -15,6 +16,9 @@ void events_destroy(events_t **self_p);
 /* Sends [TOPIC, PAYLOAD] without blocking. Returns 0, or -1 when ZeroMQ refused it (the
  * event is dropped and counted; subscribers catch up from PostgreSQL). */
 int events_publish(events_t *self, const char *topic, const void *payload, size_t size);
+
+/* The topic of events about user USER_ID ("u:<id>|", schemas/events.md) into OUT. */
+void events_topic_user(int64_t user_id, char *out, size_t size);
 
 /* Events dropped so far. */
 unsigned long events_dropped(const events_t *self);

@@ -119,7 +119,7 @@ s_read_value(const form_field_t *field, const msgpack_object *obj, form_value_t 
             snprintf(msg, msg_size, "%s is too long", field->key);
             return msg;
         }
-        if (memchr(obj->via.str.ptr, '\0', size) || form_utf8_count(obj->via.str.ptr, size) < 0) {
+        if (memchr(envelope_str_bytes(obj), '\0', size) || form_utf8_count(obj->via.str.ptr, size) < 0) {
             snprintf(msg, msg_size, "%s must be a valid UTF-8 string", field->key);
             return msg;
         }

@@ -1,6 +1,7 @@
 /* service.c -- the skeleton every service process shares: bus worker pools, per-thread
  * state, the admin port, SIGTERM, method dispatch. */
 #include "service.h"
+#include "bus_security.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -95,6 +96,12 @@ service_run(const char *process, const service_pool_t *pools, int pool_count, vo
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* The process's role on the bus is its name (users, orders, messages). */
+    const char *err = NULL;
+    if (bus_security_init(process, &err) != 0) {
+        log_error(NULL, "bus_security", "%s", err);
+        return 1;
+    }
     const char *endpoint = config_str("BUS_WORKER_ENDPOINT", "tcp://127.0.0.1:5556");
     int admin_port = (int) config_int("ADMIN_PORT", default_admin, 0, 65535);
     admin_t *admin = admin_new(admin_port, metrics, ready, app);
@@ -124,6 +131,7 @@ service_run(const char *process, const service_pool_t *pools, int pool_count, vo
         pthread_join(threads[i].thread, NULL);
     free(threads);
     admin_destroy(&admin);
+    bus_security_fini();
     log_info(NULL, "stopped", "%s stopped", process);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* token.c -- the system's JWTs, signed and verified with one pinned algorithm. The only
  * file that includes jwt.h. */
+#define _GNU_SOURCE                  /* strcasestr */
 #include "token.h"
 #include "config.h"
 #include <jwt.h>
@@ -7,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,36 @@ token_keys_new(const char *alg, const char *verify_key, const char *sign_key)
     return self;
 }
 
+const char *
+token_secret_weakness(const char *secret)
+{
+    static const char *const placeholders[] = {
+        "change", "example", "placeholder", "secret", "default", "replace", "sample",
+        "dummy", "password", "xxxx", "1234", "todo", NULL
+    };
+    size_t len = secret ? strlen(secret) : 0;
+    if (len < 32)
+        return "JWT_SECRET must be at least 32 characters";
+    for (int i = 0; placeholders[i]; i++)
+        if (strcasestr(secret, placeholders[i]))
+            return "JWT_SECRET looks like a placeholder: generate one (openssl rand -hex 32)";
+    /* Shannon's estimate over the secret's own byte counts: 64 random hex digits give
+     * about 240 bits, "aaaa...ab" a handful. */
+    size_t counts[256] = { 0 };
+    for (size_t i = 0; i < len; i++)
+        counts[(unsigned char) secret[i]]++;
+    double bits = 0;
+    for (int c = 0; c < 256; c++) {
+        if (!counts[c])
+            continue;
+        double p = (double) counts[c] / (double) len;
+        bits -= (double) counts[c] * log2(p);
+    }
+    if (bits < 128)
+        return "JWT_SECRET has too little entropy: generate one (openssl rand -hex 32)";
+    return NULL;
+}
+
 token_keys_t *
 token_keys_from_env(bool need_signing, const char **err)
 {
@@ -68,10 +100,12 @@ token_keys_from_env(bool need_signing, const char **err)
     jwt_alg_t a = jwt_str_alg(alg);
     if (a == JWT_ALG_HS256) {
         const char *secret = config_str("JWT_SECRET", NULL);
-        if (!secret || strlen(secret) < 32) {
-            *err = "JWT_SECRET must be set, at least 32 characters, for HS256";
+        if (!secret) {
+            *err = "JWT_SECRET must be set for HS256";
             return NULL;
         }
+        if ((*err = token_secret_weakness(secret)))
+            return NULL;
         return token_keys_new(alg, secret, secret);
     }
     if (a != JWT_ALG_RS256 && a != JWT_ALG_ES256) {
@@ -150,6 +184,8 @@ token_sign(const token_keys_t *keys, const token_claims_t *c)
         jwt_add_grants_json(jwt, s_permissions_json(c->role));
     }
     jwt_add_grant_int(jwt, "iat", (long) c->iat);
+    if (c->iat_ms > 0)
+        jwt_add_grant_int(jwt, "iat_ms", (long) c->iat_ms);
     jwt_add_grant_int(jwt, "exp", (long) c->exp);
     if (jwt_set_alg(jwt, keys->alg, keys->sign_key, keys->sign_len) == 0) {
         out = jwt_encode_str(jwt);   /* malloc'ed by libjwt 1.10: the caller frees */
@@ -234,6 +270,10 @@ token_verify(const token_keys_t *keys, const char *token, const char *expect_typ
     if (errno || out->exp <= 0)
         goto cleanup;
     out->iat = jwt_get_grant_int(jwt, "iat");
+    errno = 0;
+    out->iat_ms = jwt_get_grant_int(jwt, "iat_ms");
+    if (errno || out->iat_ms < 0)
+        out->iat_ms = 0;
     rc = out->exp > now ? TOKEN_OK : TOKEN_EXPIRED;
 
 cleanup:

@@ -22,6 +22,8 @@ typedef struct {
     char phone[32];
     char username[40];
     int64_t iat;
+    int64_t iat_ms;          /* the issue time in ms ("iat_ms"): compared with the user's
+                                revoked_before mark (revocation.h); 0 in older tokens */
     int64_t exp;
 } token_claims_t;
 
@@ -31,6 +33,12 @@ typedef struct token_keys_t token_keys_t;
  * JWT_PRIVATE_KEY_FILE (signers only) and JWT_PUBLIC_KEY_FILE for RS256/ES256.
  * Returns NULL with a reason in *ERR when a required key is missing or unreadable. */
 token_keys_t *token_keys_from_env(bool need_signing, const char **err);
+
+/* Why SECRET is unfit to sign HS256 tokens, or NULL when it is fit: shorter than 32
+ * bytes, a known placeholder ("CHANGE-ME...", "secret", "example", ...), or less than
+ * 128 bits by its own character statistics (repeats, one character class). Every
+ * process refuses to start with such a secret. */
+const char *token_secret_weakness(const char *secret);
 
 /* Explicit keys, for tests. KEY/KEY_LEN: the HS secret or PEM; for asymmetric algs SIGN_KEY
  * may be NULL (verify only). */

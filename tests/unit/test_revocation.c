@@ -10,19 +10,37 @@ START_TEST(test_keys)
 {
     token_claims_t c;
     memset(&c, 0, sizeof c);
+    c.sub = 7;
+    c.iat = 1700000000;
     strcpy(c.jti, "abc");
-    char keys[2][REVOCATION_KEY_MAX];
-    ck_assert_int_eq(revocation_keys(&c, keys), 1);
-    ck_assert_str_eq(keys[0], "revoked:abc");
+    revocation_t rev;
+    /* jti, then the user's not-before mark last */
+    ck_assert_int_eq(revocation_prepare(&c, &rev), 2);
+    ck_assert_str_eq(rev.keys[0], "revoked:abc");
+    ck_assert_str_eq(rev.keys[1], "revoked_before:7");
+    ck_assert_int_eq(rev.iat_ms, 1700000000000LL);      /* seconds only: its second */
     strcpy(c.fam, "f1");
-    ck_assert_int_eq(revocation_keys(&c, keys), 2);
-    ck_assert_str_eq(keys[1], "revoked_fam:f1");
-    /* No jti, or one too long to be ours: no key, which callers read as revoked. */
+    c.iat_ms = 1700000000123LL;
+    ck_assert_int_eq(revocation_prepare(&c, &rev), 3);
+    ck_assert_str_eq(rev.keys[1], "revoked_fam:f1");
+    ck_assert_str_eq(rev.keys[2], "revoked_before:7");
+    ck_assert_int_eq(rev.iat_ms, 1700000000123LL);
+    /* No jti, one too long to be ours, or no user: nothing to read, which callers read
+     * as revoked. */
     c.jti[0] = '\0';
-    ck_assert_int_eq(revocation_keys(&c, keys), 0);
+    ck_assert_int_eq(revocation_prepare(&c, &rev), 0);
     memset(c.jti, 'j', sizeof c.jti - 1);
     c.jti[sizeof c.jti - 1] = '\0';
-    ck_assert_int_gt(revocation_keys(&c, keys), 0);   /* 63 chars still fit */
+    ck_assert_int_gt(revocation_prepare(&c, &rev), 0);   /* 63 chars still fit */
+    c.sub = 0;
+    ck_assert_int_eq(revocation_prepare(&c, &rev), 0);
+    /* the writer's keys are the readers' */
+    char key[REVOCATION_KEY_MAX];
+    ck_assert_int_eq(revocation_key_user(12, key), 0);
+    ck_assert_str_eq(key, "revoked_before:12");
+    ck_assert_int_eq(revocation_key_family("fam", key), 0);
+    ck_assert_str_eq(key, "revoked_fam:fam");
+    ck_assert_int_eq(revocation_key_jti("", key), -1);
 }
 END_TEST
 
@@ -33,6 +51,7 @@ START_TEST(test_unreachable_redis_fails_closed)
     redis_conn_t *redis = redis_conn_new();
     token_claims_t c;
     memset(&c, 0, sizeof c);
+    c.sub = 7;
     strcpy(c.jti, "abc");
     ck_assert_int_eq(revocation_check(redis, &c), -1);
     c.jti[0] = '\0';

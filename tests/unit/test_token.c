@@ -210,6 +210,22 @@ START_TEST(test_unsupported_alg_and_ids)
 }
 END_TEST
 
+/* Issue 10: the example secret of deploy/ and other weak ones stop every process. */
+START_TEST(test_secret_weakness)
+{
+    ck_assert_ptr_nonnull(token_secret_weakness(NULL));
+    ck_assert_ptr_nonnull(token_secret_weakness("short"));
+    ck_assert_ptr_nonnull(token_secret_weakness("CHANGE-ME-at-least-32-random-bytes"));
+    ck_assert_ptr_nonnull(token_secret_weakness("my-super-SECRET-key-for-jwt-tokens-2024"));
+    ck_assert_ptr_nonnull(token_secret_weakness("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"));
+    ck_assert_ptr_nonnull(token_secret_weakness("abababababababababababababababababababab"));
+    /* what the scripts generate (openssl rand -hex 32 alike), and base64 of 32 bytes */
+    ck_assert_ptr_null(token_secret_weakness(
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"));
+    ck_assert_ptr_null(token_secret_weakness("q3Jx9Lw0ZpV7rT2mK8nB5cY1hG4fD6sA+eU/oI3WjQk="));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -217,6 +233,7 @@ main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_secret_weakness);
     tcase_add_test(tc, test_expired);
     tcase_add_test(tc, test_tampered_and_garbage);
     tcase_add_test(tc, test_alg_none_and_other_hs);
