@@ -7,17 +7,21 @@
 #include <stdint.h>
 #include <crypt.h>
 #include "db.h"
+#include "events.h"
 #include "redis_conn.h"
 #include "token.h"
 #include "users_password.h"
 
 typedef struct {
     const char *conninfo;          /* DATABASE_URL */
+    const char *pub_endpoint;      /* BUS_PUB_ENDPOINT: session_revoked events for notify */
     int bcrypt_cost;               /* BCRYPT_COST, at least USERS_BCRYPT_MIN_COST */
     int64_t access_ttl_s;          /* JWT_ACCESS_TTL_S */
     int64_t refresh_ttl_s;         /* JWT_REFRESH_TTL_S */
     int auth_threads;              /* USERS_AUTH_THREADS */
     int users_threads;             /* USERS_THREADS */
+    int login_max_failures;        /* LOGIN_MAX_FAILURES, 10 per account ... */
+    int64_t login_failure_window_s; /* ... within LOGIN_FAILURE_WINDOW_S, 900 */
     token_keys_t *keys;            /* signs access and refresh tokens */
     /* A hash of a random password at the configured cost: login runs crypt_r against it
      * for an unknown user, so "no such user" costs the same time as "wrong password". */
@@ -31,6 +35,7 @@ typedef struct {
     users_app_t *app;
     db_t *db;
     redis_conn_t *redis;
+    events_t *events;              /* NULL when the PUB socket could not be made */
     struct crypt_data *crypt;
 } users_thread_t;
 

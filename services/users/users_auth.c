@@ -5,6 +5,7 @@
 #include "users_reply.h"
 #include "users_sql.h"
 #include "users_tokens.h"
+#include "users_redis.h"
 #include "users_validate.h"
 #include "log.h"
 #include <string.h>
@@ -129,6 +130,19 @@ users_login(void *state, const envelope_t *req, envelope_t *reply)
     const char *key = email ? email : form.values[L_PHONE].value;
     if (email)
         users_lowercase(email);
+    /* Counted for unknown accounts too, so the refusal tells nothing about existence; and
+     * before bcrypt, so a locked account costs no hashing. */
+    int64_t retry_after = 0;
+    if (users_redis_login_failures(t->redis, key, &retry_after) >= t->app->login_max_failures) {
+        log_warn(req->request_id, "login_locked", "too many failed logins for one account");
+        envelope_set_error(reply, ERR_RATE_LIMIT_EXCEEDED,
+                           "Too many failed logins for this account, try again later");
+        msgpack_packer *pk = envelope_body_packer(reply);
+        msgpack_pack_map(pk, 1);
+        envelope_pack_key(pk, "retry_after");
+        msgpack_pack_int64(pk, retry_after);
+        goto cleanup;
+    }
     PGresult *res = db_exec(t->db, email ? SQL_USER_AUTH_EMAIL : SQL_USER_AUTH_PHONE, 1, &key);
     if (!res) {
         users_reply_db_error(t, req, reply);
@@ -143,9 +157,11 @@ users_login(void *state, const envelope_t *req, envelope_t *reply)
     bool match = users_password_verify(t->crypt, password,
                                        found ? row.password_hash : t->app->dummy_hash);
     if (!found || !match) {
+        users_redis_login_failed(t->redis, key, t->app->login_failure_window_s);
         envelope_set_error(reply, ERR_UNAUTHORIZED, "Invalid credentials");
         goto cleanup;
     }
+    users_redis_login_succeeded(t->redis, key);
     explicit_bzero(row.password_hash, sizeof(row.password_hash));
     if (db_command(t->db, "BEGIN") != 0) {
         users_reply_db_error(t, req, reply);

@@ -1,19 +1,20 @@
 /* users_redis.c -- the Redis keys the users service writes. */
 #include "users_redis.h"
+#include "revocation.h"
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* SET <prefix><id> 1 EX <ttl>: a revocation flag that lives as long as the tokens it
- * refuses could. */
+/* SET KEY VALUE EX TTL: a revocation mark that lives as long as the tokens it refuses
+ * could. */
 static int
-s_flag(redis_conn_t *redis, const char *prefix, const char *id, int64_t ttl_s)
+s_mark(redis_conn_t *redis, const char *key, const char *value, int64_t ttl_s)
 {
-    char key[96], ttl[24];
-    snprintf(key, sizeof(key), "%s%s", prefix, id);
+    char ttl[24];
     snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_s > 0 ? ttl_s : 1);
-    const char *argv[] = { "SET", key, "1", "EX", ttl };
-    size_t lens[] = { 3, strlen(key), 1, 2, strlen(ttl) };
+    const char *argv[] = { "SET", key, value, "EX", ttl };
+    size_t lens[] = { 3, strlen(key), strlen(value), 2, strlen(ttl) };
     redisReply *r = redis_conn_command(redis, 5, argv, lens);
     int rc = r && r->type == REDIS_REPLY_STATUS ? 0 : -1;
     if (r)
@@ -24,13 +25,23 @@ s_flag(redis_conn_t *redis, const char *prefix, const char *id, int64_t ttl_s)
 int
 users_redis_revoke_jti(redis_conn_t *redis, const char *jti, int64_t ttl_s)
 {
-    return s_flag(redis, "revoked:", jti, ttl_s);
+    char key[REVOCATION_KEY_MAX];
+    return revocation_key_jti(jti, key) == 0 ? s_mark(redis, key, "1", ttl_s) : -1;
 }
 
 int
 users_redis_revoke_family(redis_conn_t *redis, const char *family, int64_t ttl_s)
 {
-    return s_flag(redis, "revoked_fam:", family, ttl_s);
+    char key[REVOCATION_KEY_MAX];
+    return revocation_key_family(family, key) == 0 ? s_mark(redis, key, "1", ttl_s) : -1;
+}
+
+int
+users_redis_revoke_user(redis_conn_t *redis, int64_t user_id, int64_t now_ms, int64_t ttl_s)
+{
+    char key[REVOCATION_KEY_MAX], value[24];
+    snprintf(value, sizeof value, "%" PRId64, now_ms);
+    return revocation_key_user(user_id, key) == 0 ? s_mark(redis, key, value, ttl_s) : -1;
 }
 
 int
@@ -49,4 +60,62 @@ users_redis_forget_profile(redis_conn_t *redis, int64_t user_id)
     if (r)
         freeReplyObject(r);
     return rc;
+}
+
+static void
+s_login_key(char *key, size_t size, const char *login)
+{
+    snprintf(key, size, "login_fail:%s", login);
+}
+
+int64_t
+users_redis_login_failures(redis_conn_t *redis, const char *login, int64_t *ttl_s)
+{
+    static const char *script =
+        "return { redis.call('GET', KEYS[1]) or '0', redis.call('TTL', KEYS[1]) }";
+    char key[300];
+    s_login_key(key, sizeof key, login);
+    const char *argv[] = { "EVAL", script, "1", key };
+    size_t lens[] = { 4, strlen(script), 1, strlen(key) };
+    redisReply *r = redis_conn_command(redis, 4, argv, lens);
+    int64_t n = -1;
+    *ttl_s = 0;
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2
+        && r->element[0]->type == REDIS_REPLY_STRING
+        && r->element[1]->type == REDIS_REPLY_INTEGER) {
+        n = strtoll(r->element[0]->str, NULL, 10);
+        *ttl_s = r->element[1]->integer > 0 ? r->element[1]->integer : 1;
+    }
+    if (r)
+        freeReplyObject(r);
+    return n;
+}
+
+void
+users_redis_login_failed(redis_conn_t *redis, const char *login, int64_t window_s)
+{
+    /* INCR and the window's EXPIRE in one step, so a count never outlives its window. */
+    static const char *script =
+        "local n = redis.call('INCR', KEYS[1]) "
+        "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n";
+    char key[300], ttl[24];
+    s_login_key(key, sizeof key, login);
+    snprintf(ttl, sizeof ttl, "%" PRId64, window_s);
+    const char *argv[] = { "EVAL", script, "1", key, ttl };
+    size_t lens[] = { 4, strlen(script), 1, strlen(key), strlen(ttl) };
+    redisReply *r = redis_conn_command(redis, 5, argv, lens);
+    if (r)
+        freeReplyObject(r);
+}
+
+void
+users_redis_login_succeeded(redis_conn_t *redis, const char *login)
+{
+    char key[300];
+    s_login_key(key, sizeof key, login);
+    const char *argv[] = { "DEL", key };
+    size_t lens[] = { 3, strlen(key) };
+    redisReply *r = redis_conn_command(redis, 2, argv, lens);
+    if (r)
+        freeReplyObject(r);
 }

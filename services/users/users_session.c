@@ -7,6 +7,7 @@
 #include "users_handlers.h"
 #include "users_app.h"
 #include "form.h"
+#include "users_event.h"
 #include "users_redis.h"
 #include "users_reply.h"
 #include "users_sql.h"
@@ -36,6 +37,7 @@ s_revoke_family(users_thread_t *t, const envelope_t *req, const char *family, in
     if (users_redis_revoke_family(t->redis, family, t->app->access_ttl_s) != 0)
         log_warn(req->request_id, "refresh_reuse", "Redis unavailable: access tokens of the "
                  "revoked session stay valid until they expire");
+    users_event_revoked(t->events, sub, NULL, family, 0);
     if (res && strcmp(PQcmdTuples(res), "0") != 0)
         log_warn(req->request_id, "refresh_reuse",
                  "spent refresh token presented again: session of user %" PRId64 " revoked", sub);
@@ -169,5 +171,6 @@ users_logout(void *state, const envelope_t *req, envelope_t *reply)
         users_reply_db_error(t, req, reply);
         return;
     }
+    users_event_revoked(t->events, req->caller.user_id, req->caller.jti, req->caller.family, 0);
     msgpack_pack_nil(envelope_body_packer(reply));
 }

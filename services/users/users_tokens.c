@@ -40,11 +40,12 @@ users_tokens_issue(users_thread_t *t, const users_row_t *row, const char *family
         PQclear(res);
     }
 
-    int64_t now = clock_wall_ms() / 1000;
+    int64_t now_ms = clock_wall_ms(), now = now_ms / 1000;
     token_claims_t c;
     memset(&c, 0, sizeof(c));
     c.sub = row->id;
     c.iat = now;
+    c.iat_ms = now_ms;
     snprintf(c.fam, sizeof(c.fam), "%s", out->family);
     snprintf(c.role, sizeof(c.role), "%s", row->role);
 

@@ -126,11 +126,12 @@ const char *
 users_check_password(const char *s)
 {
     static const char *msg =
-        "password must be 8 to 128 characters with at least one letter and one digit";
+        "password must be 8 to 72 bytes with at least one letter and one digit";
     if (!s || !*s)
         return "password should not be empty";
-    long n = form_utf8_count(s, strlen(s));
-    if (n < USERS_PASSWORD_MIN || n > USERS_PASSWORD_MAX)
+    size_t bytes = strlen(s);
+    long n = form_utf8_count(s, bytes);
+    if (n < USERS_PASSWORD_MIN || bytes > USERS_PASSWORD_MAX_BYTES)
         return msg;
     bool letter = false, digit = false;
     for (const unsigned char *p = (const unsigned char *) s; *p; p++) {

@@ -15,7 +15,10 @@
 #define USERS_USERNAME_MIN      3
 #define USERS_USERNAME_MAX      32
 #define USERS_PASSWORD_MIN      8
-#define USERS_PASSWORD_MAX      128   /* characters */
+#define USERS_PASSWORD_MAX      128   /* characters (a login's password) */
+/* bcrypt reads the first 72 bytes and ignores the rest: a longer new password would be
+ * stored as its 72-byte prefix, so it is refused instead (docs/SECURITY.md). */
+#define USERS_PASSWORD_MAX_BYTES 72
 
 const char *users_check_name(const char *s);
 const char *users_check_email(const char *s);

@@ -6,6 +6,7 @@
 #include "users_handlers.h"
 #include "users_app.h"
 #include "form.h"
+#include "users_event.h"
 #include "users_redis.h"
 #include "users_reply.h"
 #include "users_row.h"
@@ -59,6 +60,39 @@ s_forget_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *reply
              " refused", id);
     envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Cache unavailable");
     return false;
+}
+
+/* Inside the open transaction: every session of user ID ends (its refresh families in
+ * the database) and every token issued until now dies at once on every edge and notify
+ * (revoked_before in Redis, written before COMMIT: if the COMMIT then fails, the tokens
+ * are dead all the same, which errs on the safe side). The caller's own tokens go too:
+ * after a password change, a role change or a deletion one logs in again. On failure
+ * rolls back and answers 503 or the database error. */
+static bool
+s_end_tokens_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *reply,
+                         int64_t id, int64_t *before_ms)
+{
+    char uid[24];
+    snprintf(uid, sizeof uid, "%" PRId64, id);
+    const char *rp[] = { uid, NULL };
+    PGresult *res = db_exec(t->db, SQL_FAMILY_REVOKE_USER, 2, rp);
+    if (!res) {
+        users_reply_db_error(t, req, reply);
+        users_rollback(t, req);
+        return false;
+    }
+    PQclear(res);
+    int64_t ttl = t->app->refresh_ttl_s > t->app->access_ttl_s ? t->app->refresh_ttl_s
+                                                               : t->app->access_ttl_s;
+    *before_ms = clock_wall_ms();
+    if (users_redis_revoke_user(t->redis, id, *before_ms, ttl) != 0) {
+        users_rollback(t, req);
+        log_warn(req->request_id, "revoke_user", "Redis unavailable: change of user %" PRId64
+                 " refused", id);
+        envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Token store unavailable");
+        return false;
+    }
+    return true;
 }
 
 static bool
@@ -161,6 +195,21 @@ users_update(void *state, const envelope_t *req, envelope_t *reply)
             goto cleanup;
         }
     }
+    /* A role change ends the user's tokens, which carry the role: the old one is read
+     * under the row's lock, so "changed" is decided against what the UPDATE replaced. */
+    char old_role[sizeof ((users_row_t *) 0)->role] = "";
+    if (v[U_ROLE].present) {
+        PGresult *lock = db_exec(t->db, SQL_USER_LOCK, 1, (const char *const *) &v[U_ID].value);
+        users_row_t before;
+        if (!lock) {
+            users_reply_db_error(t, req, reply);
+            users_rollback(t, req);
+            goto cleanup;
+        }
+        if (PQntuples(lock) == 1 && users_row_read(lock, 0, &before) == 0)
+            snprintf(old_role, sizeof old_role, "%s", before.role);
+        PQclear(lock);
+    }
     res = db_exec(t->db, SQL_USER_UPDATE, 13, params);
     users_row_t row;
     if (!res) {
@@ -180,22 +229,14 @@ users_update(void *state, const envelope_t *req, envelope_t *reply)
         users_rollback(t, req);
         goto cleanup;
     }
-    if (hash[0]) {
-        /* A new password ends every other session; the caller's own stays when they
-         * changed their own password. */
-        const char *keep = row.id == req->caller.user_id && req->caller.family[0]
-                           ? req->caller.family : NULL;
-        const char *rp[] = { v[U_ID].value, keep };
-        PGresult *r2 = db_exec(t->db, SQL_FAMILY_REVOKE_USER, 2, rp);
-        if (!r2) {
-            users_reply_db_error(t, req, reply);
-            users_rollback(t, req);
-            goto cleanup;
-        }
-        PQclear(r2);
-    }
+    int64_t before_ms = 0;
+    if ((hash[0] || (v[U_ROLE].present && strcmp(old_role, row.role) != 0))
+        && !s_end_tokens_or_rollback(t, req, reply, row.id, &before_ms))
+        goto cleanup;
     if (!s_forget_or_rollback(t, req, reply, row.id) || !s_commit(t, req, reply, row.id))
         goto cleanup;
+    if (before_ms)
+        users_event_revoked(t->events, row.id, NULL, NULL, before_ms);
     users_row_pack(envelope_body_packer(reply), &row, USERS_VIEW_FULL);
 cleanup:
     PQclear(res);
@@ -234,20 +275,13 @@ users_delete(void *state, const envelope_t *req, envelope_t *reply)
         users_rollback(t, req);
         goto cleanup;
     }
-    if (!s_forget_or_rollback(t, req, reply, id))
+    int64_t before_ms = 0;
+    if (!s_forget_or_rollback(t, req, reply, id)
+        || !s_end_tokens_or_rollback(t, req, reply, id, &before_ms))
         goto cleanup;
-    /* Deleting oneself also ends the access token in hand. */
-    if (id == req->caller.user_id && req->caller.jti[0]) {
-        int64_t now = clock_wall_ms() / 1000;
-        int64_t ttl = req->caller.exp > now ? req->caller.exp - now : t->app->access_ttl_s;
-        if (users_redis_revoke_jti(t->redis, req->caller.jti, ttl) != 0) {
-            users_rollback(t, req);
-            envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Token store unavailable");
-            goto cleanup;
-        }
-    }
     if (!s_commit(t, req, reply, id))
         goto cleanup;
+    users_event_revoked(t->events, id, NULL, NULL, before_ms);
     log_info(req->request_id, "user_deleted", "user %" PRId64 " deleted by %" PRId64, id,
              req->caller.user_id);
     msgpack_pack_nil(envelope_body_packer(reply));

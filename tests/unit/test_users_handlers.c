@@ -32,7 +32,7 @@ s_setup(void)
         return;
     setenv("DATABASE_URL", getenv("TEST_DATABASE_URL"), 1);
     setenv("REDIS_PORT", getenv("TEST_REDIS_PORT") ? getenv("TEST_REDIS_PORT") : "6379", 1);
-    setenv("JWT_SECRET", "test-secret-test-secret-test-secret-0123", 1);
+    setenv("JWT_SECRET", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 1);
     setenv("BCRYPT_COST", "10", 1);
     const char *err = NULL;
     s_app = users_app_new(&err);

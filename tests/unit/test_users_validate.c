@@ -56,18 +56,27 @@ END_TEST
 
 START_TEST(test_password)
 {
-    const char *msg = "password must be 8 to 128 characters with at least one letter and one digit";
+    const char *msg = "password must be 8 to 72 bytes with at least one letter and one digit";
     ck_assert_ptr_null(users_check_password("secret12"));
     ck_assert_ptr_null(users_check_password("\xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c" "12"));
     ck_assert_str_eq(users_check_password("secret1"), msg);      /* 7 */
     ck_assert_str_eq(users_check_password("secretsecret"), msg); /* no digit */
     ck_assert_str_eq(users_check_password("1234567890"), msg);   /* no letter */
     ck_assert_str_eq(users_check_password(""), "password should not be empty");
+    /* bcrypt's 72 bytes, not characters: 72 ASCII pass, 73 do not, nor 36 two-byte
+     * letters and a digit (73 bytes) */
     char s[200];
-    memset(s, 'a', 128); s[0] = '1'; s[128] = '\0';
+    memset(s, 'a', 72); s[0] = '1'; s[72] = '\0';
     ck_assert_ptr_null(users_check_password(s));
-    s[128] = 'a'; s[129] = '\0';
+    s[72] = 'a'; s[73] = '\0';
     ck_assert_str_eq(users_check_password(s), msg);
+    for (int i = 0; i < 36; i++)
+        memcpy(s + 2 * i, "\xd0\xbf", 2);
+    strcpy(s + 72, "1");
+    ck_assert_str_eq(users_check_password(s), msg);
+    s[70] = '1';
+    s[71] = '\0';
+    ck_assert_ptr_null(users_check_password(s));     /* 35 such letters and a digit: 71 */
     ck_assert_ptr_null(users_check_login_password("x"));
     ck_assert_ptr_nonnull(users_check_login_password(""));
 }
