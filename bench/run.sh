@@ -49,6 +49,9 @@ source "$SCRIPTS_DIR/lib/proc.sh"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 # The seeds' limits (3 per second) would turn a load test into a 429 test.
 export RATE_LIMIT_ENABLED="${RATE_LIMIT_ENABLED:-false}"
+# wrk is one client address with up to 256 connections: the per-address cap (32) would
+# refuse most of them.
+export EDGE_MAX_CONNECTIONS_PER_ADDRESS="${EDGE_MAX_CONNECTIONS_PER_ADDRESS:-0}"
 # The lowest cost the users service accepts: registrations are set-up, not the measure.
 export BCRYPT_COST="${BCRYPT_COST:-10}"
 # Every socket is a descriptor in ws_load and in a notify replica (which inherit this).

@@ -13,6 +13,7 @@
 #include "edge_cache.h"
 #include "edge_clientip.h"
 #include "edge_config.h"
+#include "edge_connlimit.h"
 #include "edge_cors.h"
 #include "edge_health.h"
 #include "edge_metrics.h"
@@ -20,6 +21,7 @@
 #include "edge_reqid.h"
 #include "edge_route.h"
 #include "edge_sanitize.h"
+#include "edge_watchdog.h"
 #include "envelope.h"
 #include "metrics.h"
 #include "redis_conn.h"
@@ -47,7 +49,12 @@ typedef struct {
     edge_clientip_t clientip;
     edge_accesslog_t accesslog;
     metric_t *rl_rejections;         /* rate_limit_rejections_total */
+    edge_connlimit_t *connlimit;     /* NULL: EDGE_MAX_CONNECTIONS_PER_ADDRESS=0 */
+    edge_watchdog_t *watchdog;       /* cuts off bodies past their deadline */
+    metric_t *conn_refusals;         /* connections refused for their address's count */
     int route_timeout_ms[EDGE_RL_MAX_ROUTES];   /* ROUTE_TIMEOUTS; 0: BUS_TIMEOUT_MS */
+    int64_t route_max_body[EDGE_RL_MAX_ROUTES]; /* ROUTE_BODY_LIMITS; 0: MAX_BODY_BYTES */
+    int64_t body_buf_size;           /* the largest of those: each thread's body buffer */
 } edge_app_t;
 
 /* Builds the stages' shared state from APP->cfg (after edge_config_load, with routes and
@@ -107,6 +114,10 @@ typedef struct {
     /* sanitized query values: escaping can make a value up to 4 times longer */
     char qsan[4 * EDGE_QUERY_MAX_TEXT + EDGE_QUERY_MAX_PARAMS];
     edge_metrics_cache_t mcache;
+    /* The connection this thread serves (CivetWeb: one thread per connection), as
+     * counted by the connection limit at its first request; "" when not counted. */
+    char conn_addr[EDGE_CLIENTIP_MAX];
+    bool conn_over_limit;
     edge_request_t req;
 } edge_thread_t;
 

@@ -2,6 +2,7 @@
 #include "edge_config.h"
 #include <strings.h>
 #include "config.h"
+#include "edge_json.h"
 #include "edge_ratelimit.h"
 
 void
@@ -11,19 +12,28 @@ edge_config_load(edge_config_t *cfg)
     cfg->port = (int) config_int("EDGE_PORT", 8080, 1, 65535);
     /* CivetWeb starts every worker thread up front, one per open connection. */
     cfg->threads = (int) config_int("EDGE_THREADS", 128, 2, 4096);
-    cfg->request_timeout_ms = (int) config_int("EDGE_REQUEST_TIMEOUT_MS", 10000, 100, 600000);
+    /* CivetWeb measures it over the whole header; the body stage over the whole body. */
+    cfg->request_timeout_ms = (int) config_int("EDGE_REQUEST_TIMEOUT_MS", 5000, 100, 600000);
     cfg->keep_alive_timeout_ms = (int) config_int("EDGE_KEEP_ALIVE_TIMEOUT_MS", 5000, 0,
                                                   600000);
     /* Allocated per thread by CivetWeb: small, since there are many threads. */
     cfg->max_request_size = (int) config_int("EDGE_MAX_REQUEST_SIZE", 16384, 4096, 1048576);
     cfg->listen_backlog = (int) config_int("EDGE_LISTEN_BACKLOG", 1024, 16, 65535);
-    cfg->max_body = config_int("MAX_BODY_BYTES", 1048576, 1024, 64 * 1048576);
+    /* A quarter of the default threads: one address cannot hold them all. */
+    cfg->max_conn_per_address = (int) config_int("EDGE_MAX_CONNECTIONS_PER_ADDRESS", 32, 0,
+                                                 1000000);
+    /* Every body of the API but a message fits in a few KiB; a 5,000-character message
+     * is at most 20 KiB of UTF-8, but 60 KB written as \u escapes, hence its own limit. */
+    cfg->max_body = config_int("MAX_BODY_BYTES", 65536, 1024, 64 * 1048576);
+    cfg->route_body_limits = config_str("ROUTE_BODY_LIMITS", "/api/messages=131072");
+    cfg->json_max_tokens = (int) config_int("JSON_MAX_TOKENS", EDGE_JSON_MAX_TOKENS, 16, 1000000);
     cfg->bus_endpoint = config_str("BUS_CLIENT_ENDPOINT", "tcp://127.0.0.1:5555");
     cfg->bus_timeout_ms = (int) config_int("BUS_TIMEOUT_MS", 30000, 10, 600000);
     cfg->health_interval_ms = (int) config_int("EDGE_HEALTH_INTERVAL_MS", 1000, 100, 60000);
     cfg->slow_ms = (int) config_int("EDGE_SLOW_MS", 1000, 1, 600000);
     cfg->hsts = config_bool("HSTS_ENABLED", false);
     cfg->admin_port = (int) config_int("ADMIN_PORT", 9099, 0, 65535);
+    cfg->public_metrics = config_bool("METRICS_PUBLIC", true);
 
     cfg->sanitize = config_bool("SANITIZE_ENABLED", true);
     cfg->sanitize_cache = (int) config_int("SANITIZE_CACHE_SIZE", 1000, 0, 100000);

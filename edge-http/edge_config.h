@@ -8,17 +8,22 @@ typedef struct {
     const char *bind;            /* EDGE_BIND, 127.0.0.1 */
     int port;                    /* EDGE_PORT, 8080 */
     int threads;                 /* EDGE_THREADS, 128 */
-    int request_timeout_ms;      /* EDGE_REQUEST_TIMEOUT_MS, 10000: socket read/write */
+    int request_timeout_ms;      /* EDGE_REQUEST_TIMEOUT_MS, 5000: the whole header, the
+                                    whole body, each write */
     int keep_alive_timeout_ms;   /* EDGE_KEEP_ALIVE_TIMEOUT_MS, 5000 */
     int max_request_size;        /* EDGE_MAX_REQUEST_SIZE, 16384: request line + headers */
     int listen_backlog;          /* EDGE_LISTEN_BACKLOG, 1024 */
-    int64_t max_body;            /* MAX_BODY_BYTES, 1 MiB */
+    int max_conn_per_address;    /* EDGE_MAX_CONNECTIONS_PER_ADDRESS, 32; 0: no limit */
+    int64_t max_body;            /* MAX_BODY_BYTES, 64 KiB */
+    const char *route_body_limits; /* ROUTE_BODY_LIMITS, "/api/messages=131072" */
+    int json_max_tokens;         /* JSON_MAX_TOKENS, 1024: structure in one body */
     const char *bus_endpoint;    /* BUS_CLIENT_ENDPOINT, tcp://127.0.0.1:5555 */
     int bus_timeout_ms;          /* BUS_TIMEOUT_MS, 30000 */
     int health_interval_ms;      /* EDGE_HEALTH_INTERVAL_MS, 1000: broker probe period */
     int slow_ms;                 /* EDGE_SLOW_MS, 1000: slow-request warning */
     bool hsts;                   /* HSTS_ENABLED, false */
     int admin_port;              /* ADMIN_PORT, 9099; 0 disables */
+    bool public_metrics;         /* METRICS_PUBLIC, true: /metrics on the public port too */
 
     /* the pipeline's later stages (README "Settings") */
     bool sanitize;               /* SANITIZE_ENABLED, true */

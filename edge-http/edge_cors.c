@@ -36,6 +36,9 @@ edge_cors_init(edge_cors_t *self, const char *origins, const char *methods, cons
         }
         p += len;
     }
+    /* "*" with credentials would let any site act with the user's cookie. */
+    if (self->any && credentials)
+        return -1;
     return skipped;
 }
 

@@ -26,7 +26,8 @@ typedef struct {
 
 /* ORIGINS: comma list (NULL/"" = CORS off); METHODS, HEADERS: comma lists as sent in the
  * preflight answer; MAX_AGE seconds. Returns how many origins were skipped (too long, or
- * beyond EDGE_CORS_MAX_ORIGINS). */
+ * beyond EDGE_CORS_MAX_ORIGINS), or -1 for "*" with CREDENTIALS, which the edge refuses to
+ * start with. */
 int edge_cors_init(edge_cors_t *self, const char *origins, const char *methods,
                    const char *headers, int max_age, bool credentials);
 

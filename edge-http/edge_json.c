@@ -123,12 +123,32 @@ s_check(json_object *val, int depth)
     }
 }
 
+size_t
+edge_json_tokens(const char *data, size_t len, size_t stop_after)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < len && count <= stop_after; i++) {
+        char c = data[i];
+        if (c == '{' || c == '[' || c == ':' || c == ',') {
+            count++;
+        } else if (c == '"') {
+            /* to the closing quote; an escape hides the byte after it */
+            for (i++; i < len && data[i] != '"'; i++)
+                if (data[i] == '\\')
+                    i++;
+        }
+    }
+    return count;
+}
+
 edge_json_err_t
-edge_json_parse_object(const char *data, size_t len, json_object **out)
+edge_json_parse_object(const char *data, size_t len, size_t max_tokens, json_object **out)
 {
     *out = NULL;
     if (len > INT32_MAX)
         return EDGE_JSON_SYNTAX;
+    if (edge_json_tokens(data, len, max_tokens) > max_tokens)
+        return EDGE_JSON_TOO_MANY;
     /* UTF-8 first and over the whole text: json-c's own check stops at strings' bytes and
      * would report bad bytes elsewhere as a syntax error. */
     if (!edge_utf8_valid(data, len))
@@ -183,6 +203,7 @@ edge_json_err_message(edge_json_err_t err)
     case EDGE_JSON_DEPTH:      return "Request body is nested too deeply";
     case EDGE_JSON_NOT_OBJECT: return "Request body must be a JSON object";
     case EDGE_JSON_NUMBER:     return "Request body has a number out of range";
+    case EDGE_JSON_TOO_MANY:   return "Request body has too many JSON values";
     case EDGE_JSON_SYNTAX:
     default:                   return "Invalid JSON body";
     }
@@ -318,12 +339,12 @@ s_from_msgpack(const msgpack_object *obj, int depth, int max_depth, json_object 
             json_object *child = NULL;
             if (kv->key.type != MSGPACK_OBJECT_STR || kv->key.via.str.size >= sizeof key
                 || !edge_utf8_valid(kv->key.via.str.ptr, kv->key.via.str.size)
-                || memchr(kv->key.via.str.ptr, '\0', kv->key.via.str.size)
+                || memchr(envelope_str_bytes(&kv->key), '\0', kv->key.via.str.size)
                 || s_from_msgpack(&kv->val, depth + 1, max_depth, &child) != 0) {
                 json_object_put(map);
                 return -1;
             }
-            memcpy(key, kv->key.via.str.ptr, kv->key.via.str.size);
+            memcpy(key, envelope_str_bytes(&kv->key), kv->key.via.str.size);
             key[kv->key.via.str.size] = '\0';
             json_object_object_add(map, key, child);
         }

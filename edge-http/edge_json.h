@@ -15,6 +15,7 @@
 
 #define EDGE_JSON_MAX_DEPTH   16     /* nesting of a request body */
 #define EDGE_JSON_MAX_NUMBER  64     /* characters of one decimal's text */
+#define EDGE_JSON_MAX_TOKENS  1024   /* default JSON_MAX_TOKENS: see edge_json_tokens() */
 
 typedef enum {
     EDGE_JSON_OK = 0,
@@ -22,12 +23,21 @@ typedef enum {
     EDGE_JSON_UTF8,          /* invalid UTF-8 */
     EDGE_JSON_DEPTH,         /* nested deeper than EDGE_JSON_MAX_DEPTH */
     EDGE_JSON_NOT_OBJECT,    /* valid JSON, but not an object */
-    EDGE_JSON_NUMBER         /* NaN, Infinity, an integer beyond 64 bits, an overlong decimal */
+    EDGE_JSON_NUMBER,        /* NaN, Infinity, an integer beyond 64 bits, an overlong decimal */
+    EDGE_JSON_TOO_MANY       /* more structure than MAX_TOKENS: refused before parsing */
 } edge_json_err_t;
 
-/* Parses LEN bytes of DATA as one JSON object (whitespace around it allowed). On success
- * *OUT is a new object the caller releases with json_object_put. */
-edge_json_err_t edge_json_parse_object(const char *data, size_t len, json_object **out);
+/* What parsing DATA would cost, counted without building anything: its structural
+ * characters ('{', '[', ':' and ',') outside strings, which bound the values json-c
+ * would allocate (a 1 MiB "[{},{},...]" is 350,000 hash tables). Stops counting past
+ * STOP_AFTER. Linear in LEN. */
+size_t edge_json_tokens(const char *data, size_t len, size_t stop_after);
+
+/* Parses LEN bytes of DATA as one JSON object (whitespace around it allowed), refusing
+ * more than MAX_TOKENS (edge_json_tokens) before json-c sees a byte. On success *OUT is a
+ * new object the caller releases with json_object_put. */
+edge_json_err_t edge_json_parse_object(const char *data, size_t len, size_t max_tokens,
+                                       json_object **out);
 
 /* A client-facing message for ERR ("Invalid JSON body", ...). */
 const char *edge_json_err_message(edge_json_err_t err);

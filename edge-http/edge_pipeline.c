@@ -1,14 +1,20 @@
 /* edge_pipeline.c -- one request, as a row of small stages (API.md's pipeline order):
  *
- *   request id, then: drain -> CORS (preflight) -> route -> query -> body limits and JSON
- *   -> sanitize -> auth (+ revocation) -> roles -> rate limit -> request log line ->
- *   local routes -> response cache -> bus (per-route timeout);
+ *   request id, then: drain -> CORS (preflight) -> route -> query -> body limits (from the
+ *   headers) -> auth (+ revocation) -> roles -> rate limit -> body read and JSON ->
+ *   sanitize -> request log line -> local routes -> response cache -> bus (per-route
+ *   timeout);
  *   then respond (one write), metrics, response log line (slow-request warning)
  *
  * Each stage returns S_NEXT to go on or S_DONE once the answer is decided (an error, or a
  * body ready in thread->body). Redis: an authenticated request makes one round trip for
  * revocation and rate limit together (edge_ratelimit.h), plus one GET on the cached
- * route. */
+ * route.
+ *
+ * The body is read after the rate limit, not before authentication as API.md's pipeline
+ * lists it: nothing a client sends is read, parsed or sanitized until it has shown a
+ * valid token (or asked a public route) and passed its limit, so the cost of hostile
+ * bodies falls on clients the limit already counts (docs/SECURITY.md). */
 #define _GNU_SOURCE                  /* strcasestr */
 #include "edge_app.h"
 #include <stdarg.h>
@@ -53,6 +59,28 @@ s_stage_drain(edge_thread_t *t, edge_request_t *r)
         return S_NEXT;
     r->must_close = true;
     return s_fail(r, ERR_SERVICE_UNAVAILABLE, "Server is shutting down");
+}
+
+/* A connection its address opened beyond EDGE_MAX_CONNECTIONS_PER_ADDRESS: counted at its
+ * first request (edge_server.c uncounts it when it closes), refused and closed, which
+ * frees its thread. A trusted proxy's address is not limited. */
+static int
+s_stage_connlimit(edge_thread_t *t, edge_request_t *r)
+{
+    edge_app_t *app = t->app;
+    const char *peer = r->ri->remote_addr;
+    if (!app->connlimit || edge_clientip_trusted(&app->clientip, peer))
+        return S_NEXT;
+    if (!t->conn_addr[0] && peer[0] && strlen(peer) < sizeof t->conn_addr) {
+        t->conn_over_limit = !edge_connlimit_open(app->connlimit, peer);
+        strcpy(t->conn_addr, peer);
+    }
+    if (!t->conn_over_limit)
+        return S_NEXT;
+    r->must_close = true;
+    if (app->conn_refusals)
+        metric_add(app->conn_refusals, 1);
+    return s_fail(r, ERR_RATE_LIMIT_EXCEEDED, "Too many connections from this address");
 }
 
 /* Appends header lines to the answer; silently drops what does not fit (the buffer is
@@ -150,42 +178,92 @@ s_json_content_type(const char *ct)
     return strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "utf8", 4) == 0;
 }
 
-static int
-s_stage_body(edge_thread_t *t, edge_request_t *r)
+/* The route's body limit: ROUTE_BODY_LIMITS, else MAX_BODY_BYTES. Before the route is
+ * known (a 404 to come), the general one. */
+static int64_t
+s_body_limit(const edge_app_t *app, const edge_request_t *r)
 {
-    const edge_app_t *app = t->app;
-    long long cl = r->ri->content_length;
-    const char *te = mg_get_header(r->conn, "Transfer-Encoding");
-    bool chunked = te && strcasestr(te, "chunked");
-    if (cl <= 0 && !chunked)
-        return S_NEXT;                       /* no body */
-    r->body_pending = true;
-    if (cl > app->cfg.max_body)
-        return s_fail(r, ERR_PAYLOAD_TOO_LARGE, "Request body too large");
-    if (!s_json_content_type(mg_get_header(r->conn, "Content-Type")))
-        return s_fail(r, ERR_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
-    if (!t->req_body && !(t->req_body = malloc((size_t) app->cfg.max_body + 1)))
-        return s_fail(r, ERR_INTERNAL, NULL);
+    long index = r->route ? r->route - app->routes : -1;
+    if (index >= 0 && index < EDGE_RL_MAX_ROUTES && app->route_max_body[index] > 0)
+        return app->route_max_body[index];
+    return app->cfg.max_body;
+}
 
-    /* Bounded read: never more than max_body + 1 bytes, whatever the headers claimed. */
-    size_t limit = (size_t) app->cfg.max_body + 1, got = 0;
-    while (got < limit) {
-        int n = mg_read(r->conn, t->req_body + got, limit - got);
+/* Reads the body into T->req_body: at most LIMIT + 1 bytes, whatever the headers claim,
+ * and within one deadline for the whole body (EDGE_REQUEST_TIMEOUT_MS), which the
+ * watchdog enforces (edge_watchdog.h): CivetWeb's mg_read alone would wait as long as
+ * bytes keep trickling in. *CUT says whether the deadline cut it short. */
+static size_t
+s_body_read(edge_thread_t *t, edge_request_t *r, long long cl, size_t limit, bool *cut)
+{
+    size_t got = 0;
+    int64_t deadline = clock_mono_ms() + t->app->cfg.request_timeout_ms;
+    int slot = edge_watchdog_watch(t->app->watchdog, r->ri->remote_addr, r->ri->remote_port,
+                                   deadline);
+    while (got < limit && clock_mono_ms() < deadline) {
+        size_t want = cl > 0 ? (size_t) cl - got : limit - got;
+        if (want > limit - got)
+            want = limit - got;
+        int n = mg_read(r->conn, t->req_body + got, want);
         if (n <= 0)
             break;
         got += (size_t) n;
         if (cl > 0 && got >= (size_t) cl)
             break;
     }
-    if (got > (size_t) app->cfg.max_body)
+    *cut = edge_watchdog_done(t->app->watchdog, slot) || clock_mono_ms() >= deadline;
+    return got;
+}
+
+/* What the headers say of the body, before any of it is read: its size against the
+ * route's limit (413) and its type (415). The body itself waits until the client has
+ * passed authentication and the rate limit (s_stage_body). */
+static int
+s_stage_body_check(edge_thread_t *t, edge_request_t *r)
+{
+    long long cl = r->ri->content_length;
+    const char *te = mg_get_header(r->conn, "Transfer-Encoding");
+    bool chunked = te && strcasestr(te, "chunked");
+    if (cl <= 0 && !chunked)
+        return S_NEXT;                       /* no body */
+    r->body_pending = true;                  /* unread: the connection closes after */
+    if (cl > s_body_limit(t->app, r))
         return s_fail(r, ERR_PAYLOAD_TOO_LARGE, "Request body too large");
-    if (cl > 0 && got < (size_t) cl)
-        return s_fail(r, ERR_BAD_REQUEST, "Incomplete request body");
+    if (!s_json_content_type(mg_get_header(r->conn, "Content-Type")))
+        return s_fail(r, ERR_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+    return S_NEXT;
+}
+
+/* Reads and parses the body s_stage_body_check let through, its JSON structure counted
+ * (JSON_MAX_TOKENS) before json-c builds anything. */
+static int
+s_stage_body(edge_thread_t *t, edge_request_t *r)
+{
+    const edge_app_t *app = t->app;
+    if (!r->body_pending)
+        return S_NEXT;
+    long long cl = r->ri->content_length;
+    int64_t max_body = s_body_limit(app, r);
+    if (!t->req_body && !(t->req_body = malloc((size_t) app->body_buf_size + 1)))
+        return s_fail(r, ERR_INTERNAL, NULL);
+
+    bool cut = false;
+    size_t got = s_body_read(t, r, cl, (size_t) max_body + 1, &cut);
+    if (got > (size_t) max_body)
+        return s_fail(r, ERR_PAYLOAD_TOO_LARGE, "Request body too large");
+    if ((cl > 0 && got < (size_t) cl) || (cut && cl <= 0)) {
+        r->must_close = true;
+        return s_fail(r, ERR_BAD_REQUEST, cut ? "Request body not received in time"
+                                              : "Incomplete request body");
+    }
     r->body_pending = false;
     if (got == 0)
         return S_NEXT;                       /* an empty chunked body */
 
-    edge_json_err_t jerr = edge_json_parse_object(t->req_body, got, &r->body);
+    edge_json_err_t jerr = edge_json_parse_object(t->req_body, got,
+                                                  (size_t) app->cfg.json_max_tokens, &r->body);
+    if (jerr == EDGE_JSON_TOO_MANY)
+        return s_fail(r, ERR_PAYLOAD_TOO_LARGE, edge_json_err_message(jerr));
     if (jerr != EDGE_JSON_OK)
         return s_fail(r, ERR_BAD_REQUEST, edge_json_err_message(jerr));
     return S_NEXT;
@@ -275,13 +353,11 @@ s_stage_auth(edge_thread_t *t, edge_request_t *r)
     bool prefetch = s_cache_key(t, r) && redis_conn_prefetch(t->redis, r->cache_key) == 0;
     int revoked;
     if (s_rate_limited_route(t, r)) {
-        char keys[2][REVOCATION_KEY_MAX];
-        int n = revocation_keys(&r->claims, keys);
-        if (n == 0)
+        revocation_t rev;
+        if (revocation_prepare(&r->claims, &rev) == 0)
             return s_fail(r, ERR_UNAUTHORIZED, edge_auth_message(EDGE_AUTH_INVALID));
-        const char *revoke[2] = { keys[0], keys[1] };
         edge_ratelimit_check(app->ratelimit, t->redis, r->route, s_client_ip(t, r),
-                             r->claims.sub, revoke, n, now_ms, &r->rl);
+                             r->claims.sub, &rev, now_ms, &r->rl);
         r->rl_done = true;
         revoked = r->rl.revoked;
     }
@@ -321,7 +397,7 @@ s_stage_ratelimit(edge_thread_t *t, edge_request_t *r)
     if (!r->rl_done) {
         /* public routes: anonymous, no revocation keys */
         edge_ratelimit_check(app->ratelimit, t->redis, r->route, s_client_ip(t, r),
-                             r->authed ? r->claims.sub : 0, NULL, 0, clock_wall_ms(), &r->rl);
+                             r->authed ? r->claims.sub : 0, NULL, clock_wall_ms(), &r->rl);
         r->rl_done = true;
     }
     if (r->rl.unavailable)
@@ -436,6 +512,9 @@ s_stage_local(edge_thread_t *t, edge_request_t *r)
         edge_buf_append(&t->body, "{\"status\":\"ok\"}", 15);
         break;
     case EDGE_LOCAL_METRICS: {
+        /* METRICS_PUBLIC=false (the production overlay): only the admin port has them. */
+        if (!app->cfg.public_metrics)
+            return s_fail(r, ERR_NOT_FOUND, "Not found");
         char *text = metrics_render(app->metrics);
         if (!text)
             return s_fail(r, ERR_INTERNAL, NULL);
@@ -477,6 +556,14 @@ s_take_reply(edge_thread_t *t, edge_request_t *r)
         r->message = rep->message[0] ? rep->message : err_default_message(err_from_name(r->code));
         r->details = rep->details;
         r->detail_count = rep->detail_count;
+        /* A service's own limit (users' per-account login failures) says when to retry
+         * in its body: {"retry_after": seconds} (schemas/envelope.md). */
+        const msgpack_object *ra = status == 429 && rep->body_obj
+                                 ? envelope_map_get(rep->body_obj, "retry_after") : NULL;
+        if (ra && ra->type == MSGPACK_OBJECT_POSITIVE_INTEGER && ra->via.u64 <= 86400) {
+            r->retry_after = (int64_t) ra->via.u64;
+            s_extra(r, "Retry-After: %" PRId64 "\r\n", r->retry_after);
+        }
         return S_DONE;
     }
     char ts[32];
@@ -530,14 +617,16 @@ s_stage_bus(edge_thread_t *t, edge_request_t *r)
 /* Every stage, in API.md's order. */
 static s_stage_fn *const s_stages[] = {
     s_stage_drain,
+    s_stage_connlimit,
     s_stage_cors,
     s_stage_route,
     s_stage_query,
-    s_stage_body,
-    s_stage_sanitize,
+    s_stage_body_check,
     s_stage_auth,
     s_stage_roles,
     s_stage_ratelimit,
+    s_stage_body,
+    s_stage_sanitize,
     s_stage_log_start,
     s_stage_local,
     s_stage_cache,

@@ -11,19 +11,20 @@
 #include "edge_routeopt.h"
 #include "log.h"
 
-/* KEYS: R revocation keys, then one counter per window. ARGV[1] = R; then limit and
- * window ms of each window. Answers {revoked, allowed, count1, ms_to_reset1, ...}.
- * A window is counted only when no window is full, so a client refused in the per-second
- * window does not also burn its per-minute allowance. */
+/* KEYS: R revocation keys (revocation.h), then one counter per window. ARGV[1] = R,
+ * ARGV[2] = the token's iat_ms; then limit and window ms of each window. Answers
+ * {revoked, allowed, count1, ms_to_reset1, ...}. A window is counted only when no window
+ * is full, so a client refused in the per-second window does not also burn its
+ * per-minute allowance. */
 static const char s_script[] =
-    "local r = tonumber(ARGV[1])\n"
-    "if r > 0 and redis.call('EXISTS', unpack(KEYS, 1, r)) > 0 then return {1, 0} end\n"
+    "local r, iat = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+    REVOCATION_LUA
     "local n = #KEYS - r\n"
     "local counts, full = {}, false\n"
     "for i = 1, n do\n"
     "  local c = tonumber(redis.call('GET', KEYS[r + i]) or '0')\n"
     "  counts[i] = c\n"
-    "  if c >= tonumber(ARGV[2 * i]) then full = true end\n"
+    "  if c >= tonumber(ARGV[2 * i + 1]) then full = true end\n"
     "end\n"
     "local out = {0, full and 0 or 1}\n"
     "for i = 1, n do\n"
@@ -31,9 +32,9 @@ static const char s_script[] =
     "  if not full then c = redis.call('INCR', key) end\n"
     "  local ttl = redis.call('PTTL', key)\n"
     "  if ttl < 0 and c > 0 then\n"
-    "    redis.call('PEXPIRE', key, ARGV[2 * i + 1])\n"
-    "    ttl = tonumber(ARGV[2 * i + 1])\n"
-    "  elseif ttl < 0 then ttl = tonumber(ARGV[2 * i + 1]) end\n"
+    "    redis.call('PEXPIRE', key, ARGV[2 * i + 2])\n"
+    "    ttl = tonumber(ARGV[2 * i + 2])\n"
+    "  elseif ttl < 0 then ttl = tonumber(ARGV[2 * i + 2]) end\n"
     "  out[#out + 1] = c\n"
     "  out[#out + 1] = ttl\n"
     "end\n"
@@ -319,8 +320,8 @@ s_eval(edge_ratelimit_t *self, redis_conn_t *redis, int argc, const char **argv,
 
 void
 edge_ratelimit_check(edge_ratelimit_t *self, redis_conn_t *redis, const edge_route_t *route,
-                     const char *ip, int64_t user_id, const char *const *revoke, int nrevoke,
-                     int64_t now_ms, edge_rl_result_t *out)
+                     const char *ip, int64_t user_id, const revocation_t *rev, int64_t now_ms,
+                     edge_rl_result_t *out)
 {
     memset(out, 0, sizeof *out);
     out->revoked = -1;
@@ -328,20 +329,19 @@ edge_ratelimit_check(edge_ratelimit_t *self, redis_conn_t *redis, const edge_rou
     bool is_route;
     const edge_rl_spec_t *spec = s_spec(self, route, &is_route);
 
-    /* EVALSHA sha numkeys revoke... window keys... R (limit ms)... */
-    enum { MAXARGS = 4 + 2 + 2 * EDGE_RL_MAX_WINDOWS + 1 + 2 * EDGE_RL_MAX_WINDOWS };
+    /* EVALSHA sha numkeys revoke... window keys... R iat (limit ms)... */
+    enum { MAXARGS = 3 + REVOCATION_KEYS_MAX + EDGE_RL_MAX_WINDOWS + 2 + 2 * EDGE_RL_MAX_WINDOWS };
     const char *argv[MAXARGS];
     size_t lens[MAXARGS];
-    char keys[EDGE_RL_MAX_WINDOWS][256], nums[1 + 2 * EDGE_RL_MAX_WINDOWS][24], numkeys[8];
-    if (nrevoke > 2)
-        nrevoke = 2;
+    char keys[EDGE_RL_MAX_WINDOWS][256], nums[2 + 2 * EDGE_RL_MAX_WINDOWS][24], numkeys[8];
+    int nrevoke = rev ? rev->count : 0;
     int argc = 2;
     snprintf(numkeys, sizeof numkeys, "%d", nrevoke + spec->count);
     argv[argc] = numkeys;
     lens[argc++] = strlen(numkeys);
     for (int i = 0; i < nrevoke; i++) {
-        argv[argc] = revoke[i];
-        lens[argc++] = strlen(revoke[i]);
+        argv[argc] = rev->keys[i];
+        lens[argc++] = strlen(rev->keys[i]);
     }
     for (int i = 0; i < spec->count; i++) {
         int n = s_key(keys[i], sizeof keys[i], ip, user_id, &spec->w[i], route, is_route);
@@ -350,6 +350,9 @@ edge_ratelimit_check(edge_ratelimit_t *self, redis_conn_t *redis, const edge_rou
     }
     int k = 0;
     snprintf(nums[k], sizeof nums[k], "%d", nrevoke);
+    argv[argc] = nums[k];
+    lens[argc++] = strlen(nums[k++]);
+    snprintf(nums[k], sizeof nums[k], "%" PRId64, rev ? rev->iat_ms : 0);
     argv[argc] = nums[k];
     lens[argc++] = strlen(nums[k++]);
     for (int i = 0; i < spec->count; i++) {

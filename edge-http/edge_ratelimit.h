@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include "edge_route.h"
 #include "redis_conn.h"
+#include "revocation.h"
 
 #define EDGE_RL_MAX_WINDOWS  4
 #define EDGE_RL_MAX_ROUTES   64           /* route table entries that can be configured */
@@ -71,13 +72,12 @@ void edge_ratelimit_destroy(edge_ratelimit_t **self_p);
 bool edge_ratelimit_enabled(const edge_ratelimit_t *self);
 
 /* Checks and counts one request of client IP and USER_ID (0: anonymous) on ROUTE at unix
- * ms NOW, in one round trip on REDIS, together with the revocation keys REVOKE (NREVOKE of
- * them, may be 0): EXISTS over all of them. Fills *OUT. When Redis does not answer,
- * out->revoked is -1 and the fallback decides the verdict. */
+ * ms NOW, in one round trip on REDIS, together with the token's revocation check REV
+ * (NULL for none: a public route). Fills *OUT. When Redis does not answer, out->revoked
+ * is -1 and the fallback decides the verdict. */
 void edge_ratelimit_check(edge_ratelimit_t *self, redis_conn_t *redis,
                           const edge_route_t *route, const char *ip, int64_t user_id,
-                          const char *const *revoke, int nrevoke, int64_t now_ms,
-                          edge_rl_result_t *out);
+                          const revocation_t *rev, int64_t now_ms, edge_rl_result_t *out);
 
 /* Memory fallback alone (for tests and for the fallback path): same windows, this
  * process only. */

@@ -57,9 +57,12 @@ edge_sanitize_suspect(const char *s, size_t len)
 }
 
 /* A dangerous opening or closing tag at IN[I] ('<' there): its length through '>', or 0.
- * An unterminated one ("<script src=x" to the end) is left for the escaping. */
+ * An unterminated one ("<script src=x" to the end) is left for the escaping. *GT is the
+ * pass's memo of where the next '>' is (LEN: none left): tags are met left to right, so
+ * each byte is searched once per pass, and a string of a million "<embed " with no '>'
+ * costs one scan, not a million. */
 static size_t
-s_tag_len(const char *in, size_t len, size_t i)
+s_tag_len(const char *in, size_t len, size_t i, size_t *gt)
 {
     size_t j = i + 1;
     if (j < len && in[j] == '/')
@@ -72,8 +75,11 @@ s_tag_len(const char *in, size_t len, size_t i)
         /* "<scripts>" is another element; "<script>", "<script src>", "<script/>" are it */
         if (k < len && !(in[k] == '>' || in[k] == '/' || s_space(in[k])))
             return 0;
-        const char *end = memchr(in + k, '>', len - k);
-        return end ? (size_t) (end - (in + i)) + 1 : 0;
+        if (*gt < k) {
+            const char *end = memchr(in + k, '>', len - k);
+            *gt = end ? (size_t) (end - in) : len;
+        }
+        return *gt < len ? *gt - i + 1 : 0;
     }
     return 0;
 }
@@ -129,11 +135,12 @@ s_pass(const char *in, size_t len, edge_buf_t *out)
     edge_buf_reset(out);
     long removed = 0;
     size_t i = 0, copied = 0;          /* IN[copied..i) is still to be copied */
+    size_t gt = 0;                     /* s_tag_len's memo; 0: nothing searched yet */
     while (i < len) {
         char c = in[i];
         size_t skip = 0;
         if (c == '<')
-            skip = s_tag_len(in, len, i);
+            skip = s_tag_len(in, len, i, &gt);
         else if (c == 'o' || c == 'O')
             skip = s_handler_len(in, len, i);
         else if (c == 'j' || c == 'J' || c == 'v' || c == 'V' || c == 'd' || c == 'D')

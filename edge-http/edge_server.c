@@ -32,6 +32,31 @@ s_exit_thread(const struct mg_context *ctx, int thread_type, void *thread_pointe
     }
 }
 
+/* A new connection on this thread: nothing counted for it yet (s_stage_connlimit counts
+ * it at its first request, when its address is known: CivetWeb has none to tell before). */
+static int
+s_init_connection(const struct mg_connection *conn, void **conn_data)
+{
+    (void) conn_data;
+    edge_thread_t *t = mg_get_thread_pointer(conn);
+    if (t) {
+        t->conn_addr[0] = '\0';
+        t->conn_over_limit = false;
+    }
+    return 0;
+}
+
+/* The connection ends: its address holds one less. Same thread as its requests. */
+static void
+s_connection_close(const struct mg_connection *conn)
+{
+    edge_thread_t *t = mg_get_thread_pointer(conn);
+    if (t && t->conn_addr[0]) {
+        edge_connlimit_close(t->app->connlimit, t->conn_addr);
+        t->conn_addr[0] = '\0';
+    }
+}
+
 /* CivetWeb's own complaints (bad requests it refused, socket errors) as our log lines. */
 static int
 s_log_message(const struct mg_connection *conn, const char *message)
@@ -135,6 +160,8 @@ edge_server_new(edge_app_t *app)
     callbacks.exit_thread = s_exit_thread;
     callbacks.log_message = s_log_message;
     callbacks.http_error = s_http_error;
+    callbacks.init_connection = s_init_connection;
+    callbacks.connection_close = s_connection_close;
     self->ctx = mg_start(&callbacks, app, options);
     if (!self->ctx) {
         log_error(NULL, "edge_listen", "cannot listen on %s", ports);

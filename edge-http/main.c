@@ -9,6 +9,7 @@
 #include "admin.h"
 #include "clock.h"
 #include "edge_server.h"
+#include "bus_security.h"
 #include "log.h"
 
 /* Admin /health/ready: the broker answers, and we are not shutting down. */
@@ -45,6 +46,10 @@ main(void)
     app.keys = token_keys_from_env(false, &err);
     if (!app.keys) {
         log_error(NULL, "edge_config", "JWT keys: %s", err ? err : "missing");
+        goto cleanup;
+    }
+    if (bus_security_init("edge", &err) != 0) {
+        log_error(NULL, "bus_security", "%s", err);
         goto cleanup;
     }
     app.metrics = metrics_new();
@@ -85,6 +90,7 @@ cleanup:
     edge_app_fini(&app);
     metrics_destroy(&app.metrics);
     token_keys_destroy(&app.keys);
+    bus_security_fini();
     mg_exit_library();
     if (rc == 0)
         log_info(NULL, "edge_stop", "stopped");

@@ -7,6 +7,7 @@
  * 18090/18091 (EDGE_PIPE_PORT_A/B), ADMIN_PORT 0, the stack's broker, Redis and JWT secret,
  * plus the settings under test. They die with the test (PR_SET_PDEATHSIG). */
 #include "it_assert.h"
+#include "it_edge.h"
 #include "it_env.h"
 #include "it_http.h"
 #include "it_users.h"
@@ -29,80 +30,22 @@ static char s_main_url[512];
 
 /* --- extra edges ----------------------------------------------------------------- */
 
-/* Starts an edge on PORT with the stack's settings and SETTINGS ("NAME=value", NULL
- * ended); waits until /health/live answers. */
+/* An edge of the suite's own (it_edge.h), EDGE_THREADS=16 unless SETTINGS say more. */
 static pid_t
 s_edge_start(int port, const char *const *settings)
 {
-    char bin[1024], log[1024];
-    snprintf(bin, sizeof bin, "%s/edge-http/edge", it_env_require("TEST_BUILD_DIR"));
-    const char *log_dir = getenv("LOG_DIR");
-    snprintf(log, sizeof log, "%s/edge-pipe-%d.log", log_dir && *log_dir ? log_dir : "/tmp", port);
-    const char *bus = getenv("TEST_BUS_CLIENT_ENDPOINT");
-    if (!bus || !*bus)
-        bus = it_env_require("BUS_CLIENT_ENDPOINT");
-    const char *redis_host = it_env_require("TEST_REDIS_HOST");
-    const char *redis_port = it_env_require("TEST_REDIS_PORT");
-    const char *secret = it_env_require("TEST_JWT_SECRET");
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
-            _exit(1);
-        char p[16];
-        snprintf(p, sizeof p, "%d", port);
-        setenv("EDGE_PORT", p, 1);
-        setenv("ADMIN_PORT", "0", 1);
-        setenv("BUS_CLIENT_ENDPOINT", bus, 1);
-        setenv("REDIS_HOST", redis_host, 1);
-        setenv("REDIS_PORT", redis_port, 1);
-        setenv("JWT_ALG", "HS256", 1);
-        setenv("JWT_SECRET", secret, 1);
-        setenv("EDGE_THREADS", "16", 1);
-        setenv("BUS_TIMEOUT_MS", "3000", 1);
-        /* the test stack's generous limits must not leak into the strict edges */
-        unsetenv("RATE_LIMIT_PER_SECOND");
-        unsetenv("RATE_LIMIT_PER_MINUTE");
-        unsetenv("RATE_LIMIT_ROUTES");
-        unsetenv("RATE_LIMIT_WINDOWS");
-        for (int i = 0; settings && settings[i]; i++) {
-            char name[128];
-            const char *eq = strchr(settings[i], '=');
-            snprintf(name, sizeof name, "%.*s", (int) (eq - settings[i]), settings[i]);
-            setenv(name, eq + 1, 1);
-        }
-        if (!freopen(log, "a", stderr))
-            _exit(1);
-        execl(bin, "edge", (char *) NULL);
-        _exit(127);
-    }
-    char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-    setenv("TEST_EDGE_URL", url, 1);
-    for (int i = 0; i < 100; i++) {
-        it_response_t *r = it_request("GET", "/health/live", NULL, NULL, NULL);
-        long status = r->status;
-        it_response_destroy(&r);
-        if (status == 200) {
-            setenv("TEST_EDGE_URL", s_main_url, 1);
-            return pid;
-        }
-        it_sleep_ms(50);
-    }
-    ck_abort_msg("edge on port %d did not start (log %s)", port, log);
-    return -1;
+    const char *with_threads[16] = { "EDGE_THREADS=16" };
+    int n = 1;
+    for (int i = 0; settings && settings[i] && n < 15; i++)
+        with_threads[n++] = settings[i];
+    with_threads[n] = NULL;
+    return it_edge_start(port, with_threads);
 }
 
 static void
 s_edge_stop(pid_t *pid)
 {
-    if (*pid > 0) {
-        kill(*pid, SIGTERM);
-        waitpid(*pid, NULL, 0);
-        *pid = 0;
-    }
+    it_edge_stop(pid);
 }
 
 /* Directs it_request at the edge on PORT (0: the stack's own edge). */

@@ -12,7 +12,7 @@ static const char *
 s_roundtrip(const char *json)
 {
     json_object *obj = NULL;
-    ck_assert_int_eq(edge_json_parse_object(json, strlen(json), &obj), EDGE_JSON_OK);
+    ck_assert_int_eq(edge_json_parse_object(json, strlen(json), EDGE_JSON_MAX_TOKENS, &obj), EDGE_JSON_OK);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
@@ -35,7 +35,7 @@ static edge_json_err_t
 s_parse(const char *json)
 {
     json_object *obj = NULL;
-    edge_json_err_t err = edge_json_parse_object(json, strlen(json), &obj);
+    edge_json_err_t err = edge_json_parse_object(json, strlen(json), EDGE_JSON_MAX_TOKENS, &obj);
     ck_assert(err == EDGE_JSON_OK ? obj != NULL : obj == NULL);
     json_object_put(obj);
     return err;
@@ -76,7 +76,7 @@ END_TEST
 START_TEST(test_decimal_is_ext)
 {
     json_object *obj = NULL;
-    ck_assert_int_eq(edge_json_parse_object("{\"amount\":10.50}", 16, &obj), EDGE_JSON_OK);
+    ck_assert_int_eq(edge_json_parse_object("{\"amount\":10.50}", 16, EDGE_JSON_MAX_TOKENS, &obj), EDGE_JSON_OK);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
@@ -139,6 +139,37 @@ START_TEST(test_depth)
         strcat(deeper, "]");
     strcat(deeper, "}");
     ck_assert_int_eq(s_parse(deeper), EDGE_JSON_DEPTH);
+}
+END_TEST
+
+/* The structure is counted before json-c allocates anything: issue 10's 1 MiB of
+ * "[{},{},...]" is refused as too many values, and strings do not count. */
+START_TEST(test_tokens)
+{
+    ck_assert_uint_eq(edge_json_tokens("{}", 2, 100), 1);
+    ck_assert_uint_eq(edge_json_tokens("{\"a\":[1,2]}", 11, 100), 4);
+    /* brackets, colons and commas inside strings, escaped quotes too */
+    const char *str = "{\"k\":\"{[:,]} \\\" ,,\"}";
+    ck_assert_uint_eq(edge_json_tokens(str, strlen(str), 100), 2);
+    /* it stops counting past the bound */
+    ck_assert_uint_eq(edge_json_tokens("[,,,,,,,,,,]", 12, 3), 4);
+
+    size_t n = 350000;
+    char *big = malloc(3 * n + 16);
+    size_t len = (size_t) sprintf(big, "{\"a\":[");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t) sprintf(big + len, i ? ",{}" : "{}");
+    len += (size_t) sprintf(big + len, "]}");
+    json_object *obj = NULL;
+    ck_assert_int_eq(edge_json_parse_object(big, len, EDGE_JSON_MAX_TOKENS, &obj),
+                     EDGE_JSON_TOO_MANY);
+    ck_assert_ptr_null(obj);
+    free(big);
+    /* at the bound, still parsed */
+    const char *ok = "{\"a\":[1,2,3]}";
+    ck_assert_int_eq(edge_json_parse_object(ok, strlen(ok), 5, &obj), EDGE_JSON_OK);
+    json_object_put(obj);
+    ck_assert_int_eq(edge_json_parse_object(ok, strlen(ok), 4, &obj), EDGE_JSON_TOO_MANY);
 }
 END_TEST
 
@@ -213,7 +244,7 @@ START_TEST(test_body_map)
     ck_assert_int_eq(edge_query_parse("id=7&limit=5&name=q", &q), 0);
     json_object *body = NULL;
     const char *json = "{\"id\":1,\"name\":\"b\",\"amount\":2.50}";
-    ck_assert_int_eq(edge_json_parse_object(json, strlen(json), &body), EDGE_JSON_OK);
+    ck_assert_int_eq(edge_json_parse_object(json, strlen(json), EDGE_JSON_MAX_TOKENS, &body), EDGE_JSON_OK);
 
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
@@ -258,6 +289,7 @@ main(void)
     tcase_add_test(tc, test_decimal_is_ext);
     tcase_add_test(tc, test_rejects);
     tcase_add_test(tc, test_depth);
+    tcase_add_test(tc, test_tokens);
     tcase_add_test(tc, test_from_msgpack_rejects);
     tcase_add_test(tc, test_query);
     tcase_add_test(tc, test_body_map);

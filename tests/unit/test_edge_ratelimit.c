@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "edge_ratelimit.h"
+#include "revocation.h"
 
 static edge_ratelimit_t *
 s_limiter(const char *windows, const char *routes, edge_rl_fallback_t fallback)
@@ -199,18 +200,25 @@ START_TEST(test_redis_script)
     edge_ratelimit_t *rl = s_limiter("2/10s,3/60s", NULL, EDGE_RL_FALLBACK_CLOSED);
     redis_conn_t *redis = redis_conn_new();
     const edge_route_t *get = s_route("GET", "/api/users/:id");
-    const char *revoke[2] = { "revoked:testjti", "revoked_fam:testfam" };
+    token_claims_t claims;
+    memset(&claims, 0, sizeof claims);
+    claims.sub = 42;
+    strcpy(claims.jti, "testjti");
+    strcpy(claims.fam, "testfam");
+    claims.iat_ms = 1700000000000LL;
+    revocation_t rev, *revoke = &rev;
+    ck_assert_int_eq(revocation_prepare(&claims, &rev), 3);
     edge_rl_result_t res;
     int64_t now = 1700000000000LL;
     /* first call: NOSCRIPT, then EVAL */
-    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, 2, now, &res);
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, now, &res);
     ck_assert_int_eq(res.revoked, 0);
     ck_assert(res.allowed);
     ck_assert_int_eq(res.remaining, 1);
-    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, 2, now, &res);
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, now, &res);
     ck_assert(res.allowed);
     ck_assert_int_eq(res.remaining, 0);
-    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, 2, now, &res);
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, now, &res);
     ck_assert(!res.allowed);
     ck_assert_int_ge(res.retry_after_s, 9);
     ck_assert_int_le(res.retry_after_s, 10);
@@ -223,14 +231,37 @@ START_TEST(test_redis_script)
     const char *set[3] = { "SET", "revoked_fam:testfam", "1" };
     r = redis_conn_command(redis, 3, set, (size_t[]) { 3, strlen(set[1]), 1 });
     freeReplyObject(r);
-    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, 2, now, &res);
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, now, &res);
     ck_assert_int_eq(res.revoked, 1);
+    /* the user's not-before mark: a token issued at or before it is revoked, a later
+     * one (another session, no family) is not, and neither is counted */
+    claims.fam[0] = '\0';
+    strcpy(claims.jti, "otherjti");
+    ck_assert_int_eq(revocation_prepare(&claims, &rev), 2);
+    const char *mark[3] = { "SET", "revoked_before:42", "1700000000000" };
+    r = redis_conn_command(redis, 3, mark, (size_t[]) { 3, strlen(mark[1]), strlen(mark[2]) });
+    freeReplyObject(r);
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, now, &res);
+    ck_assert_int_eq(res.revoked, 1);
+    ck_assert_int_eq(revocation_check(redis, &claims), 1);
+    claims.iat_ms = 1700000000001LL;
+    revocation_prepare(&claims, &rev);
+    ck_assert_int_eq(revocation_check(redis, &claims), 0);
+    edge_ratelimit_check(rl, redis, get, "127.0.0.10", 42, revoke, now, &res);
+    ck_assert_int_eq(res.revoked, 0);
+    ck_assert(res.allowed);
+    /* a token of the old format (seconds only) counts from the start of its second */
+    claims.iat_ms = 0;
+    claims.iat = 1700000000;
+    ck_assert_int_eq(revocation_check(redis, &claims), 1);
+    claims.iat = 1700000001;
+    ck_assert_int_eq(revocation_check(redis, &claims), 0);
     redis_conn_destroy(&redis);
 
     /* Redis gone: closed fallback answers unavailable, promptly */
     s_redis_stop();
     redis = redis_conn_new();
-    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 43, NULL, 0, now, &res);
+    edge_ratelimit_check(rl, redis, get, "127.0.0.9", 43, NULL, now, &res);
     ck_assert_int_eq(res.revoked, -1);
     ck_assert(res.unavailable);
     redis_conn_destroy(&redis);

@@ -96,6 +96,31 @@ START_TEST(test_long)
 }
 END_TEST
 
+/* Tags without their '>' (the quadratic case of issue 10: each one used to search to the
+ * end of the string) are escaped, and the ones that do close are still removed whatever
+ * unterminated ones stand around them. */
+START_TEST(test_unterminated)
+{
+    ck_assert_str_eq(s_clean("<embed x> y <embed z"), " y &lt;embed z");
+    ck_assert_str_eq(s_clean("<embed a <script b> c"), " c");
+    ck_assert_str_eq(s_clean("<embed <embed <embed"), "&lt;embed &lt;embed &lt;embed");
+    ck_assert_str_eq(s_clean("a<style <iframe>b</style"), "ab&lt;/style");
+
+    size_t reps = 150000, unit = 7;             /* "<embed " x 150,000: 1 MiB */
+    char *big = malloc(reps * unit + 1);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(big + i * unit, "<embed ", unit);
+    big[reps * unit] = '\0';
+    edge_buf_t out = { 0 }, scratch = { 0 };
+    ck_assert_int_eq(edge_sanitize_text(big, reps * unit, &out, &scratch), EDGE_SANITIZE_CHANGED);
+    ck_assert_uint_eq(out.len, reps * 10);       /* each '<' became "&lt;" */
+    ck_assert(memcmp(out.data, "&lt;embed &lt;embed ", 20) == 0);
+    free(big);
+    edge_buf_free(&out);
+    edge_buf_free(&scratch);
+}
+END_TEST
+
 START_TEST(test_cache)
 {
     edge_sanitize_cache_t *cache = edge_sanitize_cache_new(4);
@@ -198,6 +223,7 @@ main(void)
     tcase_add_test(tc, test_seed_examples);
     tcase_add_test(tc, test_unchanged);
     tcase_add_test(tc, test_hostile);
+    tcase_add_test(tc, test_unterminated);
     tcase_add_test(tc, test_long);
     tcase_add_test(tc, test_cache);
     tcase_add_test(tc, test_cache_threads);

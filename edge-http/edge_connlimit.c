@@ -1,0 +1,116 @@
+/* edge_connlimit.c -- a chained hash table of address -> open connections. An entry lives
+ * while its address holds a connection, so there are never more entries than CivetWeb
+ * has worker threads. */
+#include "edge_connlimit.h"
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "edge_clientip.h"
+
+#define S_BUCKETS 1024
+
+typedef struct s_entry_t {
+    struct s_entry_t *next;
+    int count;
+    char addr[EDGE_CLIENTIP_MAX];
+} s_entry_t;
+
+struct edge_connlimit_t {
+    int limit;
+    pthread_mutex_t lock;
+    s_entry_t *buckets[S_BUCKETS];
+};
+
+edge_connlimit_t *
+edge_connlimit_new(int per_address)
+{
+    if (per_address <= 0)
+        return NULL;
+    edge_connlimit_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->limit = per_address;
+    pthread_mutex_init(&self->lock, NULL);
+    return self;
+}
+
+void
+edge_connlimit_destroy(edge_connlimit_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    edge_connlimit_t *self = *self_p;
+    for (int i = 0; i < S_BUCKETS; i++) {
+        while (self->buckets[i]) {
+            s_entry_t *e = self->buckets[i];
+            self->buckets[i] = e->next;
+            free(e);
+        }
+    }
+    pthread_mutex_destroy(&self->lock);
+    free(self);
+    *self_p = NULL;
+}
+
+static s_entry_t **
+s_link(edge_connlimit_t *self, const char *addr)
+{
+    uint32_t h = 2166136261u;                    /* FNV-1a */
+    for (const char *p = addr; *p; p++) {
+        h ^= (unsigned char) *p;
+        h *= 16777619u;
+    }
+    s_entry_t **link = &self->buckets[h % S_BUCKETS];
+    while (*link && strcmp((*link)->addr, addr) != 0)
+        link = &(*link)->next;
+    return link;
+}
+
+static bool
+s_usable(const char *addr)
+{
+    return addr && *addr && strlen(addr) < EDGE_CLIENTIP_MAX;
+}
+
+bool
+edge_connlimit_open(edge_connlimit_t *self, const char *addr)
+{
+    if (!self || !s_usable(addr))
+        return true;
+    pthread_mutex_lock(&self->lock);
+    s_entry_t **link = s_link(self, addr);
+    if (!*link && (*link = calloc(1, sizeof **link)))
+        strcpy((*link)->addr, addr);
+    /* Out of memory: not counted, not refused. */
+    bool ok = !*link || ++(*link)->count <= self->limit;
+    pthread_mutex_unlock(&self->lock);
+    return ok;
+}
+
+void
+edge_connlimit_close(edge_connlimit_t *self, const char *addr)
+{
+    if (!self || !s_usable(addr))
+        return;
+    pthread_mutex_lock(&self->lock);
+    s_entry_t **link = s_link(self, addr);
+    s_entry_t *e = *link;
+    if (e && --e->count <= 0) {
+        *link = e->next;
+        free(e);
+    }
+    pthread_mutex_unlock(&self->lock);
+}
+
+int
+edge_connlimit_count(edge_connlimit_t *self, const char *addr)
+{
+    if (!self || !s_usable(addr))
+        return 0;
+    pthread_mutex_lock(&self->lock);
+    s_entry_t *e = *s_link(self, addr);
+    int n = e ? e->count : 0;
+    pthread_mutex_unlock(&self->lock);
+    return n;
+}
