@@ -1,6 +1,7 @@
 /* main.c -- the notify service: WebSocket push of bus events (ws://127.0.0.1:8081/ws),
  * admin port 9104. */
 #include "admin.h"
+#include "bus_security.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify_config.h"
@@ -43,6 +44,10 @@ main(void)
         log_error(NULL, "config_failed", "JWT keys: %s", err ? err : "unavailable");
         goto cleanup;
     }
+    if (bus_security_init("notify", &err) != 0) {
+        log_error(NULL, "bus_security", "%s", err);
+        goto cleanup;
+    }
     s_raise_nofile();
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa;
@@ -69,5 +74,6 @@ cleanup:
     notify_server_destroy(&server);
     metrics_destroy(&metrics);
     token_keys_destroy(&keys);
+    bus_security_fini();
     return rc;
 }

@@ -57,6 +57,10 @@ typedef struct notify_session_t {
     size_t replayed_count;
     notify_sendq_t out;              /* frames to write */
     notify_sendq_t held;             /* live events held until the replay is sent */
+    uint64_t jti_hash;               /* the token's id and session (notify_token_id_hash), */
+    uint64_t family_hash;            /* matched against session_revoked events */
+    int64_t iat_ms;                  /* the token's issue time and expiry: a socket lives */
+    int64_t exp_s;                   /* no longer than the token that opened it */
     uint16_t close_code;             /* set when CLOSING, or to close once OUT drains */
     uint8_t state;                   /* notify_ss_state_t */
     uint8_t catchups;                /* join catch-ups this socket still waits for */
@@ -95,6 +99,8 @@ typedef struct {
     metric_t *replayed;
     metric_t *replays_truncated;
     metric_t *refused_missing, *refused_invalid, *refused_expired, *refused_unavailable;
+    metric_t *refused_origin, *refused_busy;
+    metric_t *auth_closes;       /* sockets closed 4401: token expired or revoked */
     metric_t *events;            /* bus events read */
     metric_t *malformed;         /* bus events dropped as malformed */
     metric_t *topics;            /* gauge: user and group topics subscribed */
@@ -116,6 +122,7 @@ typedef struct {
     notify_idmap_t *joins;       /* marker id -> notify_join_t (catch-ups in progress) */
     notify_topics_t *topics;
     uint64_t next_session_id;
+    int64_t now_s;               /* unix seconds at the last expiry sweep (tick) */
     notify_metrics_t m;
     lws_sorted_usec_list_t tick;
     volatile sig_atomic_t *stop;
@@ -151,8 +158,26 @@ void notify_hub_drain(notify_app_t *app);
 /* --- notify_auth.c: the handshake ---------------------------------------------------- */
 
 /* Authenticates the upgrade request on WSI. Returns the user id (> 0), or 0 after
- * answering the refusal (401, or 400 for a malformed ?since=) itself. */
+ * answering the refusal itself: 400 (a malformed ?since=), 401 (no token, a bad, expired
+ * or revoked one), 403 (a cookie's token from an Origin not allowed), 429 (the user's
+ * sockets here at NOTIFY_MAX_SOCKETS_PER_USER) or 503 (Redis unreachable). */
 int64_t notify_auth_upgrade(notify_app_t *app, struct lws *wsi);
+
+/* The handshake as read: its query, its token's claims and where the token came from. */
+typedef struct {
+    notify_query_t query;
+    token_claims_t claims;
+    token_status_t status;           /* of the token; TOKEN_INVALID when none was read */
+    notify_token_source_t source;
+} notify_handshake_t;
+
+enum { NOTIFY_HS_OK = 0, NOTIFY_HS_QUERY_TOO_LONG, NOTIFY_HS_BAD_SINCE, NOTIFY_HS_NO_TOKEN };
+
+/* Reads WSI's query and token and verifies the token (signature and expiry; revocation is
+ * notify_auth_upgrade's). Returns NOTIFY_HS_OK (then HS->status says how the token fared)
+ * or why the handshake cannot be read. The session's setup reads it again to learn what
+ * the upgrade check accepted: its since, and the token's id, session and lifetime. */
+int notify_auth_read(notify_app_t *app, struct lws *wsi, notify_handshake_t *hs);
 
 /* Reads every query argument of WSI's handshake into Q. Returns 0, or -1 when an argument
  * is longer than NOTIFY_QUERY_ARG_MAX (the query cannot be read as a whole). */
@@ -164,5 +189,6 @@ int notify_auth_query(struct lws *wsi, notify_query_t *q);
 #define NOTIFY_CLOSE_BUSY        1013   /* try again later: too many pending handshakes */
 #define NOTIFY_CLOSE_GOING_AWAY  1001   /* shutting down */
 #define NOTIFY_CLOSE_TRUNCATED   4001   /* replay bound reached: reconnect with ?since= */
+#define NOTIFY_CLOSE_AUTH        4401   /* the token expired or was revoked: log in again */
 
 #endif

@@ -76,55 +76,98 @@ notify_auth_query(struct lws *wsi, notify_query_t *q)
     }
 }
 
-int64_t
-notify_auth_upgrade(notify_app_t *app, struct lws *wsi)
+int
+notify_auth_read(notify_app_t *app, struct lws *wsi, notify_handshake_t *hs)
 {
     /* One service thread: these buffers are reused, never shared. */
     static char authz[NOTIFY_TOKEN_MAX + 16], cookie[NOTIFY_TOKEN_MAX + 1024];
     static char token[NOTIFY_TOKEN_MAX + 1];
-    static notify_query_t query;
-    char uri[16];
+    memset(&hs->claims, 0, sizeof hs->claims);
+    hs->source = NOTIFY_TOKEN_NONE;
+    hs->status = TOKEN_INVALID;
+    if (notify_auth_query(wsi, &hs->query) != 0)
+        return NOTIFY_HS_QUERY_TOO_LONG;
+    if (hs->query.bad_since)
+        return NOTIFY_HS_BAD_SINCE;
+    int bad = s_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, authz, sizeof authz) < 0
+              || s_header(wsi, WSI_TOKEN_HTTP_COOKIE, cookie, sizeof cookie) < 0
+              || hs->query.token_len < 0;
+    int len = bad ? -1 : notify_token_pick(authz, cookie, hs->query.token, token, sizeof token,
+                                           &hs->source);
+    if (len == 0)
+        return NOTIFY_HS_NO_TOKEN;
+    if (len > 0)
+        hs->status = token_verify(app->keys, token, "access", (int64_t) time(NULL), &hs->claims);
+    explicit_bzero(token, sizeof token);
+    if (hs->status == TOKEN_OK && (!hs->claims.jti[0] || hs->claims.sub <= 0))
+        hs->status = TOKEN_INVALID;
+    return NOTIFY_HS_OK;
+}
+
+/* Sockets user UID already holds on this replica. */
+static int
+s_user_sockets(notify_app_t *app, int64_t uid)
+{
+    notify_user_t *user = notify_idmap_get(app->users, uid);
+    int n = 0;
+    for (notify_session_t *ss = user ? user->sessions : NULL; ss; ss = ss->next)
+        n++;
+    return n;
+}
+
+int64_t
+notify_auth_upgrade(notify_app_t *app, struct lws *wsi)
+{
+    static notify_handshake_t hs;
+    char uri[16], origin[512];
 
     if (s_header(wsi, WSI_TOKEN_GET_URI, uri, sizeof uri) <= 0 || strcmp(uri, "/ws") != 0) {
         s_refuse(wsi, 404, "NOT_FOUND", "Not found");
         return 0;
     }
-    if (notify_auth_query(wsi, &query) != 0) {
+    switch (notify_auth_read(app, wsi, &hs)) {
+    case NOTIFY_HS_QUERY_TOO_LONG:
         s_refuse(wsi, 400, "BAD_REQUEST", "query argument too long");
         return 0;
-    }
-    if (query.bad_since) {
+    case NOTIFY_HS_BAD_SINCE:
         s_refuse(wsi, 400, "BAD_REQUEST", "since must be a notification id");
         return 0;
-    }
-
-    int bad = s_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, authz, sizeof authz) < 0
-              || s_header(wsi, WSI_TOKEN_HTTP_COOKIE, cookie, sizeof cookie) < 0
-              || query.token_len < 0;
-    int len = bad ? -1 : notify_token_pick(authz, cookie, query.token, token, sizeof token);
-    if (len == 0) {
+    case NOTIFY_HS_NO_TOKEN:
         metric_add(app->m.refused_missing, 1);
         s_refuse(wsi, 401, "UNAUTHORIZED", "Missing token");
         return 0;
+    default:
+        break;
     }
-    token_claims_t claims;
-    memset(&claims, 0, sizeof claims);
-    token_status_t st = len < 0 ? TOKEN_INVALID
-                                : token_verify(app->keys, token, "access", (int64_t) time(NULL),
-                                               &claims);
-    if (st == TOKEN_EXPIRED) {
+    if (hs.status == TOKEN_EXPIRED) {
         metric_add(app->m.refused_expired, 1);
         s_refuse(wsi, 401, "UNAUTHORIZED", "JWT token expired");
         return 0;
     }
-    if (st != TOKEN_OK || !claims.jti[0] || claims.sub <= 0) {
+    if (hs.status != TOKEN_OK) {
         metric_add(app->m.refused_invalid, 1);
         s_refuse(wsi, 401, "UNAUTHORIZED", "Invalid JWT token");
         return 0;
     }
-    switch (revocation_check(app->redis, &claims)) {
+    /* A browser sends the cookie to us whatever page opened the socket: only pages of the
+     * allowed origins may use it (cross-site WebSocket hijacking). A header or ?token= is
+     * something the page itself had to hold. */
+    if (hs.source == NOTIFY_TOKEN_COOKIE) {
+        int olen = s_header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin);
+        if (olen != 0 && (olen < 0 || !notify_origin_allowed(app->cfg.allowed_origins, origin))) {
+            metric_add(app->m.refused_origin, 1);
+            s_refuse(wsi, 403, "FORBIDDEN", "Origin not allowed");
+            return 0;
+        }
+    }
+    if (s_user_sockets(app, hs.claims.sub) >= app->cfg.max_sockets_per_user) {
+        metric_add(app->m.refused_busy, 1);
+        s_refuse(wsi, 429, "RATE_LIMIT_EXCEEDED", "Too many open sockets for this user");
+        return 0;
+    }
+    switch (revocation_check(app->redis, &hs.claims)) {
     case 0:
-        return claims.sub;
+        return hs.claims.sub;
     case 1:
         metric_add(app->m.refused_invalid, 1);
         s_refuse(wsi, 401, "UNAUTHORIZED", "Invalid JWT token");

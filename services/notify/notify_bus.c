@@ -1,5 +1,6 @@
 /* notify_bus.c -- the SUB and PUB sockets of the notify service. */
 #include "notify_bus.h"
+#include "bus_security.h"
 #include "bus_proto.h"
 #include "clock.h"
 #include "envelope.h"
@@ -33,6 +34,7 @@ notify_bus_new(const char *sub_endpoint, const char *pub_endpoint, const char *r
         goto error;
     /* A peer that is not the broker could send anything: cap what we accept. The high
      * receive mark is generous: a burst for thousands of sockets arrives at once. */
+    bus_security_client(self->sub);
     zsock_set_maxmsgsize(self->sub, NOTIFY_EVENT_MAX_BYTES);
     zsock_set_rcvhwm(self->sub, 100000);
     zsock_set_linger(self->sub, 0);

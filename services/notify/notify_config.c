@@ -42,4 +42,7 @@ notify_config_load(notify_config_t *cfg)
     cfg->max_sockets = (int) config_int("NOTIFY_MAX_SOCKETS", 19000, 16, 1000000);
     cfg->sync_retry_ms = (int) config_int("NOTIFY_SYNC_RETRY_MS", 500, 50, 60000);
     cfg->db_queue_max = (int) config_int("NOTIFY_DB_QUEUE_MAX", 20000, 1, 1000000);
+    cfg->max_sockets_per_user = (int) config_int("NOTIFY_MAX_SOCKETS_PER_USER", 16, 1, 100000);
+    snprintf(cfg->allowed_origins, sizeof cfg->allowed_origins, "%s",
+             config_str("NOTIFY_ALLOWED_ORIGINS", config_str("CORS_ORIGINS", "")));
 }

@@ -20,6 +20,9 @@ typedef struct {
     int max_sockets;             /* NOTIFY_MAX_SOCKETS (fd_limit_per_thread), 19000 */
     int sync_retry_ms;           /* NOTIFY_SYNC_RETRY_MS, 500 */
     int db_queue_max;            /* NOTIFY_DB_QUEUE_MAX jobs waiting, 20000 */
+    int max_sockets_per_user;    /* NOTIFY_MAX_SOCKETS_PER_USER on this replica, 16 */
+    char allowed_origins[2048];  /* NOTIFY_ALLOWED_ORIGINS, else CORS_ORIGINS: the pages
+                                    that may open a socket with the cookie's token */
 } notify_config_t;
 
 /* Fills *CFG from the environment (bounded; bad values fall back to defaults). */

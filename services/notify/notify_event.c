@@ -62,7 +62,7 @@ s_message(const msgpack_object *m, notify_message_t *msg, bool full)
     msg->text = malloc(text->via.str.size + 1);
     if (!msg->text)
         abort();
-    memcpy(msg->text, text->via.str.ptr, text->via.str.size);
+    memcpy(msg->text, envelope_str_bytes(text), text->via.str.size);
     msg->text[text->via.str.size] = '\0';
     const msgpack_object *read = envelope_map_get(m, "is_read");
     msg->is_read = read && read->type == MSGPACK_OBJECT_BOOLEAN && read->via.boolean;
@@ -137,6 +137,19 @@ s_decode_map(const msgpack_object *root, notify_event_t *ev)
     if (envelope_str_eq(name, "group_deleted")) {
         ev->kind = NOTIFY_EV_GROUP_DELETED;
         return s_int(envelope_map_get(root, "group_id"), &ev->group_id) ? 0 : -1;
+    }
+    if (envelope_str_eq(name, "session_revoked")) {
+        ev->kind = NOTIFY_EV_SESSION_REVOKED;
+        if (!s_int(envelope_map_get(root, "user_id"), &ev->user_id) || ev->user_id <= 0)
+            return -1;
+        const msgpack_object *jti = envelope_map_get(root, "jti");
+        const msgpack_object *fam = envelope_map_get(root, "family");
+        const msgpack_object *before = envelope_map_get(root, "before_ms");
+        if ((jti && envelope_str_copy(jti, ev->jti, sizeof ev->jti) <= 0)
+            || (fam && envelope_str_copy(fam, ev->family, sizeof ev->family) <= 0)
+            || (before && (!s_int(before, &ev->before_ms) || ev->before_ms <= 0)))
+            return -1;
+        return jti || fam || before ? 0 : -1;
     }
     if (envelope_str_eq(name, "sync")) {
         ev->kind = NOTIFY_EV_SYNC;

@@ -38,7 +38,8 @@ typedef enum {
     NOTIFY_EV_GROUP_JOINED,
     NOTIFY_EV_GROUP_LEFT,
     NOTIFY_EV_GROUP_DELETED,
-    NOTIFY_EV_SYNC
+    NOTIFY_EV_SYNC,
+    NOTIFY_EV_SESSION_REVOKED    /* users: tokens of user_id died (jti, family, before_ms) */
 } notify_event_kind_t;
 
 typedef struct {
@@ -49,8 +50,11 @@ typedef struct {
     int64_t *recipients;         /* message_deleted (owned) */
     size_t recipient_count;
     int64_t group_id;            /* group_* */
-    int64_t user_id;             /* group_joined, group_left */
+    int64_t user_id;             /* group_joined, group_left, session_revoked */
     int64_t n;                   /* sync */
+    char jti[64];                /* session_revoked: "" when absent */
+    char family[64];
+    int64_t before_ms;           /* session_revoked: 0 when absent */
 } notify_event_t;
 
 /* Decodes PAYLOAD (SIZE bytes, untrusted). Returns 0 and fills *EV (release it with

@@ -1,6 +1,7 @@
 /* notify_hub.c -- who is connected here, which topics that needs, and which socket gets
  * which frame. Runs on the lws service thread only: no locks. */
 #include "notify_app.h"
+#include <time.h>
 #include "clock.h"
 #include "log.h"
 #include "notify_event.h"
@@ -634,6 +635,24 @@ s_on_group_deleted(notify_app_t *app, int64_t gid)
     free(scan.hits);
 }
 
+/* The user's tokens named by EV died: their sockets close with 4401 (API.md). */
+static void
+s_on_session_revoked(notify_app_t *app, const notify_event_t *ev)
+{
+    notify_user_t *user = notify_idmap_get(app->users, ev->user_id);
+    if (!user)
+        return;
+    uint64_t jti = notify_token_id_hash(ev->jti), fam = notify_token_id_hash(ev->family);
+    for (notify_session_t *ss = user->sessions; ss; ss = ss->next) {
+        bool dead = (jti && ss->jti_hash == jti) || (fam && ss->family_hash == fam)
+                    || (ev->before_ms > 0 && ss->iat_ms <= ev->before_ms);
+        if (dead && ss->state != NOTIFY_SS_CLOSING) {
+            metric_add(app->m.auth_closes, 1);
+            notify_hub_close(app, ss, NOTIFY_CLOSE_AUTH, "token revoked");
+        }
+    }
+}
+
 void
 notify_hub_event(const char *topic, size_t topic_len, const void *payload, size_t size,
                  void *arg)
@@ -669,6 +688,9 @@ notify_hub_event(const char *topic, size_t topic_len, const void *payload, size_
         break;
     case NOTIFY_EV_GROUP_DELETED:
         s_on_group_deleted(app, ev.group_id);
+        break;
+    case NOTIFY_EV_SESSION_REVOKED:
+        s_on_session_revoked(app, &ev);
         break;
     default:
         break;                           /* an event of a newer version: not ours */
@@ -783,9 +805,27 @@ s_retry_join_sync(int64_t key, void *value, void *arg)
     }
 }
 
+/* A socket lives no longer than the token that opened it. */
+static void
+s_close_expired(int64_t key, void *value, void *arg)
+{
+    (void) key;
+    notify_app_t *app = arg;
+    notify_session_t *ss = value;
+    if (ss->exp_s > 0 && ss->exp_s <= app->now_s && ss->state != NOTIFY_SS_CLOSING) {
+        metric_add(app->m.auth_closes, 1);
+        notify_hub_close(app, ss, NOTIFY_CLOSE_AUTH, "token expired");
+    }
+}
+
 void
 notify_hub_tick(notify_app_t *app)
 {
+    int64_t now_s = (int64_t) time(NULL);
+    if (now_s != app->now_s) {           /* once a second is enough for expiries */
+        app->now_s = now_s;
+        notify_idmap_each(app->sessions, s_close_expired, app);
+    }
     notify_idmap_each(app->sessions, s_retry_sync, app);
     notify_idmap_each(app->joins, s_retry_join_sync, app);
     notify_hub_drain(app);

@@ -25,6 +25,7 @@ s_close_reason(uint16_t code)
     case NOTIFY_CLOSE_TRUNCATED: return "replay truncated: reconnect with ?since=";
     case NOTIFY_CLOSE_GOING_AWAY: return "server going away";
     case NOTIFY_CLOSE_BUSY:      return "busy: try again later";
+    case NOTIFY_CLOSE_AUTH:      return "token expired or revoked: log in again";
     default:                     return "server error: try again later";
     }
 }
@@ -56,7 +57,7 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
 {
     notify_app_t *app = lws_context_user(lws_get_context(wsi));
     notify_session_t *ss = user;
-    static notify_query_t query;     /* one service thread */
+    static notify_handshake_t hs;    /* one service thread */
 
     switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
@@ -84,10 +85,15 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
         if (ss->user_id <= 0)
             return -1;                   /* not through our upgrade check: refuse */
         /* Read again here: the upgrade check accepted it, and the session area is new. */
-        if (notify_auth_query(wsi, &query) != 0 || query.bad_since)
+        if (notify_auth_read(app, wsi, &hs) != NOTIFY_HS_OK || hs.status != TOKEN_OK
+            || hs.claims.sub != ss->user_id)
             return -1;
-        ss->has_since = query.has_since;
-        ss->since = query.since;
+        ss->has_since = hs.query.has_since;
+        ss->since = hs.query.since;
+        ss->jti_hash = notify_token_id_hash(hs.claims.jti);
+        ss->family_hash = notify_token_id_hash(hs.claims.fam);
+        ss->iat_ms = hs.claims.iat_ms > 0 ? hs.claims.iat_ms : hs.claims.iat * 1000;
+        ss->exp_s = hs.claims.exp;
         return 0;
     case LWS_CALLBACK_ESTABLISHED:
         if (!ss || ss->user_id <= 0)
@@ -174,6 +180,12 @@ s_metrics_init(notify_metrics_t *m, metrics_t *metrics)
                                      "reason=\"expired\"");
     m->refused_unavailable = metrics_get(metrics, METRIC_COUNTER, "ws_auth_refused_total", help,
                                          "reason=\"unavailable\"");
+    m->refused_origin = metrics_get(metrics, METRIC_COUNTER, "ws_auth_refused_total", help,
+                                    "reason=\"origin\"");
+    m->refused_busy = metrics_get(metrics, METRIC_COUNTER, "ws_auth_refused_total", help,
+                                  "reason=\"too_many_sockets\"");
+    m->auth_closes = metrics_get(metrics, METRIC_COUNTER, "ws_auth_closes_total",
+                                 "Sockets closed 4401: their token expired or was revoked", "");
     m->events = metrics_get(metrics, METRIC_COUNTER, "notify_bus_events_total",
                             "Events read from the bus", "");
     m->malformed = metrics_get(metrics, METRIC_COUNTER, "notify_bus_malformed_total",

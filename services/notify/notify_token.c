@@ -42,8 +42,12 @@ notify_cookie_get(const char *cookie, const char *name, char *out, size_t size)
 
 int
 notify_token_pick(const char *authorization, const char *cookie, const char *query_token,
-                  char *out, size_t size)
+                  char *out, size_t size, notify_token_source_t *source)
 {
+    notify_token_source_t unused;
+    if (!source)
+        source = &unused;
+    *source = NOTIFY_TOKEN_NONE;
     if (size == 0)
         return -1;
     out[0] = '\0';
@@ -52,17 +56,56 @@ notify_token_pick(const char *authorization, const char *cookie, const char *que
         while (*t == ' ')
             t++;
         size_t len = strcspn(t, " \t\r\n");
-        if (len > 0)
+        if (len > 0) {
+            *source = NOTIFY_TOKEN_HEADER;
             return s_copy(t, len, out, size);
+        }
     }
     if (cookie && *cookie) {
         int n = notify_cookie_get(cookie, "access_token", out, size);
-        if (n != 0)
+        if (n != 0) {
+            *source = NOTIFY_TOKEN_COOKIE;
             return n;
+        }
     }
-    if (query_token && *query_token)
+    if (query_token && *query_token) {
+        *source = NOTIFY_TOKEN_QUERY;
         return s_copy(query_token, strlen(query_token), out, size);
+    }
     return 0;
+}
+
+uint64_t
+notify_token_id_hash(const char *id)
+{
+    if (!id || !*id)
+        return 0;
+    uint64_t h = 1469598103934665603ULL;         /* FNV-1a */
+    for (; *id; id++) {
+        h ^= (unsigned char) *id;
+        h *= 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+bool
+notify_origin_allowed(const char *allowed, const char *origin)
+{
+    size_t olen = origin ? strlen(origin) : 0;
+    if (!allowed || olen == 0)
+        return false;
+    for (const char *p = allowed; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t trimmed = len;
+        while (trimmed > 0 && p[trimmed - 1] == ' ')
+            trimmed--;
+        if (trimmed == olen && strncmp(p, origin, olen) == 0)
+            return true;
+        p += len;
+    }
+    return false;
 }
 
 bool

@@ -11,11 +11,27 @@
 /* Longest token accepted; a longer one is refused as invalid, never truncated. */
 #define NOTIFY_TOKEN_MAX 4096
 
+/* Where the token came from: a cookie is sent by the browser on its own, so only then
+ * does the handshake's Origin matter (cross-site WebSocket hijacking). */
+typedef enum {
+    NOTIFY_TOKEN_NONE = 0, NOTIFY_TOKEN_HEADER, NOTIFY_TOKEN_COOKIE, NOTIFY_TOKEN_QUERY
+} notify_token_source_t;
+
 /* Picks the token from AUTHORIZATION (the header value), COOKIE (the Cookie header value)
  * and QUERY_TOKEN (the decoded ?token= value); each may be NULL or empty. Copies it into
- * OUT. Returns its length, 0 when none is present, -1 when the chosen one does not fit. */
+ * OUT and says where it came from in *SOURCE (may be NULL). Returns its length, 0 when
+ * none is present, -1 when the chosen one does not fit. */
 int notify_token_pick(const char *authorization, const char *cookie, const char *query_token,
-                      char *out, size_t size);
+                      char *out, size_t size, notify_token_source_t *source);
+
+/* A 64-bit digest of a token id (jti, family) that a socket keeps instead of the text:
+ * a session_revoked event names the text, and a collision only closes a socket early.
+ * 0 for NULL or "". */
+uint64_t notify_token_id_hash(const char *id);
+
+/* True when ORIGIN (the handshake's Origin header) is one of ALLOWED, a comma list of
+ * exact origins ("https://app.example.com, https://admin.example.com"). */
+bool notify_origin_allowed(const char *allowed, const char *origin);
 
 /* The value of cookie NAME in the Cookie header value COOKIE, copied into OUT. Returns its
  * length, 0 when absent (or empty), -1 when it does not fit. */

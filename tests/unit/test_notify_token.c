@@ -8,9 +8,9 @@ START_TEST(test_header_first)
 {
     char out[64];
     ck_assert_int_eq(notify_token_pick("Bearer abc.def.ghi", "access_token=cookie", "query",
-                                       out, sizeof out), 11);
+                                       out, sizeof out, NULL), 11);
     ck_assert_str_eq(out, "abc.def.ghi");
-    ck_assert_int_eq(notify_token_pick("bearer   xyz", NULL, NULL, out, sizeof out), 3);
+    ck_assert_int_eq(notify_token_pick("bearer   xyz", NULL, NULL, out, sizeof out, NULL), 3);
     ck_assert_str_eq(out, "xyz");
 }
 END_TEST
@@ -20,17 +20,17 @@ START_TEST(test_cookie_then_query)
     char out[64];
     /* Not a bearer header: the cookie decides. */
     ck_assert_int_eq(notify_token_pick("Basic dXNlcg==", "a=1; access_token=tok; b=2", "q",
-                                       out, sizeof out), 3);
+                                       out, sizeof out, NULL), 3);
     ck_assert_str_eq(out, "tok");
     ck_assert_int_eq(notify_token_pick("Bearer ", "access_token=\"quoted\"", NULL, out,
-                                       sizeof out), 6);
+                                       sizeof out, NULL), 6);
     ck_assert_str_eq(out, "quoted");
     /* A cookie whose name merely ends in access_token is another cookie. */
     ck_assert_int_eq(notify_token_pick(NULL, "my_access_token=no", "fromquery", out,
-                                       sizeof out), 9);
+                                       sizeof out, NULL), 9);
     ck_assert_str_eq(out, "fromquery");
-    ck_assert_int_eq(notify_token_pick("", "", "", out, sizeof out), 0);
-    ck_assert_int_eq(notify_token_pick(NULL, NULL, NULL, out, sizeof out), 0);
+    ck_assert_int_eq(notify_token_pick("", "", "", out, sizeof out, NULL), 0);
+    ck_assert_int_eq(notify_token_pick(NULL, NULL, NULL, out, sizeof out, NULL), 0);
     ck_assert_str_eq(out, "");
 }
 END_TEST
@@ -38,11 +38,11 @@ END_TEST
 START_TEST(test_too_long)
 {
     char out[8];
-    ck_assert_int_eq(notify_token_pick("Bearer 0123456789", NULL, NULL, out, sizeof out), -1);
-    ck_assert_int_eq(notify_token_pick(NULL, "access_token=0123456789", NULL, out, sizeof out),
+    ck_assert_int_eq(notify_token_pick("Bearer 0123456789", NULL, NULL, out, sizeof out, NULL), -1);
+    ck_assert_int_eq(notify_token_pick(NULL, "access_token=0123456789", NULL, out, sizeof out, NULL),
                      -1);
-    ck_assert_int_eq(notify_token_pick(NULL, NULL, "0123456789", out, sizeof out), -1);
-    ck_assert_int_eq(notify_token_pick(NULL, NULL, "1234567", out, sizeof out), 7);
+    ck_assert_int_eq(notify_token_pick(NULL, NULL, "0123456789", out, sizeof out, NULL), -1);
+    ck_assert_int_eq(notify_token_pick(NULL, NULL, "1234567", out, sizeof out, NULL), 7);
 }
 END_TEST
 
@@ -70,6 +70,35 @@ START_TEST(test_since)
     ck_assert(!notify_since_parse("12a", &v));
     ck_assert(!notify_since_parse("1234567890123456789", &v));
     ck_assert(!notify_since_parse(NULL, &v));
+}
+END_TEST
+
+/* The source decides whether Origin matters; the origin list is exact. */
+START_TEST(test_source_and_origin)
+{
+    char out[64];
+    notify_token_source_t src;
+    notify_token_pick("Bearer h", "access_token=c", "q", out, sizeof out, &src);
+    ck_assert_int_eq(src, NOTIFY_TOKEN_HEADER);
+    notify_token_pick(NULL, "access_token=c", "q", out, sizeof out, &src);
+    ck_assert_int_eq(src, NOTIFY_TOKEN_COOKIE);
+    notify_token_pick(NULL, "other=c", "q", out, sizeof out, &src);
+    ck_assert_int_eq(src, NOTIFY_TOKEN_QUERY);
+    notify_token_pick(NULL, NULL, NULL, out, sizeof out, &src);
+    ck_assert_int_eq(src, NOTIFY_TOKEN_NONE);
+
+    const char *allowed = "https://app.test, https://admin.test";
+    ck_assert(notify_origin_allowed(allowed, "https://app.test"));
+    ck_assert(notify_origin_allowed(allowed, "https://admin.test"));
+    ck_assert(!notify_origin_allowed(allowed, "https://app.test.evil"));
+    ck_assert(!notify_origin_allowed(allowed, "https://app.tes"));
+    ck_assert(!notify_origin_allowed(allowed, ""));
+    ck_assert(!notify_origin_allowed("", "https://app.test"));
+    ck_assert(!notify_origin_allowed(NULL, "https://app.test"));
+
+    ck_assert_uint_eq(notify_token_id_hash(""), 0);
+    ck_assert_uint_ne(notify_token_id_hash("a"), notify_token_id_hash("b"));
+    ck_assert_uint_eq(notify_token_id_hash("abc"), notify_token_id_hash("abc"));
 }
 END_TEST
 
@@ -142,6 +171,7 @@ main(void)
     tcase_add_test(tc, test_too_long);
     tcase_add_test(tc, test_cookie_get);
     tcase_add_test(tc, test_since);
+    tcase_add_test(tc, test_source_and_origin);
     tcase_add_test(tc, test_query_any_order);
     tcase_add_test(tc, test_query_refusals);
     suite_add_tcase(s, tc);

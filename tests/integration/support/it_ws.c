@@ -219,6 +219,8 @@ it_ws_connect(const it_ws_opts_t *opts, int *status)
         n += snprintf(req + n, req_cap - (size_t) n, "Authorization: Bearer %s\r\n", opts->token);
     if (opts->cookie)
         n += snprintf(req + n, req_cap - (size_t) n, "Cookie: %s\r\n", opts->cookie);
+    if (opts->origin)
+        n += snprintf(req + n, req_cap - (size_t) n, "Origin: %s\r\n", opts->origin);
     n += snprintf(req + n, req_cap - (size_t) n, "\r\n");
     int rc = (size_t) n < req_cap ? s_send_all(fd, req, (size_t) n) : -1;
     free(req);

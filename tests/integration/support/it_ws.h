@@ -15,6 +15,7 @@ typedef struct {
     const char *url;             /* ws://host:port/path; TEST_WS_URL when NULL */
     const char *token;           /* sent as "Authorization: Bearer <token>" */
     const char *cookie;          /* raw Cookie header value */
+    const char *origin;          /* Origin header value, as a browser sends it */
     const char *query;           /* appended after '?', e.g. "token=...&since=12" */
     int rcvbuf;                  /* SO_RCVBUF in bytes when > 0 (slow-client tests) */
     int timeout_ms;              /* connect + handshake; 0: 5000 */
