@@ -22,6 +22,7 @@
 #include <string.h>
 #include <czmq.h>
 #include "bus_proto.h"
+#include "bus_security.h"
 #include "clock.h"
 #include "config.h"
 #include "envelope.h"
@@ -80,6 +81,8 @@ struct broker_t {
     metrics_t *metrics;
     bool own_metrics;
     metric_t *m_drops, *m_malformed, *m_unavailable, *m_timeouts, *m_expired, *m_events;
+    metric_t *m_refused;
+    _Atomic uint64_t n_refused;      /* refused by the bus's roles (bus_security.h) */
     _Atomic uint64_t n_routed, n_replied, n_unavailable, n_timeouts, n_dropped, n_malformed,
         n_expired, n_workers, n_events;
 };
@@ -177,6 +180,11 @@ s_request_fail(broker_t *self, request_t **req_p, err_code_t code, const char *w
     snprintf(stub->method, sizeof stub->method, "%s", req->method);
     envelope_t *reply = envelope_new_reply(stub);
     envelope_set_error(reply, code, why);
+    /* Counted before the answer leaves: whoever gets it may read the counters next. */
+    if (code == ERR_GATEWAY_TIMEOUT)
+        s_count(&self->n_timeouts, self->m_timeouts);
+    else if (code == ERR_SERVICE_UNAVAILABLE)
+        s_count(&self->n_unavailable, self->m_unavailable);
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
     envelope_encode(reply, &buf);
@@ -184,11 +192,6 @@ s_request_fail(broker_t *self, request_t **req_p, err_code_t code, const char *w
     msgpack_sbuffer_destroy(&buf);
     envelope_destroy(&reply);
     envelope_destroy(&stub);
-
-    if (code == ERR_GATEWAY_TIMEOUT)
-        s_count(&self->n_timeouts, self->m_timeouts);
-    else if (code == ERR_SERVICE_UNAVAILABLE)
-        s_count(&self->n_unavailable, self->m_unavailable);
     log_info(req->request_id, "bus_error_reply", "%s/%s: %s %s", req->service, req->method,
              err_name(code), why ? why : "");
     s_request_destroy(req_p);
@@ -516,6 +519,16 @@ s_front_message(broker_t *self, zmsg_t *msg, bool draining)
     int64_t cap = clock_wall_ms() + self->cfg.queue_wait_ms;
     req->give_up_ms = (env->deadline_ms > 0 && env->deadline_ms < cap) ? env->deadline_ms : cap;
 
+    /* With CURVE on, the sender's role comes from its key (broker_zap.c): only an edge,
+     * which verified the user's token, may send a request that speaks for a user. */
+    if (bus_security_on() && env->caller.user_id != 0
+        && !bus_security_may_speak_for_users(zframe_meta(header, "User-Id"))) {
+        s_count(&self->n_refused, self->m_refused);
+        log_warn(req->request_id, "bus_refused", "a %s client spoke for a user: refused",
+                 zframe_meta(header, "User-Id") ? zframe_meta(header, "User-Id") : "?");
+        s_request_fail(self, &req, ERR_FORBIDDEN, "Only an edge may speak for a user");
+        goto cleanup;
+    }
     if (strcmp(req->service, BUS_MMI_SERVICE) == 0) {
         s_mmi(self, &req, env);
         goto cleanup;
@@ -595,9 +608,9 @@ s_worker_reply(broker_t *self, worker_t *worker, zmsg_t *msg)
         request_t *failed = req;
         s_request_fail(self, &failed, ERR_INTERNAL, "Worker sent a malformed reply");
     } else {
+        s_count(&self->n_replied, NULL);
         s_client_send(self, req->client, req->service, req->nonce, zframe_data(body),
                       zframe_size(body));
-        s_count(&self->n_replied, NULL);
         s_request_destroy(&req);
     }
     envelope_destroy(&env);
@@ -634,7 +647,21 @@ s_back_message(broker_t *self, zmsg_t *msg)
             s_malformed(self, "worker", "READY from a registered worker");
             s_worker_delete(self, worker, true, ERR_SERVICE_UNAVAILABLE, "Worker restarted");
         } else {
-            s_worker_ready(self, identity, key, zmsg_next(msg));
+            zframe_t *service = zmsg_next(msg);
+            char name[BUS_SERVICE_MAX + 1] = "";
+            if (zframe_size(service) <= BUS_SERVICE_MAX) {
+                memcpy(name, zframe_data(service), zframe_size(service));
+                name[zframe_size(service)] = '\0';
+            }
+            const char *role = zframe_meta(header, "User-Id");
+            if (bus_security_on() && !bus_security_may_serve(role, name)) {
+                s_count(&self->n_refused, self->m_refused);
+                log_warn(NULL, "bus_refused", "a %s worker asked to serve %s: refused",
+                         role ? role : "?", name);
+                s_worker_command(self, identity, BUS_DISCONNECT);
+            } else {
+                s_worker_ready(self, identity, key, service);
+            }
         }
         return;
     }
@@ -738,38 +765,90 @@ s_queues_flush(broker_t *self)
 
 /* --- Event proxy -------------------------------------------------------------------- */
 
+/* The "event" name of an event payload (msgpack map), into OUT; "" when it has none. */
+static void
+s_event_name(const zmq_msg_t *payload, char *out, size_t size)
+{
+    out[0] = '\0';
+    const char *data = zmq_msg_data((zmq_msg_t *) payload);
+    size_t len = zmq_msg_size((zmq_msg_t *) payload);
+    if (!envelope_msgpack_safe(data, len, 8))
+        return;
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    if (msgpack_unpack_next(&up, data, len, &off) == MSGPACK_UNPACK_SUCCESS)
+        envelope_str_copy(envelope_map_get(&up.data, "event"), out, size);
+    msgpack_unpacked_destroy(&up);
+}
+
 /* Moves whole multipart messages FROM -> TO. A message TO cannot take (XPUB at its
- * high-water mark) is still read to its end, then counted as dropped. */
+ * high-water mark) is still read to its end, then counted as dropped. Events (XSUB ->
+ * XPUB) are [topic, payload]: with CURVE on, one its publisher's role may not publish is
+ * dropped and counted as refused (bus_security_may_publish). */
 static void
 s_proxy_forward(broker_t *self, zsock_t *from, zsock_t *to, bool count_events)
 {
     void *src = zsock_resolve(from);
     void *dst = zsock_resolve(to);
+    bool check = count_events && bus_security_on();
     for (int n = 0; n < BATCH_MAX; n++) {
-        zmq_msg_t part;
-        zmq_msg_init(&part);
-        if (zmq_msg_recv(&part, src, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&part);
+        zmq_msg_t parts[2];
+        zmq_msg_init(&parts[0]);
+        if (zmq_msg_recv(&parts[0], src, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&parts[0]);
             return;
         }
-        bool failed = false;
-        for (;;) {
-            bool more = zmq_msg_more(&part);
-            if (!failed && zmq_msg_send(&part, dst, ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0)) < 0)
+        int count = 1;
+        bool more = zmq_msg_more(&parts[0]), failed = false, refused = false;
+        /* The rest of a message is already here. Up to two parts are held, so an event can
+         * be judged before any of it leaves; a longer message goes on part by part. */
+        if (more) {
+            zmq_msg_init(&parts[1]);
+            if (zmq_msg_recv(&parts[1], src, 0) < 0) {
+                zmq_msg_close(&parts[1]);
                 failed = true;
-            zmq_msg_close(&part);
-            if (!more)
-                break;
+            } else {
+                count = 2;
+                more = zmq_msg_more(&parts[1]);
+            }
+        }
+        if (check && !failed) {
+            char event[32] = "";
+            if (count == 2 && !more)
+                s_event_name(&parts[1], event, sizeof event);
+            const char *role = zmq_msg_gets(&parts[0], "User-Id");
+            if (!bus_security_may_publish(role, event)) {
+                s_count(&self->n_refused, self->m_refused);
+                log_warn(NULL, "bus_refused", "a %s publisher sent event '%s': dropped",
+                         role ? role : "?", event);
+                refused = true;
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            bool last = i + 1 == count && !more;
+            if (!failed && !refused
+                && zmq_msg_send(&parts[i], dst, ZMQ_DONTWAIT | (last ? 0 : ZMQ_SNDMORE)) < 0)
+                failed = true;
+            zmq_msg_close(&parts[i]);
+        }
+        while (more) {
+            zmq_msg_t part;
             zmq_msg_init(&part);
-            if (zmq_msg_recv(&part, src, 0) < 0) {   /* the rest of a message is already here */
+            if (zmq_msg_recv(&part, src, 0) < 0) {
                 zmq_msg_close(&part);
                 failed = true;
                 break;
             }
+            more = zmq_msg_more(&part);
+            if (!failed && !refused
+                && zmq_msg_send(&part, dst, ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0)) < 0)
+                failed = true;
+            zmq_msg_close(&part);
         }
         if (failed)
             s_count(&self->n_dropped, self->m_drops);
-        else if (count_events)
+        else if (count_events && !refused)
             s_count(&self->n_events, self->m_events);
     }
 }
@@ -791,13 +870,15 @@ broker_config_from_env(broker_config_t *cfg)
     cfg->drain_ms = (int) config_int("BROKER_DRAIN_MS", 5000, 0, 600000);
 }
 
-/* A ROUTER that reports unroutable sends and refuses oversized messages. */
+/* A ROUTER that reports unroutable sends and refuses oversized messages; with CURVE on,
+ * a server of ZAP DOMAIN (bus_security.h). */
 static zsock_t *
-s_router_new(const char *endpoint)
+s_router_new(const char *endpoint, const char *domain)
 {
     zsock_t *sock = zsock_new(ZMQ_ROUTER);
     if (!sock)
         return NULL;
+    bus_security_server(sock, domain);
     zsock_set_router_mandatory(sock, 1);
     zsock_set_maxmsgsize(sock, BUS_MAX_MSG_SIZE);
     zsock_set_linger(sock, 0);
@@ -828,11 +909,12 @@ s_subscriptions_take(broker_t *self)
 }
 
 static zsock_t *
-s_proxy_socket_new(int type, const char *endpoint)
+s_proxy_socket_new(int type, const char *endpoint, const char *domain)
 {
     zsock_t *sock = zsock_new(type);
     if (!sock)
         return NULL;
+    bus_security_server(sock, domain);
     zsock_set_maxmsgsize(sock, BUS_MAX_MSG_SIZE);
     zsock_set_linger(sock, 0);
     if (zsock_bind(sock, "%s", endpoint) < 0) {
@@ -870,6 +952,9 @@ broker_new(const broker_config_t *cfg)
     }
     self->m_drops = metrics_get(self->metrics, METRIC_COUNTER, "bus_broker_drops_total",
                                 "Sends that failed (peer gone or not reading)", "");
+    self->m_refused = metrics_get(self->metrics, METRIC_COUNTER, "bus_broker_refused_total",
+                                  "Requests, registrations and events refused by the bus's "
+                                  "roles (a key used beyond its role)", "");
     self->m_malformed = metrics_get(self->metrics, METRIC_COUNTER, "bus_broker_malformed_total",
                                     "Frames dropped as malformed", "");
     self->m_unavailable = metrics_get(self->metrics, METRIC_COUNTER,
@@ -887,13 +972,13 @@ broker_new(const broker_config_t *cfg)
     self->workers = zhashx_new();
     zhashx_set_destructor(self->workers, s_worker_free);
 
-    self->front = s_router_new(cfg->client_bind);
-    self->back = s_router_new(cfg->worker_bind);
+    self->front = s_router_new(cfg->client_bind, "front");
+    self->back = s_router_new(cfg->worker_bind, "back");
     if (!self->front || !self->back)
         goto failed;
     if (cfg->xsub_bind && *cfg->xsub_bind && cfg->xpub_bind && *cfg->xpub_bind) {
-        self->xsub = s_proxy_socket_new(ZMQ_XSUB, cfg->xsub_bind);
-        self->xpub = s_proxy_socket_new(ZMQ_XPUB, cfg->xpub_bind);
+        self->xsub = s_proxy_socket_new(ZMQ_XSUB, cfg->xsub_bind, "xsub");
+        self->xpub = s_proxy_socket_new(ZMQ_XPUB, cfg->xpub_bind, "xpub");
         /* Subscribe to every topic upstream, once: publishers send each event here once,
          * and every publisher that connects later gets this subscription too. */
         if (self->xsub)
@@ -1028,6 +1113,7 @@ broker_stats(const broker_t *self, broker_stats_t *out)
     out->timeouts = atomic_load(&s->n_timeouts);
     out->dropped = atomic_load(&s->n_dropped);
     out->malformed = atomic_load(&s->n_malformed);
+    out->refused = atomic_load(&s->n_refused);
     out->expired = atomic_load(&s->n_expired);
     out->workers = atomic_load(&s->n_workers);
     out->events = atomic_load(&s->n_events);

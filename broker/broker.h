@@ -30,6 +30,7 @@ typedef struct {
     uint64_t timeouts;      /* 504 answers */
     uint64_t dropped;       /* sends that failed: EHOSTUNREACH or EAGAIN */
     uint64_t malformed;     /* frames dropped as malformed, both sides */
+    uint64_t refused;       /* requests, READYs and events beyond their key's role */
     uint64_t expired;       /* workers removed: silent, unreachable or stuck */
     uint64_t workers;       /* live workers now, all services */
     uint64_t events;        /* event messages forwarded XSUB -> XPUB */

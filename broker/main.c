@@ -4,6 +4,8 @@
 #include <string.h>
 #include <czmq.h>
 #include "broker.h"
+#include "broker_zap.h"
+#include "bus_security.h"
 #include "bus_proto.h"
 #include "admin.h"
 #include "config.h"
@@ -45,10 +47,23 @@ main(void)
     metrics_t *metrics = metrics_new();
     admin_t *admin = NULL;
     broker_t *broker = NULL;
+    zactor_t *zap = NULL;
     broker_config_t cfg;
     broker_config_from_env(&cfg);
     cfg.metrics = metrics;
 
+    const char *err = NULL;
+    if (bus_security_init("broker", &err) != 0) {
+        log_error(NULL, "bus_security", "%s", err);
+        goto cleanup;
+    }
+    /* The ZAP handler first: a CURVE socket must never take a connection without it. */
+    if (bus_security_on()
+        && (!(zap = zactor_new(broker_zap_actor, (void *) bus_security_public_dir()))
+            || !broker_zap_serving())) {
+        log_error(NULL, "bus_security", "cannot start the ZAP handler");
+        goto cleanup;
+    }
     broker = broker_new(&cfg);
     if (!broker)
         goto cleanup;
@@ -61,6 +76,8 @@ main(void)
 
 cleanup:
     broker_destroy(&broker);
+    zactor_destroy(&zap);
+    bus_security_fini();
     admin_destroy(&admin);
     metrics_destroy(&metrics);
     log_info(NULL, "broker_exit", "exit code %d", rc);

@@ -97,11 +97,19 @@ stop_one() {
   esac
 }
 
+# The bus's certificates, one per role, made once per data folder (kept across restarts).
+bus_keys() {
+  local bin="$BUILD_DIR/broker/bus-keygen"
+  [[ -x "$bin" ]] || { echo "stack.sh: $bin is not built (run scripts/build.sh)" >&2; return 1; }
+  "$bin" "$BUS_CURVE_DIR" broker edge users orders messages notify >/dev/null
+}
+
 stack_start() {
   local name
   start_one postgres
   start_one redis
   migrate
+  bus_keys
   for name in $(app_names); do
     app_start "$name"
   done

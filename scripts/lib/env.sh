@@ -37,6 +37,7 @@ ENV_STACK_VARS=(
   ADMIN_PORT ADMIN_PORT_EDGE ADMIN_PORT_BROKER ADMIN_PORT_USERS ADMIN_PORT_ORDERS
   ADMIN_PORT_MESSAGES ADMIN_PORT_NOTIFY
   PG_PORT PG_DATA DATABASE_URL REDIS_HOST REDIS_PORT JWT_ALG JWT_SECRET ADMIN_EMAIL ADMIN_PASSWORD
+  BUS_CURVE_DIR
 )
 if [[ "$STACK" == test || "$STACK" == bench ]]; then
   unset "${ENV_STACK_VARS[@]}"
@@ -103,3 +104,6 @@ export JWT_SECRET="${JWT_SECRET:-$(env_stored_secret jwt_secret 32 '' '')}"
 export ADMIN_EMAIL="${ADMIN_EMAIL:-admin@local.test}"
 # The prefix and suffix make sure the password holds a letter and a digit (API.md's rule).
 export ADMIN_PASSWORD="${ADMIN_PASSWORD:-$(env_stored_secret admin_password 12 'Local-' '-1')}"
+# The bus's CURVE certificates (common/bus_security.h), made by stack.sh with bus-keygen:
+# every process of the stack reads its own from here.
+export BUS_CURVE_DIR="${BUS_CURVE_DIR:-$STACK_DIR/curve}"

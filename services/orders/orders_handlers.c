@@ -103,7 +103,8 @@ s_user_exists(orders_thread_t *self, const envelope_t *req, int64_t user_id)
     memcpy(call->request_id, req->request_id, sizeof call->request_id);
     snprintf(call->service, sizeof call->service, "users");
     snprintf(call->method, sizeof call->method, "get_user_by_id");
-    call->caller = req->caller;
+    /* No caller block: only an edge speaks for a user on the bus (bus_security.h); this
+     * is orders asking, as itself, whether the user exists. */
     msgpack_packer *pk = envelope_body_packer(call);
     msgpack_pack_map(pk, 1);
     envelope_pack_key(pk, "id");
