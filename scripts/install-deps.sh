@@ -22,6 +22,8 @@ PACKAGES=(
   prometheus
   # key pairs for the RS256 token tests
   openssl
+  # the libFuzzer targets of tests/fuzz (scripts/fuzz.sh): clang and its fuzzer runtime
+  clang libclang-rt-14-dev
 )
 
 missing=()

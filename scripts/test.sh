@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh -- README command 2: install, build, and run the whole suite (unit and
 # integration tests) twice: on the plain build, then on the sanitizer build, each against
-# a fresh test stack on the test ports (see lib/env.sh), beside any running local stack.
+# a fresh test stack on the test ports (see lib/env.sh), beside any running local stack;
+# then a short run of every fuzz target (scripts/fuzz.sh).
 # Exits non-zero on any failure; the test stack is always stopped.
 set -euo pipefail
 SCRIPTS_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -47,6 +48,8 @@ run_round() {
   export TEST_ADMIN_EMAIL="$ADMIN_EMAIL" TEST_ADMIN_PASSWORD="$ADMIN_PASSWORD"
   export TEST_BUILD_DIR="$BUILD_DIR"
   export TEST_EDGE_ADMIN_PORT="$ADMIN_PORT_EDGE"
+  # The hostile-client suite holds the sanitizer build to a looser latency bound.
+  export TEST_SANITIZED=$([[ "$1" == asan ]] && echo 1 || echo 0)
   # test_edge_pipeline starts extra edges on the same broker
   export TEST_BUS_CLIENT_ENDPOINT="$BUS_CLIENT_ENDPOINT"
   export TEST_STACK_SCRIPT="$SCRIPTS_DIR/stack.sh"
@@ -107,6 +110,23 @@ for round in plain asan; do
     problems+=("$round: failed (logs in $TEST_ROOT/$round/logs)")
   fi
 done
+
+# The fuzz round: every libFuzzer target replays its corpus (seeds and past crashes) and
+# fuzzes for FUZZ_SECONDS (20) on a build of its own; scripts/fuzz.sh runs longer hunts.
+echo "== test.sh: fuzz targets =="
+fuzz_log="$TEST_ROOT/fuzz.log"
+mkdir -p "$TEST_ROOT"
+set +e
+"$SCRIPTS_DIR/fuzz.sh" "${FUZZ_SECONDS:-20}" 2>&1 | tee "$fuzz_log"
+fuzz_rc=${PIPESTATUS[0]}
+set -e
+if [[ "$(tail -n 1 "$fuzz_log")" =~ ^fuzz:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+  passed=$((passed + BASH_REMATCH[1]))
+  failed=$((failed + BASH_REMATCH[2]))
+fi
+if ((fuzz_rc != 0)); then
+  problems+=("fuzz: failed (logs in $ROOT_DIR/.data/fuzz)")
+fi
 
 for problem in "${problems[@]}"; do
   echo "test.sh: $problem" >&2
