@@ -77,6 +77,36 @@ export BENCH_TOKEN BENCH_USER_ID BENCH_PEER_ID BENCH_ORDER_ID
 # shellcheck source=ws_lib.sh
 source "$BENCH_DIR/ws_lib.sh"
 
+# CPU (user + system, in clock ticks) a part of the stack has used so far: an app by its
+# PID file, PostgreSQL as its postmaster and every backend under it, Redis by its PID.
+CPU_PARTS=(edge broker users orders messages notify postgres redis)
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+  local pid
+  if [[ "$1" == postgres ]]; then
+    pid=$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+    # stat: pid (comm) state ppid ... utime(14) stime(15); our comm has no spaces
+    awk -v pm="$pid" '$1 == pm || $4 == pm { t += $14 + $15 } END { print t + 0 }' \
+      /proc/[0-9]*/stat 2>/dev/null
+    return
+  fi
+  if proc_alive "$1"; then
+    awk '{ print $14 + $15 }' "/proc/$proc_pid/stat" 2>/dev/null || echo 0
+  else
+    echo 0
+  fi
+}
+# One snapshot of every part, as "name=ticks ..." in the named array.
+cpu_snapshot() {
+  local -n out=$1
+  out=()
+  local part
+  for part in "${CPU_PARTS[@]}"; do
+    out[$part]=$(cpu_ticks "$part")
+  done
+}
+cpu_rows=()
+
 ws_done=()
 header=""
 for s in "${SCENARIOS[@]}"; do
@@ -92,10 +122,29 @@ for s in "${SCENARIOS[@]}"; do
   [[ -n "$header" ]] || printf '%-17s %10s %9s %9s %9s %8s %8s\n' scenario "req/s" "p50 ms" \
     "p99 ms" "max ms" non2xx errors
   header=1
+  declare -A cpu_before cpu_after
+  cpu_snapshot cpu_before
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$BENCH_DIR/$s.lua" "$BASE" | grep '^BENCH ')
+  cpu_snapshot cpu_after
   eval "$(sed -E 's/^BENCH //' <<<"$line")"
+  # CPU milliseconds per 1,000 requests, per part: what predicts a cluster with cores of
+  # its own, whatever else shared this machine during the run.
+  row=$(printf '%-17s' "$s")
+  for part in "${CPU_PARTS[@]}"; do
+    # shellcheck disable=SC2154  # requests: set by the eval above
+    row+=$(awk -v a="${cpu_before[$part]}" -v b="${cpu_after[$part]}" -v n="$requests" \
+      -v hz="$CLK_TCK" 'BEGIN { printf(" %9.1f", (n > 0) ? (b - a) * 1000 / hz * 1000 / n : 0) }')
+  done
+  cpu_rows+=("$row")
   # shellcheck disable=SC2154  # set by the eval above
   printf '%-17s %10s %9s %9s %9s %8s %8s\n' "$s" "$rps" "$p50_ms" "$p99_ms" "$max_ms" "$non2xx" \
     "$socket_errors"
 done
+if ((${#cpu_rows[@]})); then
+  printf '\nCPU ms per 1,000 requests (user + system, from /proc; wrk itself not counted)\n'
+  printf '%-17s' scenario
+  printf ' %9s' "${CPU_PARTS[@]}"
+  printf '\n'
+  printf '%s\n' "${cpu_rows[@]}"
+fi
 ((${#ws_done[@]} == 0)) || ws_tables "${ws_done[@]}"

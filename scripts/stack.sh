@@ -101,6 +101,7 @@ stop_one() {
 bus_keys() {
   local bin="$BUILD_DIR/broker/bus-keygen"
   [[ -x "$bin" ]] || { echo "stack.sh: $bin is not built (run scripts/build.sh)" >&2; return 1; }
+  [[ -n "${BUS_CURVE_DIR:-}" ]] || return 0              # BUS_INSECURE=true: a plain bus
   "$bin" "$BUS_CURVE_DIR" broker edge users orders messages notify >/dev/null
 }
 

@@ -106,4 +106,9 @@ export ADMIN_EMAIL="${ADMIN_EMAIL:-admin@local.test}"
 export ADMIN_PASSWORD="${ADMIN_PASSWORD:-$(env_stored_secret admin_password 12 'Local-' '-1')}"
 # The bus's CURVE certificates (common/bus_security.h), made by stack.sh with bus-keygen:
 # every process of the stack reads its own from here.
-export BUS_CURVE_DIR="${BUS_CURVE_DIR:-$STACK_DIR/curve}"
+# BUS_INSECURE=true runs the stack on a plain bus (to measure what CURVE costs).
+if [[ "${BUS_INSECURE:-}" == true ]]; then
+  unset BUS_CURVE_DIR
+else
+  export BUS_CURVE_DIR="${BUS_CURVE_DIR:-$STACK_DIR/curve}"
+fi
