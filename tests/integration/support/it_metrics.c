@@ -28,26 +28,35 @@ s_write(char *ptr, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+/* GET URL (5 s at most): the status (0 when nothing answered), and the body in *BUF
+ * (caller frees buf->data). */
+static long
+s_fetch(const char *url, s_buf_t *buf)
+{
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return 0;
+    long code = 0;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, buf);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(curl);
+    return code;
+}
+
 double
 it_metric(const char *admin_url, const char *sample)
 {
     char url[512];
     snprintf(url, sizeof url, "%s/metrics", admin_url);
-    CURL *curl = curl_easy_init();
-    if (!curl)
-        return -1;
     s_buf_t buf = { 0 };
-    long code = 0;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_cleanup(curl);
+    long code = s_fetch(url, &buf);
     double value = -1;
-    if (rc == CURLE_OK && code == 200 && buf.data) {
+    if (code == 200 && buf.data) {
         size_t n = strlen(sample);
         /* A sample line is "SAMPLE VALUE"; "# HELP"/"# TYPE" lines and samples whose
          * name merely starts with SAMPLE do not match. */
@@ -69,19 +78,8 @@ it_admin_status(const char *admin_url, const char *path)
 {
     char url[512];
     snprintf(url, sizeof url, "%s%s", admin_url, path);
-    CURL *curl = curl_easy_init();
-    if (!curl)
-        return 0;
     s_buf_t buf = { 0 };
-    long code = 0;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    if (curl_easy_perform(curl) == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_cleanup(curl);
+    long code = s_fetch(url, &buf);
     free(buf.data);
     return code;
 }
