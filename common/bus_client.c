@@ -22,12 +22,11 @@ struct bus_client_t {
     bool sent_once;     /* the connection was up at least once */
 };
 
-/* A socket that has never been connected is most likely still connecting (a thread's
- * first request right after start): it gets this long, within the call's own deadline,
- * before "no broker" is believed. An edge starts 128 of them at once, each a CURVE
- * handshake the broker answers one after another: on a loaded 2-core machine the last
- * ones took over 450 ms. A socket that was connected once fails at once, as before. */
-#define S_FIRST_CONNECT_GRACE_MS 2000
+/* A socket that has never been connected may still be connecting (a CURVE handshake takes
+ * a moment): it gets this long before "no broker" is believed. Short, so that a client
+ * made while the broker is down still answers 503 at once; a process that makes many
+ * clients at start waits for them instead (bus_client_wait_connected). */
+#define S_FIRST_CONNECT_GRACE_MS 250
 
 bus_client_t *
 bus_client_new(const char *endpoint)
@@ -67,6 +66,13 @@ bus_client_destroy(bus_client_t **self_p)
     zsock_destroy(&self->sock);
     free(self);
     *self_p = NULL;
+}
+
+int
+bus_client_wait_connected(bus_client_t *self, int timeout_ms)
+{
+    zmq_pollitem_t item = { zsock_resolve(self->sock), 0, ZMQ_POLLOUT, 0 };
+    return zmq_poll(&item, 1, timeout_ms) == 1 ? 0 : -1;
 }
 
 void *

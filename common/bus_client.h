@@ -15,6 +15,11 @@ bus_client_t *bus_client_new(const char *endpoint);
 
 void bus_client_destroy(bus_client_t **self_p);
 
+/* Waits at most TIMEOUT_MS for the connection to the broker to be made (its handshake
+ * done). 0 when it is, -1 otherwise. For a process that makes many clients at start
+ * (the edge's threads): their first requests then never meet a socket still connecting. */
+int bus_client_wait_connected(bus_client_t *self, int timeout_ms);
+
 /* The client's DEALER (a zsock_t *), for a zmonitor that watches its connection to the
  * broker (the edge's readiness). The client keeps owning it. */
 void *bus_client_zsock(bus_client_t *self);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include "log.h"
 
+#define EDGE_THREAD_CONNECT_WAIT_MS 2000
+
 edge_thread_t *
 edge_thread_new(edge_app_t *app)
 {
@@ -15,6 +17,11 @@ edge_thread_new(edge_app_t *app)
     self->bus = bus_client_new(app->cfg.bus_endpoint);
     if (!self->bus)
         log_warn(NULL, "bus_client_new", "cannot create a bus client; will retry");
+    /* CivetWeb gives this thread no request before this returns: let its bus connection
+     * (a CURVE handshake, 128 of them at once at start) be made first, so the first
+     * request is not a 503. A broker that is down costs the start this long, once. */
+    else if (bus_client_wait_connected(self->bus, EDGE_THREAD_CONNECT_WAIT_MS) != 0)
+        log_debug(NULL, "bus_client_connect", "bus not connected yet; requests will try");
     self->redis = redis_conn_new();
     edge_metrics_cache_init(&self->mcache, app->metrics);
     return self;

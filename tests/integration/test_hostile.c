@@ -200,22 +200,28 @@ s_trickle(const char *src, const char *prefix, char fill, int step_ms, int64_t u
         opened[i] = it_now_ms();
         open_[i] = s_send_all(fds[i], prefix, strlen(prefix));
     }
+    /* Look at every socket each 100 ms (so a close is timed to within that), send the
+     * next byte every STEP_MS. */
     int open_count = SLOW_SOCKETS;
+    int64_t next_byte = it_now_ms() + step_ms;
     while (open_count > 0 && s_running(until + READ_DEADLINE_MS + 5000)) {
+        bool send_now = it_now_ms() >= next_byte;
+        if (send_now)
+            next_byte += step_ms;
         for (int i = 0; i < SLOW_SOCKETS; i++) {
             if (!open_[i])
                 continue;
             struct pollfd p = { fds[i], POLLIN, 0 };
-            if (poll(&p, 1, 0) > 0 || !s_send_all(fds[i], &fill, 1)) {
+            if (poll(&p, 1, 0) > 0 || (send_now && !s_send_all(fds[i], &fill, 1))) {
+                s_note_hold(it_now_ms() - opened[i]);
                 int st = s_read_status(fds[i], 1000);
                 s_count(st < 0 ? 0 : st);
-                s_note_hold(it_now_ms() - opened[i]);
                 close(fds[i]);
                 open_[i] = false;
                 open_count--;
             }
         }
-        it_sleep_ms(step_ms);
+        it_sleep_ms(step_ms < 100 ? step_ms : 100);
     }
     for (int i = 0; i < SLOW_SOCKETS; i++)
         if (open_[i]) {
