@@ -6,14 +6,7 @@
 #include "bus_security.h"
 #include "log.h"
 
-static atomic_long s_refused;        /* read by the admin port's metrics */
 static atomic_bool s_serving;        /* set before the actor signals it started */
-
-long
-broker_zap_refused(void)
-{
-    return atomic_load(&s_refused);
-}
 
 bool
 broker_zap_serving(void)
@@ -64,7 +57,6 @@ s_answer(zsock_t *handler, zcertstore_t *store)
     }
     bool ok = role && bus_security_may_connect(domain, role);
     if (!ok) {
-        atomic_fetch_add(&s_refused, 1);
         log_warn(NULL, "bus_zap_refused", "%s connection from %s refused (%s)", domain, address,
                  role ? role : "unknown key");
     }

@@ -17,7 +17,4 @@ void broker_zap_actor(zsock_t *pipe, void *public_dir);
 /* True once the actor is answering (zactor_new returned: check it before binding). */
 bool broker_zap_serving(void);
 
-/* Connections refused so far (unknown key, or a role the socket does not take). */
-long broker_zap_refused(void);
-
 #endif

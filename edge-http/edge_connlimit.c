@@ -102,15 +102,3 @@ edge_connlimit_close(edge_connlimit_t *self, const char *addr)
     }
     pthread_mutex_unlock(&self->lock);
 }
-
-int
-edge_connlimit_count(edge_connlimit_t *self, const char *addr)
-{
-    if (!self || !s_usable(addr))
-        return 0;
-    pthread_mutex_lock(&self->lock);
-    s_entry_t *e = *s_link(self, addr);
-    int n = e ? e->count : 0;
-    pthread_mutex_unlock(&self->lock);
-    return n;
-}

@@ -25,7 +25,4 @@ bool edge_connlimit_open(edge_connlimit_t *self, const char *addr);
 /* That connection closed. */
 void edge_connlimit_close(edge_connlimit_t *self, const char *addr);
 
-/* Open connections of ADDR (for tests and metrics). */
-int edge_connlimit_count(edge_connlimit_t *self, const char *addr);
-
 #endif

@@ -87,6 +87,20 @@ s_monitor_wait(zactor_t *monitor, int ms)
     return rc;
 }
 
+/* Not ready from now until a probe that starts later succeeds; WHY is logged once per
+ * loss. REPROBE: probe at once (a request's hiccup may pass; a lost connection is probed
+ * when the monitor sees it back). Under the lock. */
+static void
+s_mark_down_locked(edge_health_t *self, bool reprobe, const char *why)
+{
+    if (!self->snap.broker_ok)
+        return;
+    self->snap.broker_ok = false;
+    self->down_gen++;
+    self->reprobe = self->reprobe || reprobe;
+    log_warn(NULL, "health_broker", "%s", why);
+}
+
 static void *
 s_run(void *arg)
 {
@@ -132,10 +146,8 @@ s_run(void *arg)
             pthread_mutex_unlock(&self->lock);
             int ev = s_monitor_wait(monitor, left < S_SLICE_MS ? (int) left : S_SLICE_MS);
             pthread_mutex_lock(&self->lock);
-            if (ev < 0 && self->snap.broker_ok) {
-                self->snap.broker_ok = false;
-                self->down_gen++;
-                log_warn(NULL, "health_broker", "broker connection lost");
+            if (ev < 0) {
+                s_mark_down_locked(self, false, "broker connection lost");
             } else if (ev > 0) {
                 self->reprobe = true;
             }
@@ -193,12 +205,7 @@ void
 edge_health_mark_down(edge_health_t *self)
 {
     pthread_mutex_lock(&self->lock);
-    if (self->snap.broker_ok) {
-        self->snap.broker_ok = false;
-        self->down_gen++;
-        self->reprobe = true;        /* a passing hiccup is ready again within one probe */
-        log_warn(NULL, "health_broker", "a request found no broker connection");
-    }
+    s_mark_down_locked(self, true, "a request found no broker connection");
     pthread_mutex_unlock(&self->lock);
 }
 

@@ -26,9 +26,8 @@ struct edge_watchdog_t {
     int local_port;
     int count;
     pthread_t thread;
-    pthread_mutex_t lock;            /* guards the slots, stop and cuts */
+    pthread_mutex_t lock;            /* guards the slots and stop */
     bool stop;
-    long cuts;
     s_slot_t *slots;
 };
 
@@ -97,7 +96,6 @@ s_run(void *arg)
                 && strcmp(s->peer, copy.peer) == 0) {
                 shutdown(fd, SHUT_RD);
                 s->cut = true;
-                self->cuts++;
                 log_warn(NULL, "body_deadline", "request body from %s not in by its deadline: "
                          "read cut off", copy.peer);
             }
@@ -179,15 +177,4 @@ edge_watchdog_done(edge_watchdog_t *self, int slot)
     self->slots[slot].active = false;
     pthread_mutex_unlock(&self->lock);
     return cut;
-}
-
-long
-edge_watchdog_cuts(edge_watchdog_t *self)
-{
-    if (!self)
-        return 0;
-    pthread_mutex_lock(&self->lock);
-    long n = self->cuts;
-    pthread_mutex_unlock(&self->lock);
-    return n;
 }

@@ -30,7 +30,4 @@ int edge_watchdog_watch(edge_watchdog_t *self, const char *peer, int peer_port,
 /* The read is over. True when the watchdog cut it short. Accepts slot -1. */
 bool edge_watchdog_done(edge_watchdog_t *self, int slot);
 
-/* Reads cut short so far. */
-long edge_watchdog_cuts(edge_watchdog_t *self);
-
 #endif
