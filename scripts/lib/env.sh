@@ -11,6 +11,8 @@
 #          PostgreSQL 15432, Redis 16379, data in .data/test
 #   bench: the same shifted by 20000 (edge 28080, ...), data in .data/bench; all below
 #          the ephemeral range (32768+), where an outgoing connection may hold a port
+#   dev1, dev2, dev3: local stacks for engineers working side by side on one machine:
+#          the local ports shifted by 1000, 2000, 3000 (PostgreSQL and Redis too)
 # Any variable below may be exported beforehand to override it, except that a test stack
 # ignores inherited ports, endpoints and secrets: a developer's exported DATABASE_URL
 # must never aim the test suite at a real database. (test.sh sets STACK_DIR itself.)
@@ -26,7 +28,8 @@ case "$STACK" in
   local) env_port_base=0;     env_db_port_base=50000 ;;
   test)  env_port_base=10000; env_db_port_base=10000 ;;
   bench) env_port_base=20000; env_db_port_base=20000 ;;
-  *) echo "env.sh: STACK must be local, test or bench, not '$STACK'" >&2; return 1 ;;
+  dev[123]) env_port_base=$((${STACK#dev} * 1000)); env_db_port_base=$((50000 + env_port_base)) ;;
+  *) echo "env.sh: STACK must be local, test, bench or dev1..dev3, not '$STACK'" >&2; return 1 ;;
 esac
 
 # What a test stack refuses to inherit (see above).
@@ -39,7 +42,7 @@ ENV_STACK_VARS=(
   PG_PORT PG_DATA DATABASE_URL REDIS_HOST REDIS_PORT JWT_ALG JWT_SECRET ADMIN_EMAIL ADMIN_PASSWORD
   BUS_CURVE_DIR
 )
-if [[ "$STACK" == test || "$STACK" == bench ]]; then
+if [[ "$STACK" != local ]]; then
   unset "${ENV_STACK_VARS[@]}"
 fi
 
