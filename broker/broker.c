@@ -23,6 +23,7 @@
 #include <czmq.h>
 #include "bus_proto.h"
 #include "bus_security.h"
+#include "bus_socket.h"
 #include "clock.h"
 #include "config.h"
 #include "envelope.h"
@@ -32,6 +33,8 @@
 #define BATCH_MAX       256   /* messages taken from one socket before looking at the others */
 #define QUEUE_TICK_MS   10    /* poll timeout while requests are queued, to expire them */
 #define KEY_MAX         (2 * 255 + 1)   /* a routing id is at most 255 bytes, hex-encoded */
+
+static const char S_WORKER_LEFT[] = "Worker left";   /* compared by address */
 
 typedef struct service_t service_t;
 
@@ -169,9 +172,11 @@ s_client_send(broker_t *self, zframe_t *client, const char *service, const uint8
 }
 
 /* Answers REQ's client with an error envelope built the same way a service would, then
- * destroys REQ. */
+ * destroys REQ. UNDELIVERED: no worker ever saw the request, so the client may send it
+ * through another broker whatever it is (common/bus_client.h). */
 static void
-s_request_fail(broker_t *self, request_t **req_p, err_code_t code, const char *why)
+s_request_fail(broker_t *self, request_t **req_p, err_code_t code, const char *why,
+               bool undelivered)
 {
     request_t *req = *req_p;
     envelope_t *stub = envelope_new(ENVELOPE_REQUEST);
@@ -180,6 +185,7 @@ s_request_fail(broker_t *self, request_t **req_p, err_code_t code, const char *w
     snprintf(stub->method, sizeof stub->method, "%s", req->method);
     envelope_t *reply = envelope_new_reply(stub);
     envelope_set_error(reply, code, why);
+    reply->undelivered = undelivered;
     /* Counted before the answer leaves: whoever gets it may read the counters next. */
     if (code == ERR_GATEWAY_TIMEOUT)
         s_count(&self->n_timeouts, self->m_timeouts);
@@ -353,7 +359,7 @@ s_service_dispatch(broker_t *self, service_t *service)
         request_t *req = (request_t *) zlistx_detach(service->queue, NULL);
         self->queued--;
         if (req->give_up_ms && now >= req->give_up_ms) {
-            s_request_fail(self, &req, ERR_GATEWAY_TIMEOUT, "Request waited too long for a worker");
+            s_request_fail(self, &req, ERR_GATEWAY_TIMEOUT, "Request waited too long for a worker", false);
             continue;
         }
         worker_t *worker = (worker_t *) zlistx_detach(service->idle, NULL);
@@ -362,7 +368,7 @@ s_service_dispatch(broker_t *self, service_t *service)
          * the request goes back to the front, or fails when no worker is left */
         if (s_worker_send_request(self, worker, &req) != 0) {
             if (service->workers == 0) {
-                s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "No live worker for the service");
+                s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "No live worker for the service", true);
                 break;
             }
             zlistx_add_start(service->queue, req);
@@ -385,7 +391,8 @@ s_worker_delete(broker_t *self, worker_t *worker, bool disconnect, err_code_t co
         s_worker_command(self, worker->identity, BUS_DISCONNECT);
     if (worker->inflight) {
         self->busy--;
-        s_request_fail(self, &worker->inflight, code, why ? why : "Worker died");
+        s_request_fail(self, &worker->inflight, code, why ? why : "Worker died",
+                       why == S_WORKER_LEFT);
     }
     if (worker->idle_handle)
         zlistx_delete(service->idle, worker->idle_handle);
@@ -399,7 +406,7 @@ s_worker_delete(broker_t *self, worker_t *worker, bool disconnect, err_code_t co
         request_t *req;
         while ((req = (request_t *) zlistx_detach(service->queue, NULL))) {
             self->queued--;
-            s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "No live worker for the service");
+            s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "No live worker for the service", true);
         }
     }
     s_service_gauges(service);
@@ -447,21 +454,21 @@ static void
 s_route(broker_t *self, request_t *req, bool draining)
 {
     if (draining) {
-        s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "Broker is shutting down");
+        s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "Broker is shutting down", true);
         return;
     }
     service_t *service = (service_t *) zhashx_lookup(self->services, req->service);
     if (!service || service->workers == 0) {
-        s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "No live worker for the service");
+        s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "No live worker for the service", true);
         return;
     }
     if (req->deadline_ms && clock_wall_ms() >= req->deadline_ms) {
-        s_request_fail(self, &req, ERR_GATEWAY_TIMEOUT, "Request arrived past its deadline");
+        s_request_fail(self, &req, ERR_GATEWAY_TIMEOUT, "Request arrived past its deadline", false);
         return;
     }
     if (zlistx_size(service->idle) == 0
         && zlistx_size(service->queue) >= (size_t) self->cfg.queue_max) {
-        s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "Service queue is full");
+        s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "Service queue is full", true);
         return;
     }
     zlistx_add_end(service->queue, req);
@@ -526,7 +533,7 @@ s_front_message(broker_t *self, zmsg_t *msg, bool draining)
         s_count(&self->n_refused, self->m_refused);
         log_warn(req->request_id, "bus_refused", "a %s client spoke for a user: refused",
                  zframe_meta(header, "User-Id") ? zframe_meta(header, "User-Id") : "?");
-        s_request_fail(self, &req, ERR_FORBIDDEN, "Only an edge may speak for a user");
+        s_request_fail(self, &req, ERR_FORBIDDEN, "Only an edge may speak for a user", false);
         goto cleanup;
     }
     if (strcmp(req->service, BUS_MMI_SERVICE) == 0) {
@@ -606,7 +613,7 @@ s_worker_reply(broker_t *self, worker_t *worker, zmsg_t *msg)
         s_malformed(self, "worker", why ? why : "not a reply envelope");
         /* the caller still deserves an answer: the worker is buggy, not gone */
         request_t *failed = req;
-        s_request_fail(self, &failed, ERR_INTERNAL, "Worker sent a malformed reply");
+        s_request_fail(self, &failed, ERR_INTERNAL, "Worker sent a malformed reply", false);
     } else {
         s_count(&self->n_replied, NULL);
         s_client_send(self, req->client, req->service, req->nonce, zframe_data(body),
@@ -666,8 +673,10 @@ s_back_message(broker_t *self, zmsg_t *msg)
         return;
     }
     if (s_frame_is(command, BUS_DISCONNECT, 1)) {
+        /* a worker says DISCONNECT between requests and serves nothing after it: a
+         * request it was sent meanwhile never ran, and another broker may place it */
         if (worker)
-            s_worker_delete(self, worker, false, ERR_SERVICE_UNAVAILABLE, "Worker left");
+            s_worker_delete(self, worker, false, ERR_SERVICE_UNAVAILABLE, S_WORKER_LEFT);
         return;
     }
     bool is_reply = s_frame_is(command, BUS_REPLY, 1);
@@ -740,7 +749,7 @@ s_queues_expire(broker_t *self)
                 zlistx_detach(s->queue, handle);
                 self->queued--;
                 s_request_fail(self, &req, ERR_GATEWAY_TIMEOUT,
-                               "Request waited too long for a worker");
+                               "Request waited too long for a worker", false);
             }
             handle = next;
         }
@@ -757,7 +766,7 @@ s_queues_flush(broker_t *self)
         request_t *req;
         while ((req = (request_t *) zlistx_detach(s->queue, NULL))) {
             self->queued--;
-            s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "Broker is shutting down");
+            s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "Broker is shutting down", true);
         }
         s_service_gauges(s);
     }
@@ -873,12 +882,13 @@ broker_config_from_env(broker_config_t *cfg)
 /* A ROUTER that reports unroutable sends and refuses oversized messages; with CURVE on,
  * a server of ZAP DOMAIN (bus_security.h). */
 static zsock_t *
-s_router_new(const char *endpoint, const char *domain)
+s_router_new(const broker_config_t *cfg, const char *endpoint, const char *domain)
 {
     zsock_t *sock = zsock_new(ZMQ_ROUTER);
     if (!sock)
         return NULL;
     bus_security_server(sock, domain);
+    bus_socket_heartbeats(sock, cfg->heartbeat_ms, cfg->liveness);
     zsock_set_router_mandatory(sock, 1);
     zsock_set_maxmsgsize(sock, BUS_MAX_MSG_SIZE);
     zsock_set_linger(sock, 0);
@@ -909,12 +919,14 @@ s_subscriptions_take(broker_t *self)
 }
 
 static zsock_t *
-s_proxy_socket_new(int type, const char *endpoint, const char *domain)
+s_proxy_socket_new(const broker_config_t *cfg, int type, const char *endpoint,
+                   const char *domain)
 {
     zsock_t *sock = zsock_new(type);
     if (!sock)
         return NULL;
     bus_security_server(sock, domain);
+    bus_socket_heartbeats(sock, cfg->heartbeat_ms, cfg->liveness);
     zsock_set_maxmsgsize(sock, BUS_MAX_MSG_SIZE);
     zsock_set_linger(sock, 0);
     if (zsock_bind(sock, "%s", endpoint) < 0) {
@@ -972,13 +984,13 @@ broker_new(const broker_config_t *cfg)
     self->workers = zhashx_new();
     zhashx_set_destructor(self->workers, s_worker_free);
 
-    self->front = s_router_new(cfg->client_bind, "front");
-    self->back = s_router_new(cfg->worker_bind, "back");
+    self->front = s_router_new(&self->cfg, cfg->client_bind, "front");
+    self->back = s_router_new(&self->cfg, cfg->worker_bind, "back");
     if (!self->front || !self->back)
         goto failed;
     if (cfg->xsub_bind && *cfg->xsub_bind && cfg->xpub_bind && *cfg->xpub_bind) {
-        self->xsub = s_proxy_socket_new(ZMQ_XSUB, cfg->xsub_bind, "xsub");
-        self->xpub = s_proxy_socket_new(ZMQ_XPUB, cfg->xpub_bind, "xpub");
+        self->xsub = s_proxy_socket_new(&self->cfg, ZMQ_XSUB, cfg->xsub_bind, "xsub");
+        self->xpub = s_proxy_socket_new(&self->cfg, ZMQ_XPUB, cfg->xpub_bind, "xpub");
         /* Subscribe to every topic upstream, once: publishers send each event here once,
          * and every publisher that connects later gets this subscription too. */
         if (self->xsub)

@@ -1,9 +1,10 @@
-/* bus_client.c -- the client side of the bus: one request, one matching reply, a deadline.
+/* bus_client.c -- the client side of the bus: one request, one matching reply, a deadline,
+ * over as many brokers as the configuration names (bus_client.h says when a call moves).
  *
- * The DEALER runs with ZMQ_IMMEDIATE so that with no live broker connection a send fails
- * at once (503) instead of queueing a request nobody will answer; libzmq reconnects in
- * the background (100 ms, backing off to 1 s). Each call carries a fresh random nonce,
- * and replies with another nonce (late answers to calls that timed out) are discarded. */
+ * Each link runs with ZMQ_IMMEDIATE so that with no live connection a send fails at once
+ * instead of queueing a request nobody will answer; libzmq reconnects in the background
+ * (100 ms, backing off to 1 s). Each call carries a fresh random nonce, and replies with
+ * another nonce (late answers to calls that timed out or moved) are discarded. */
 #include "bus_client.h"
 #include <errno.h>
 #include <stdbool.h>
@@ -11,50 +12,80 @@
 #include <string.h>
 #include <sys/random.h>
 #include <czmq.h>
+#include "bus_endpoints.h"
 #include "bus_proto.h"
-#include "bus_security.h"
 #include "clock.h"
 #include "log.h"
 
 struct bus_client_t {
-    zsock_t *sock;      /* DEALER to the broker's client endpoint */
+    bus_endpoints_t *endpoints;
+    bus_link_t *links[BUS_ENDPOINTS_MAX];   /* one per broker, in endpoint order */
+    size_t count;
+    size_t next;        /* where the next call starts looking: calls go round the brokers */
     uint64_t counter;   /* mixed into the nonce should getrandom ever fail */
-    bool sent_once;     /* the connection was up at least once */
+    bool sent_once;     /* some link was up at least once */
 };
 
-/* A socket that has never been connected may still be connecting (a CURVE handshake takes
- * a moment): it gets this long before "no broker" is believed. Short, so that a client
- * made while the broker is down still answers 503 at once; a process that makes many
- * clients at start waits for them instead (bus_client_wait_connected). */
+/* A client that has never sent may still be connecting (a CURVE handshake takes a
+ * moment): it gets this long before "no broker" is believed. Short, so that a client made
+ * while the brokers are down still answers 503 at once; a process that makes many clients
+ * at start waits for them instead (bus_client_wait_connected). */
 #define S_FIRST_CONNECT_GRACE_MS 250
 
-bus_client_t *
-bus_client_new(const char *endpoint)
+static void
+s_link_add(void *arg, const char *endpoint)
 {
-    if (!endpoint)
+    bus_client_t *self = (bus_client_t *) arg;
+    if (self->count == BUS_ENDPOINTS_MAX)
+        return;
+    bus_link_t *link = bus_link_new(endpoint, true);
+    if (link)
+        self->links[self->count++] = link;
+}
+
+static void
+s_link_remove(void *arg, const char *endpoint)
+{
+    bus_client_t *self = (bus_client_t *) arg;
+    for (size_t i = 0; i < self->count; i++) {
+        if (strcmp(bus_link_endpoint(self->links[i]), endpoint) == 0) {
+            bus_link_destroy(&self->links[i]);
+            self->links[i] = self->links[--self->count];
+            return;
+        }
+    }
+}
+
+/* Follows the broker list (names re-resolved now and then) and reads every link's
+ * connection events. */
+static void
+s_links_update(bus_client_t *self)
+{
+    if (bus_endpoints_due(self->endpoints))
+        bus_endpoints_refresh(self->endpoints, s_link_add, s_link_remove, self);
+    for (size_t i = 0; i < self->count; i++)
+        bus_link_events(self->links[i]);
+}
+
+bus_client_t *
+bus_client_new(const char *endpoints)
+{
+    if (!endpoints)
         return NULL;
-    bus_zsys_setup();
     bus_client_t *self = (bus_client_t *) calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->sock = zsock_new(ZMQ_DEALER);
-    if (!self->sock)
-        goto failed;
-    bus_security_client(self->sock);
-    zsock_set_immediate(self->sock, 1);
-    zsock_set_linger(self->sock, 0);
-    zsock_set_maxmsgsize(self->sock, BUS_MAX_MSG_SIZE);
-    zsock_set_rcvtimeo(self->sock, 0);
-    zsock_set_reconnect_ivl(self->sock, 100);
-    zsock_set_reconnect_ivl_max(self->sock, 1000);
-    if (zsock_connect(self->sock, "%s", endpoint) != 0) {
-        log_error(NULL, "bus_client_connect", "cannot connect to %s", endpoint);
-        goto failed;
+    self->endpoints = bus_endpoints_new(endpoints);
+    if (!self->endpoints) {
+        bus_client_destroy(&self);
+        return NULL;
+    }
+    s_links_update(self);
+    if (self->count == 0) {
+        bus_client_destroy(&self);
+        return NULL;
     }
     return self;
-failed:
-    bus_client_destroy(&self);
-    return NULL;
 }
 
 void
@@ -63,22 +94,52 @@ bus_client_destroy(bus_client_t **self_p)
     if (!self_p || !*self_p)
         return;
     bus_client_t *self = *self_p;
-    zsock_destroy(&self->sock);
+    for (size_t i = 0; i < self->count; i++)
+        bus_link_destroy(&self->links[i]);
+    bus_endpoints_destroy(&self->endpoints);
     free(self);
     *self_p = NULL;
+}
+
+/* Polls every link for POLLOUT (a completed connection) for at most TIMEOUT_MS. */
+static bool
+s_wait_writable(bus_client_t *self, long timeout_ms)
+{
+    zmq_pollitem_t items[BUS_ENDPOINTS_MAX];
+    for (size_t i = 0; i < self->count; i++)
+        items[i] = (zmq_pollitem_t) { zsock_resolve(bus_link_sock(self->links[i])), 0,
+                                      ZMQ_POLLOUT, 0 };
+    return self->count && zmq_poll(items, (int) self->count, timeout_ms) > 0;
 }
 
 int
 bus_client_wait_connected(bus_client_t *self, int timeout_ms)
 {
-    zmq_pollitem_t item = { zsock_resolve(self->sock), 0, ZMQ_POLLOUT, 0 };
-    return zmq_poll(&item, 1, timeout_ms) == 1 ? 0 : -1;
+    return s_wait_writable(self, timeout_ms) ? 0 : -1;
 }
 
-void *
-bus_client_zsock(bus_client_t *self)
+int
+bus_client_wait_event(bus_client_t *self, int timeout_ms)
 {
-    return self->sock;
+    s_links_update(self);
+    zmq_pollitem_t items[BUS_ENDPOINTS_MAX];
+    for (size_t i = 0; i < self->count; i++)
+        items[i] = (zmq_pollitem_t) { bus_link_monitor(self->links[i]), 0, ZMQ_POLLIN, 0 };
+    if (self->count == 0 || zmq_poll(items, (int) self->count, timeout_ms) <= 0)
+        return 0;
+    int seen = 0;
+    for (size_t i = 0; i < self->count; i++)
+        seen |= bus_link_events(self->links[i]);
+    return seen;
+}
+
+size_t
+bus_client_live(const bus_client_t *self)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < self->count; i++)
+        live += bus_link_up(self->links[i]);
+    return live;
 }
 
 static void
@@ -91,24 +152,48 @@ s_nonce(bus_client_t *self, uint8_t *nonce)
     memcpy(nonce, &v, BUS_NONCE_SIZE);
 }
 
-/* Waits for [BUS_CLIENT, service, nonce, envelope] with our NONCE until DEADLINE (mono ms).
- * Returns the decoded reply or NULL on timeout. */
-static envelope_t *
-s_wait_reply(bus_client_t *self, const uint8_t *nonce, int64_t deadline)
+/* Sends PARTS on the first link, in turn from self->next, that takes them and is not in
+ * SKIP. Returns the link's index, or -1 when none would (no completed connection). */
+static int
+s_send_any(bus_client_t *self, const bus_part_t *parts, const bool *skip)
 {
-    void *handle = zsock_resolve(self->sock);
+    for (size_t n = 0; n < self->count; n++) {
+        size_t i = (self->next + n) % self->count;
+        if (skip[i])
+            continue;
+        if (bus_send_parts(zsock_resolve(bus_link_sock(self->links[i])), parts, 4) == 0) {
+            self->next = (i + 1) % self->count;
+            self->sent_once = true;
+            return (int) i;
+        }
+    }
+    return -1;
+}
+
+typedef enum { S_REPLY, S_LOST, S_TIMEOUT } s_outcome_t;
+
+/* Waits on LINK for [BUS_CLIENT, service, nonce, envelope] with our NONCE until DEADLINE
+ * (mono ms), or until the link is lost. */
+static s_outcome_t
+s_wait_reply(bus_link_t *link, const uint8_t *nonce, int64_t deadline, envelope_t **reply_p)
+{
+    zsock_t *sock = bus_link_sock(link);
+    uint64_t losses = bus_link_losses(link);
+    zmq_pollitem_t items[2] = {
+        { zsock_resolve(sock), 0, ZMQ_POLLIN, 0 },
+        { bus_link_monitor(link), 0, ZMQ_POLLIN, 0 },
+    };
     for (;;) {
         long timeout = (long) (deadline - clock_mono_ms());
         if (timeout <= 0)
-            return NULL;
-        zmq_pollitem_t item = { handle, 0, ZMQ_POLLIN, 0 };
-        int rc = zmq_poll(&item, 1, timeout);
+            return S_TIMEOUT;
+        int rc = zmq_poll(items, 2, timeout);
         if (rc < 0 && errno != EINTR)
-            return NULL;
+            return S_TIMEOUT;
         if (rc <= 0)
             continue;
         zmsg_t *msg;
-        while ((msg = zmsg_recv(self->sock))) {
+        while ((items[0].revents & ZMQ_POLLIN) && (msg = zmsg_recv(sock))) {
             envelope_t *reply = NULL;
             zframe_t *header = zmsg_first(msg);
             zmsg_next(msg);   /* service: informative only */
@@ -125,14 +210,21 @@ s_wait_reply(bus_client_t *self, const uint8_t *nonce, int64_t deadline)
             }
             /* anything else is a late reply to an abandoned call, or noise: drop it */
             zmsg_destroy(&msg);
-            if (reply)
-                return reply;
+            if (reply) {
+                *reply_p = reply;
+                return S_REPLY;
+            }
         }
+        /* a reply that came before the loss was taken above: only then give up on it */
+        if ((items[1].revents & ZMQ_POLLIN) && (bus_link_events(link) & BUS_LINK_LOST)
+            && bus_link_losses(link) != losses)
+            return S_LOST;
     }
 }
 
 err_code_t
-bus_client_call(bus_client_t *self, envelope_t *req, int timeout_ms, envelope_t **reply_p)
+bus_client_call(bus_client_t *self, envelope_t *req, int timeout_ms, int flags,
+                envelope_t **reply_p)
 {
     assert(self && req && reply_p);
     *reply_p = NULL;
@@ -142,6 +234,7 @@ bus_client_call(bus_client_t *self, envelope_t *req, int timeout_ms, envelope_t 
         timeout_ms = 1;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     req->deadline_ms = clock_wall_ms() + timeout_ms;
+    s_links_update(self);
 
     uint8_t nonce[BUS_NONCE_SIZE];
     s_nonce(self, nonce);
@@ -154,24 +247,59 @@ bus_client_call(bus_client_t *self, envelope_t *req, int timeout_ms, envelope_t 
         { nonce, BUS_NONCE_SIZE },
         { buf.data, buf.size },
     };
-    void *handle = zsock_resolve(self->sock);
-    int rc = bus_send_parts(handle, parts, 4);
-    if (rc != 0 && errno == EAGAIN && !self->sent_once) {
-        long wait = (long) (deadline - clock_mono_ms());
-        if (wait > S_FIRST_CONNECT_GRACE_MS)
-            wait = S_FIRST_CONNECT_GRACE_MS;
-        zmq_pollitem_t item = { handle, 0, ZMQ_POLLOUT, 0 };
-        if (wait > 0 && zmq_poll(&item, 1, wait) == 1)
-            rc = bus_send_parts(handle, parts, 4);
+    bool skip[BUS_ENDPOINTS_MAX] = { false };   /* brokers that said "undelivered" */
+    envelope_t *last = NULL;                    /* the last such answer */
+    err_code_t rc = ERR_SERVICE_UNAVAILABLE;
+    /* each round either ends the call or rules out a broker (skip) or a lost link */
+    for (size_t round = 0; round <= 2 * self->count; round++) {
+        int at = s_send_any(self, parts, skip);
+        if (at < 0 && !self->sent_once) {
+            long wait = (long) (deadline - clock_mono_ms());
+            if (wait > S_FIRST_CONNECT_GRACE_MS)
+                wait = S_FIRST_CONNECT_GRACE_MS;
+            if (wait > 0 && s_wait_writable(self, wait))
+                at = s_send_any(self, parts, skip);
+        }
+        if (at < 0) {
+            /* ZMQ_IMMEDIATE: no completed connection to a broker we may still try */
+            log_debug(req->request_id, "bus_client_send", "no broker: %s", zmq_strerror(errno));
+            rc = last ? ERR_NONE : ERR_SERVICE_UNAVAILABLE;
+            break;
+        }
+        envelope_t *reply = NULL;
+        s_outcome_t outcome = s_wait_reply(self->links[at], nonce, deadline, &reply);
+        if (outcome == S_TIMEOUT) {
+            rc = ERR_GATEWAY_TIMEOUT;
+            envelope_destroy(&last);
+            break;
+        }
+        if (outcome == S_REPLY) {
+            envelope_destroy(&last);
+            last = reply;
+            rc = ERR_NONE;
+            if (!reply->undelivered)
+                break;
+            skip[at] = true;   /* never reached a worker: another broker may have one */
+            continue;
+        }
+        /* S_LOST: the broker carrying the call is gone */
+        if (!(flags & BUS_CALL_RETRYABLE)) {
+            log_warn(req->request_id, "bus_client_lost", "%s/%s: broker %s lost in flight; "
+                     "outcome unknown", req->service, req->method,
+                     bus_link_endpoint(self->links[at]));
+            rc = ERR_GATEWAY_TIMEOUT;
+            envelope_destroy(&last);
+            break;
+        }
+        log_info(req->request_id, "bus_client_retry", "%s/%s: broker %s lost in flight; "
+                 "sending again", req->service, req->method, bus_link_endpoint(self->links[at]));
+        s_nonce(self, nonce);   /* a late answer from the lost broker is not ours any more */
     }
-    if (rc == 0)
-        self->sent_once = true;
     msgpack_sbuffer_destroy(&buf);
-    if (rc != 0) {
-        /* ZMQ_IMMEDIATE: EAGAIN here means no completed connection to a broker */
-        log_debug(req->request_id, "bus_client_send", "no broker: %s", zmq_strerror(errno));
-        return ERR_SERVICE_UNAVAILABLE;
-    }
-    *reply_p = s_wait_reply(self, nonce, deadline);
-    return *reply_p ? ERR_NONE : ERR_GATEWAY_TIMEOUT;
+    if (rc == ERR_NONE && !last)
+        rc = ERR_SERVICE_UNAVAILABLE;
+    *reply_p = rc == ERR_NONE ? last : NULL;
+    if (rc != ERR_NONE)
+        envelope_destroy(&last);
+    return rc;
 }

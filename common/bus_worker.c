@@ -1,31 +1,45 @@
-/* bus_worker.c -- the worker side of the bus: READY, one request at a time, heartbeats,
- * and a fresh socket whenever the broker goes silent or says DISCONNECT.
+/* bus_worker.c -- the worker side of the bus: READY with every broker, one request at a
+ * time from any of them, heartbeats, and a fresh link whenever a broker goes silent, is
+ * lost, or says DISCONNECT.
  *
- * Why a fresh socket and not libzmq's own reconnect: a restarted broker has forgotten
- * us, and the clean way back is a new identity followed by READY. Messages still queued
- * on the old socket (heartbeats, a late reply) would only confuse the new broker. */
+ * Why a fresh link and not libzmq's own reconnect: a restarted broker has forgotten us,
+ * and the clean way back is a new identity followed by READY. Messages still queued on
+ * the old socket (heartbeats, a late reply) would only confuse the new broker.
+ *
+ * Several brokers: each thinks the worker is idle when it has nothing of its own there,
+ * so a request from one may wait in the socket while the worker serves another's. That
+ * wait is one request long at most per broker, and the spread over threads keeps it rare. */
 #include "bus_worker.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <czmq.h>
+#include "bus_endpoints.h"
+#include "bus_link.h"
 #include "bus_proto.h"
-#include "bus_security.h"
+#include "bus_socket.h"
 #include "clock.h"
-#include "config.h"
 #include "log.h"
 
 #define STOP_CHECK_MS 100   /* longest poll, so a stop request is seen promptly */
 
-struct bus_worker_t {
-    char *endpoint;
-    char service[BUS_SERVICE_MAX + 1];
-    zsock_t *sock;             /* DEALER to the broker; replaced on reconnect */
-    int heartbeat_ms;
-    int liveness;
+/* One broker as this worker sees it. */
+typedef struct {
+    char endpoint[BUS_ENDPOINT_MAX];
+    bus_link_t *link;          /* NULL while it could not be made; retried */
     int64_t heard_at;          /* mono ms of the last message from the broker */
     int64_t heartbeat_at;      /* mono ms of our next heartbeat */
+    int64_t connected_at;      /* mono ms the link was made: fresh links are not churned */
+} s_broker_t;
+
+struct bus_worker_t {
+    bus_endpoints_t *endpoints;
+    char service[BUS_SERVICE_MAX + 1];
+    s_broker_t brokers[BUS_ENDPOINTS_MAX];
+    size_t count;
+    int heartbeat_ms;
+    int liveness;
     uint64_t served;
     uint64_t dropped;
     uint64_t reconnects;
@@ -46,7 +60,7 @@ bus_zsys_setup(void)
 }
 
 static int
-s_send_command(bus_worker_t *self, const char *command, const char *arg)
+s_send_command(s_broker_t *b, const char *command, const char *arg)
 {
     bus_part_t parts[] = {
         { BUS_WORKER, BUS_HEADER_SIZE },
@@ -54,50 +68,82 @@ s_send_command(bus_worker_t *self, const char *command, const char *arg)
         { arg, arg ? strlen(arg) : 0 },
     };
     /* a heartbeat that cannot leave (broker away, queue full) is simply not needed */
-    return bus_send_parts(zsock_resolve(self->sock), parts, arg ? 3 : 2);
+    return bus_send_parts(zsock_resolve(bus_link_sock(b->link)), parts, arg ? 3 : 2);
 }
 
-/* Closes any old socket, opens a new one and queues READY. The DEALER keeps READY until
- * the connection completes, so a worker started before its broker registers by itself. */
-static int
-s_connect(bus_worker_t *self)
+/* Replaces B's link with a new one and queues READY. The link keeps READY until the
+ * connection completes, so a worker started before its broker registers by itself. */
+static void
+s_connect(bus_worker_t *self, s_broker_t *b)
 {
-    zsock_destroy(&self->sock);
-    self->sock = zsock_new(ZMQ_DEALER);
-    if (!self->sock)
-        return -1;
-    bus_security_client(self->sock);
-    zsock_set_linger(self->sock, 0);
-    zsock_set_maxmsgsize(self->sock, BUS_MAX_MSG_SIZE);
-    zsock_set_rcvtimeo(self->sock, 0);
-    zsock_set_reconnect_ivl(self->sock, 100);
-    zsock_set_reconnect_ivl_max(self->sock, 1000);
-    if (zsock_connect(self->sock, "%s", self->endpoint) != 0) {
-        log_error(NULL, "bus_worker_connect", "cannot connect to %s", self->endpoint);
-        zsock_destroy(&self->sock);
-        return -1;
-    }
+    bus_link_destroy(&b->link);
     int64_t now = clock_mono_ms();
-    self->heard_at = now;
-    self->heartbeat_at = now + self->heartbeat_ms;
-    return s_send_command(self, BUS_READY, self->service);
+    b->heard_at = now;
+    b->heartbeat_at = now + self->heartbeat_ms;
+    b->connected_at = now;
+    b->link = bus_link_new(b->endpoint, false);
+    if (b->link)
+        s_send_command(b, BUS_READY, self->service);
+}
+
+/* Says DISCONNECT (a promise: nothing sent to us after it is served, so the broker may
+ * hand it to another worker) and closes B's link. */
+static void
+s_leave(s_broker_t *b)
+{
+    if (!b->link)
+        return;
+    s_send_command(b, BUS_DISCONNECT, NULL);
+    /* linger 0 would discard DISCONNECT; give it a moment to leave when connected */
+    zsock_set_linger(bus_link_sock(b->link), 100);
+    bus_link_destroy(&b->link);
+}
+
+static void
+s_broker_add(void *arg, const char *endpoint)
+{
+    bus_worker_t *self = (bus_worker_t *) arg;
+    if (self->count == BUS_ENDPOINTS_MAX)
+        return;
+    s_broker_t *b = &self->brokers[self->count++];
+    memset(b, 0, sizeof *b);
+    snprintf(b->endpoint, sizeof b->endpoint, "%s", endpoint);
+    s_connect(self, b);
+}
+
+static void
+s_broker_remove(void *arg, const char *endpoint)
+{
+    bus_worker_t *self = (bus_worker_t *) arg;
+    for (size_t i = 0; i < self->count; i++) {
+        if (strcmp(self->brokers[i].endpoint, endpoint) == 0) {
+            s_leave(&self->brokers[i]);
+            self->brokers[i] = self->brokers[--self->count];
+            return;
+        }
+    }
 }
 
 bus_worker_t *
-bus_worker_new(const char *endpoint, const char *service)
+bus_worker_new(const char *endpoints, const char *service)
 {
-    if (!endpoint || !service || !bus_service_valid(service, strlen(service))
+    if (!endpoints || !service || !bus_service_valid(service, strlen(service))
         || strncmp(service, "mmi.", 4) == 0)
         return NULL;
     bus_zsys_setup();
     bus_worker_t *self = (bus_worker_t *) calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->endpoint = strdup(endpoint);
     snprintf(self->service, sizeof self->service, "%s", service);
-    self->heartbeat_ms = (int) config_int("BUS_HEARTBEAT_MS", BUS_HEARTBEAT_MS_DEFAULT, 10, 60000);
-    self->liveness = (int) config_int("BUS_LIVENESS", BUS_LIVENESS_DEFAULT, 1, 100);
-    if (!self->endpoint || s_connect(self) != 0)
+    self->heartbeat_ms = bus_heartbeat_ms();
+    self->liveness = bus_liveness();
+    self->endpoints = bus_endpoints_new(endpoints);
+    if (!self->endpoints) {
+        bus_worker_destroy(&self);
+        return NULL;
+    }
+    bus_endpoints_refresh(self->endpoints, s_broker_add, s_broker_remove, self);
+    if (self->count == 0 || !self->brokers[0].link)
         bus_worker_destroy(&self);
     return self;
 }
@@ -108,21 +154,17 @@ bus_worker_destroy(bus_worker_t **self_p)
     if (!self_p || !*self_p)
         return;
     bus_worker_t *self = *self_p;
-    if (self->sock) {
-        s_send_command(self, BUS_DISCONNECT, NULL);
-        /* linger 0 would discard DISCONNECT; give it a moment to leave when connected */
-        zsock_set_linger(self->sock, 100);
-        zsock_destroy(&self->sock);
-    }
-    free(self->endpoint);
+    for (size_t i = 0; i < self->count; i++)
+        s_leave(&self->brokers[i]);
+    bus_endpoints_destroy(&self->endpoints);
     free(self);
     *self_p = NULL;
 }
 
 /* [BUS_WORKER, REQUEST, client, nonce, envelope]: decode, check the deadline, call the
- * handler, send [BUS_WORKER, REPLY, client, nonce, reply]. */
+ * handler, send [BUS_WORKER, REPLY, client, nonce, reply] back to the broker B. */
 static void
-s_serve(bus_worker_t *self, zmsg_t *msg, bus_handler_fn *handler, void *state)
+s_serve(bus_worker_t *self, s_broker_t *b, zmsg_t *msg, bus_handler_fn *handler, void *state)
 {
     envelope_t *req = NULL, *reply = NULL;
     msgpack_sbuffer buf;
@@ -154,7 +196,7 @@ s_serve(bus_worker_t *self, zmsg_t *msg, bus_handler_fn *handler, void *state)
         { zframe_data(nonce), BUS_NONCE_SIZE },
         { buf.data, buf.size },
     };
-    if (bus_send_parts(zsock_resolve(self->sock), parts, 5) != 0) {
+    if (!b->link || bus_send_parts(zsock_resolve(bus_link_sock(b->link)), parts, 5) != 0) {
         log_warn(req->request_id, "bus_worker_reply_dropped", "reply not sent: %s",
                  zmq_strerror(errno));
     } else {
@@ -166,9 +208,9 @@ cleanup:
     envelope_destroy(&req);
 }
 
-/* Handles one message from the broker. Returns 1 when the worker must reconnect. */
+/* Handles one message from broker B. Returns 1 when the worker must reconnect to it. */
 static int
-s_dispatch(bus_worker_t *self, zmsg_t *msg, bus_handler_fn *handler, void *state)
+s_dispatch(bus_worker_t *self, s_broker_t *b, zmsg_t *msg, bus_handler_fn *handler, void *state)
 {
     zframe_t *header = zmsg_first(msg);
     zframe_t *command = zmsg_next(msg);
@@ -179,9 +221,12 @@ s_dispatch(bus_worker_t *self, zmsg_t *msg, bus_handler_fn *handler, void *state
     }
     char cmd = *(const char *) zframe_data(command);
     if (cmd == BUS_REQUEST[0] && zmsg_size(msg) == 5) {
-        s_serve(self, msg, handler, state);
-        /* time inside the handler was not listening time: do not count it as silence */
-        self->heard_at = clock_mono_ms();
+        s_serve(self, b, msg, handler, state);
+        /* time inside the handler was not listening time: count it as no one's silence */
+        int64_t now = clock_mono_ms();
+        for (size_t i = 0; i < self->count; i++)
+            if (self->brokers[i].heard_at < now)
+                self->brokers[i].heard_at = now;
         return 0;
     }
     if (cmd == BUS_HEARTBEAT[0] && zmsg_size(msg) == 2)
@@ -192,55 +237,81 @@ s_dispatch(bus_worker_t *self, zmsg_t *msg, bus_handler_fn *handler, void *state
     return 0;
 }
 
+/* Reads what broker B has for us, one request at a time, until it is empty or STOP. */
+static void
+s_drain(bus_worker_t *self, s_broker_t *b, bus_handler_fn *handler, void *state,
+        volatile sig_atomic_t *stop)
+{
+    zmsg_t *msg;
+    bool reconnect = false;
+    while (!reconnect && !*stop && b->link && (msg = zmsg_recv(bus_link_sock(b->link)))) {
+        b->heard_at = clock_mono_ms();
+        reconnect = s_dispatch(self, b, msg, handler, state) == 1;
+        zmsg_destroy(&msg);
+    }
+    if (reconnect) {
+        log_info(NULL, "bus_worker_disconnect", "%s: broker %s asked to re-register",
+                 self->service, b->endpoint);
+        self->reconnects++;
+        s_connect(self, b);
+    }
+}
+
+/* Heartbeats, and a fresh link for a broker silent too long or whose connection was lost
+ * (not more often than once per heartbeat: a broker refusing us must not cause a storm). */
+static void
+s_tend(bus_worker_t *self, s_broker_t *b)
+{
+    int64_t now = clock_mono_ms();
+    bool lost = b->link && (bus_link_events(b->link) & BUS_LINK_LOST);
+    bool silent = now - b->heard_at > (int64_t) self->heartbeat_ms * self->liveness;
+    if (!b->link || silent || (lost && now - b->connected_at >= self->heartbeat_ms)) {
+        if (silent && b->link)
+            log_warn(NULL, "bus_worker_broker_silent", "%s: no word from %s for %d ms, "
+                     "reconnecting", self->service, b->endpoint, self->heartbeat_ms * self->liveness);
+        self->reconnects++;
+        s_connect(self, b);
+        return;
+    }
+    if (now >= b->heartbeat_at) {
+        s_send_command(b, BUS_HEARTBEAT, NULL);
+        b->heartbeat_at = now + self->heartbeat_ms;
+    }
+}
+
 int
 bus_worker_run(bus_worker_t *self, bus_handler_fn *handler, void *state,
                volatile sig_atomic_t *stop)
 {
     assert(self && handler && stop);
+    zmq_pollitem_t items[2 * BUS_ENDPOINTS_MAX];
     while (!*stop) {
-        if (!self->sock && s_connect(self) != 0) {
-            zclock_sleep(self->heartbeat_ms);
-            continue;
-        }
+        if (bus_endpoints_due(self->endpoints))
+            bus_endpoints_refresh(self->endpoints, s_broker_add, s_broker_remove, self);
         int64_t now = clock_mono_ms();
-        long timeout = (long) (self->heartbeat_at - now);
-        if (timeout > STOP_CHECK_MS)
-            timeout = STOP_CHECK_MS;
-        if (timeout < 0)
-            timeout = 0;
-        zmq_pollitem_t item = { zsock_resolve(self->sock), 0, ZMQ_POLLIN, 0 };
-        int rc = zmq_poll(&item, 1, timeout);
+        long timeout = STOP_CHECK_MS;
+        size_t n = 0;
+        for (size_t i = 0; i < self->count; i++) {
+            s_broker_t *b = &self->brokers[i];
+            long until = (long) (b->heartbeat_at - now);
+            if (until < timeout)
+                timeout = until < 0 ? 0 : until;
+            void *sock = b->link ? zsock_resolve(bus_link_sock(b->link)) : NULL;
+            void *monitor = b->link ? bus_link_monitor(b->link) : NULL;
+            /* a broker without a link still takes its two slots (fd -1: poll skips them),
+             * so slot 2i is always broker i */
+            items[n++] = (zmq_pollitem_t) { sock, -1, sock ? ZMQ_POLLIN : 0, 0 };
+            items[n++] = (zmq_pollitem_t) { monitor, -1, monitor ? ZMQ_POLLIN : 0, 0 };
+        }
+        int rc = zmq_poll(items, (int) n, timeout);
         if (rc < 0 && errno != EINTR)
             return -1;
-        bool reconnect = false;
-        if (rc > 0 && (item.revents & ZMQ_POLLIN)) {
-            zmsg_t *msg;
-            /* drain what is here, one request at a time; stop between messages */
-            while (!reconnect && !*stop && (msg = zmsg_recv(self->sock))) {
-                self->heard_at = clock_mono_ms();
-                reconnect = s_dispatch(self, msg, handler, state) == 1;
-                zmsg_destroy(&msg);
-            }
-            if (reconnect)
-                log_info(NULL, "bus_worker_disconnect", "%s: broker asked to re-register",
-                         self->service);
+        for (size_t i = 0; i < self->count && !*stop; i++) {
+            if (rc > 0 && (items[2 * i].revents & ZMQ_POLLIN))
+                s_drain(self, &self->brokers[i], handler, state, stop);
         }
-        now = clock_mono_ms();
-        if (!reconnect && now - self->heard_at > (int64_t) self->heartbeat_ms * self->liveness) {
-            log_warn(NULL, "bus_worker_broker_silent", "%s: no broker for %d ms, reconnecting",
-                     self->service, self->heartbeat_ms * self->liveness);
-            reconnect = true;
-        }
-        if (reconnect) {
-            self->reconnects++;
-            if (s_connect(self) != 0)
-                zsock_destroy(&self->sock);
-            continue;
-        }
-        if (now >= self->heartbeat_at) {
-            s_send_command(self, BUS_HEARTBEAT, NULL);
-            self->heartbeat_at = now + self->heartbeat_ms;
-        }
+        for (size_t i = 0; i < self->count && !*stop; i++)
+            s_tend(self, &self->brokers[i]);
     }
     return 0;
 }

@@ -17,6 +17,7 @@
 #define K_MESSAGE  "msg"
 #define K_DETAILS  "det"
 #define K_BODY     "body"
+#define K_UNDELIVERED "nd"   /* optional: written only when true */
 
 static void *
 s_alloc(size_t size)
@@ -114,7 +115,7 @@ envelope_encode(const envelope_t *self, msgpack_sbuffer *out)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 12);
+    msgpack_pack_map(&pk, 12 + (self->undelivered ? 1 : 0));
     envelope_pack_key(&pk, K_VERSION);  msgpack_pack_uint8(&pk, ENVELOPE_VERSION);
     envelope_pack_key(&pk, K_KIND);     msgpack_pack_uint8(&pk, (uint8_t) self->kind);
     envelope_pack_key(&pk, K_ID);       envelope_pack_str(&pk, self->request_id);
@@ -142,6 +143,10 @@ envelope_encode(const envelope_t *self, msgpack_sbuffer *out)
         envelope_pack_key(&pk, "message"); envelope_pack_str(&pk, self->details[i].message);
     }
 
+    if (self->undelivered) {
+        envelope_pack_key(&pk, K_UNDELIVERED);
+        msgpack_pack_true(&pk);
+    }
     envelope_pack_key(&pk, K_BODY);
     if (self->body.size > 0)
         msgpack_sbuffer_write(out, self->body.data, self->body.size);
@@ -433,6 +438,12 @@ envelope_decode(const void *data, size_t size, const char **err)
         reason = "bad details";
         goto fail;
     }
+    const msgpack_object *nd = envelope_map_get(root, K_UNDELIVERED);
+    if (nd && nd->type != MSGPACK_OBJECT_BOOLEAN) {
+        reason = "bad undelivered flag";
+        goto fail;
+    }
+    self->undelivered = nd && nd->via.boolean;
     const msgpack_object *body = envelope_map_get(root, K_BODY);
     self->body_obj = (body && body->type != MSGPACK_OBJECT_NIL) ? body : NULL;
     if (err)

@@ -54,6 +54,8 @@ typedef struct {
     char message[256];       /* reply: human message, "" on success */
     envelope_detail_t details[ENVELOPE_MAX_DETAILS];
     int detail_count;
+    bool undelivered;        /* reply from a broker: the request never reached a worker,
+                                so sending it through another broker is safe */
 
     const msgpack_object *body_obj;   /* decoded body, or NULL for nil */
 

@@ -3,7 +3,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include "bus_proto.h"
-#include "bus_security.h"
+#include "bus_endpoints.h"
+#include "bus_socket.h"
 #include "log.h"
 #include <czmq.h>
 #include <stdlib.h>
@@ -11,29 +12,25 @@
 
 struct events_t {
     zsock_t *pub;
+    bus_endpoints_t *brokers;   /* PUB sends every event to each: any of them may die */
     unsigned long dropped;
 };
 
 events_t *
-events_new(const char *endpoint)
+events_new(const char *endpoints)
 {
-    bus_zsys_setup();   /* CZMQ set up once per process, without its signal handler */
     events_t *self = calloc(1, sizeof *self);
     if (!self)
         abort();
-    self->pub = zsock_new(ZMQ_PUB);
+    self->brokers = bus_endpoints_new(endpoints);
+    self->pub = self->brokers ? bus_socket_new(ZMQ_PUB) : NULL;
     if (!self->pub) {
-        free(self);
+        events_destroy(&self);
         return NULL;
     }
-    bus_security_client(self->pub);
     zsock_set_linger(self->pub, 1000);       /* flush what was published on a clean stop */
     zsock_set_sndhwm(self->pub, 100000);
-    if (zsock_connect(self->pub, "%s", endpoint) != 0) {
-        zsock_destroy(&self->pub);
-        free(self);
-        return NULL;
-    }
+    bus_endpoints_sync(self->brokers, zsock_resolve(self->pub));
     return self;
 }
 
@@ -43,6 +40,7 @@ events_destroy(events_t **self_p)
     if (!self_p || !*self_p)
         return;
     zsock_destroy(&(*self_p)->pub);
+    bus_endpoints_destroy(&(*self_p)->brokers);
     free(*self_p);
     *self_p = NULL;
 }
@@ -51,6 +49,7 @@ int
 events_publish(events_t *self, const char *topic, const void *payload, size_t size)
 {
     void *sock = zsock_resolve(self->pub);
+    bus_endpoints_sync(self->brokers, sock);   /* brokers that came or went (names) */
     if (zmq_send(sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
         || zmq_send(sock, payload, size, ZMQ_DONTWAIT) < 0) {
         self->dropped++;

@@ -1,5 +1,6 @@
 /* events.h -- publishing events on the bus (schemas/events.md): a PUB socket connected to
- * the broker's XSUB. One events_t per thread (ZeroMQ sockets are not thread-safe). */
+ * every broker's XSUB, so each event goes through all of them and survives the death of
+ * any one. One events_t per thread (ZeroMQ sockets are not thread-safe). */
 #ifndef COMMON_EVENTS_H
 #define COMMON_EVENTS_H
 #include <stddef.h>
@@ -8,9 +9,9 @@
 
 typedef struct events_t events_t;
 
-/* Connects a PUB socket to ENDPOINT (BUS_PUB_ENDPOINT, tcp://127.0.0.1:5557). NULL on
- * failure. */
-events_t *events_new(const char *endpoint);
+/* Connects a PUB socket to every broker of ENDPOINTS (BUS_PUB_ENDPOINT, a list as in
+ * bus_endpoints.h, e.g. tcp://127.0.0.1:5557). NULL on failure. */
+events_t *events_new(const char *endpoints);
 void events_destroy(events_t **self_p);
 
 /* Sends [TOPIC, PAYLOAD] without blocking. Returns 0, or -1 when ZeroMQ refused it (the

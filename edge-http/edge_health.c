@@ -46,50 +46,31 @@ s_probe_one(bus_client_t *client, const char *service, int timeout_ms)
     msgpack_pack_map(pk, 1);
     envelope_pack_key(pk, "service");
     envelope_pack_str(pk, service);
-    if (bus_client_call(client, req, timeout_ms, &reply) == 0 && reply)
+    if (bus_client_call(client, req, timeout_ms, BUS_CALL_RETRYABLE, &reply) == 0 && reply)
         rc = reply->status == 200 ? 1 : 0;
     envelope_destroy(&reply);
     envelope_destroy(&req);
     return rc;
 }
 
-/* Starts a zmonitor on CLIENT's socket for its connection events. NULL when it cannot:
- * readiness then follows the probes and the requests' mark-downs only. */
-static zactor_t *
-s_monitor_new(bus_client_t *client)
-{
-    zactor_t *monitor = zactor_new(zmonitor, bus_client_zsock(client));
-    if (!monitor)
-        return NULL;
-    zstr_sendx(monitor, "LISTEN", "CONNECTED", "DISCONNECTED", NULL);
-    zstr_sendx(monitor, "START", NULL);
-    zsock_wait(monitor);
-    return monitor;
-}
-
-/* Waits at most MS for a connection event. 1: connected, -1: disconnected, 0: neither. */
+/* Waits at most MS for a broker link to come up or go down. 1: one came up, -1: the last
+ * one went down, 0: neither (or a loss while another broker still serves). */
 static int
-s_monitor_wait(zactor_t *monitor, int ms)
+s_links_wait(bus_client_t *client, int ms)
 {
-    if (!monitor) {
+    if (!client) {
         zclock_sleep(ms);
         return 0;
     }
-    zsock_set_rcvtimeo(monitor, ms);
-    zmsg_t *msg = zmsg_recv(monitor);
-    if (!msg)
-        return 0;
-    char *event = zmsg_popstr(msg);
-    int rc = !event ? 0 : strcmp(event, "CONNECTED") == 0 ? 1
-                        : strcmp(event, "DISCONNECTED") == 0 ? -1 : 0;
-    zstr_free(&event);
-    zmsg_destroy(&msg);
-    return rc;
+    int seen = bus_client_wait_event(client, ms);
+    if ((seen & BUS_LINK_LOST) && bus_client_live(client) == 0)
+        return -1;
+    return (seen & BUS_LINK_UP) ? 1 : 0;
 }
 
 /* Not ready from now until a probe that starts later succeeds; WHY is logged once per
  * loss. REPROBE: probe at once (a request's hiccup may pass; a lost connection is probed
- * when the monitor sees it back). Under the lock. */
+ * when a broker link is seen back). Under the lock. */
 static void
 s_mark_down_locked(edge_health_t *self, bool reprobe, const char *why)
 {
@@ -106,7 +87,6 @@ s_run(void *arg)
 {
     edge_health_t *self = arg;
     bus_client_t *client = NULL;
-    zactor_t *monitor = NULL;
     int timeout_ms = self->interval_ms < 500 ? self->interval_ms : 500;
     pthread_mutex_lock(&self->lock);
     while (!self->stop) {
@@ -114,8 +94,8 @@ s_run(void *arg)
         self->reprobe = false;
         pthread_mutex_unlock(&self->lock);
         edge_health_snapshot_t snap = { 0 };
-        if (!client && (client = bus_client_new(self->endpoint)))
-            monitor = s_monitor_new(client);
+        if (!client)
+            client = bus_client_new(self->endpoint);
         if (client) {
             snap.broker_ok = true;
             for (int i = 0; i < EDGE_HEALTH_SERVICES && snap.broker_ok; i++) {
@@ -144,17 +124,16 @@ s_run(void *arg)
             if (left <= 0)
                 break;
             pthread_mutex_unlock(&self->lock);
-            int ev = s_monitor_wait(monitor, left < S_SLICE_MS ? (int) left : S_SLICE_MS);
+            int ev = s_links_wait(client, left < S_SLICE_MS ? (int) left : S_SLICE_MS);
             pthread_mutex_lock(&self->lock);
             if (ev < 0) {
-                s_mark_down_locked(self, false, "broker connection lost");
+                s_mark_down_locked(self, false, "every broker connection lost");
             } else if (ev > 0) {
                 self->reprobe = true;
             }
         }
     }
     pthread_mutex_unlock(&self->lock);
-    zactor_destroy(&monitor);
     bus_client_destroy(&client);
     return NULL;
 }

@@ -3,8 +3,9 @@
  * HTTP threads only read the last answer, so /health costs no bus round trip.
  *
  * Readiness follows the signal that makes requests fail fast, not only the last probe:
- * the probe socket's connection events (a zmonitor) turn it off the moment the broker
- * connection drops, and a request that found no broker to send to marks it down too
+ * the probe client's connection events (bus_client_wait_event) turn it off the moment
+ * the last broker connection drops, and a request that found no broker to send to marks
+ * it down too
  * (edge_health_mark_down), so an edge that can only refuse is never reported ready. */
 #ifndef EDGE_HEALTH_H
 #define EDGE_HEALTH_H

@@ -599,8 +599,11 @@ s_stage_bus(edge_thread_t *t, edge_request_t *r)
     long index = route - app->routes;
     int timeout_ms = index >= 0 && index < EDGE_RL_MAX_ROUTES && app->route_timeout_ms[index]
                    ? app->route_timeout_ms[index] : app->cfg.bus_timeout_ms;
+    /* A broker lost with the call in flight: a read may be sent again through another;
+     * a write only when it carries an Idempotency-Key (bus_client.h) */
+    int flags = strcmp(r->method, "GET") == 0 ? BUS_CALL_RETRYABLE : 0;
     int64_t t0 = clock_mono_us();
-    err_code_t rc = bus_client_call(t->bus, req, timeout_ms, &r->reply);
+    err_code_t rc = bus_client_call(t->bus, req, timeout_ms, flags, &r->reply);
     edge_metrics_bus(&t->mcache, route->service, (double) (clock_mono_us() - t0) / 1e6);
     envelope_destroy(&req);
     if (rc == ERR_GATEWAY_TIMEOUT)

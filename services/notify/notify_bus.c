@@ -1,7 +1,8 @@
 /* notify_bus.c -- the SUB and PUB sockets of the notify service. */
 #include "notify_bus.h"
-#include "bus_security.h"
+#include "bus_endpoints.h"
 #include "bus_proto.h"
+#include "bus_socket.h"
 #include "clock.h"
 #include "envelope.h"
 #include "events.h"
@@ -16,7 +17,8 @@
 #include <string.h>
 
 struct notify_bus_t {
-    zsock_t *sub;
+    zsock_t *sub;                /* connected to every broker's XPUB */
+    bus_endpoints_t *brokers;
     events_t *pub;
     char sync_prefix[96];        /* "sync:<replica>:" */
 };
@@ -29,16 +31,15 @@ notify_bus_new(const char *sub_endpoint, const char *pub_endpoint, const char *r
     if (!self)
         abort();
     snprintf(self->sync_prefix, sizeof self->sync_prefix, "sync:%s:", replica);
-    self->sub = zsock_new(ZMQ_SUB);
+    self->brokers = bus_endpoints_new(sub_endpoint);
+    self->sub = self->brokers ? bus_socket_new(ZMQ_SUB) : NULL;
     if (!self->sub)
         goto error;
     /* A peer that is not the broker could send anything: cap what we accept. The high
      * receive mark is generous: a burst for thousands of sockets arrives at once. */
-    bus_security_client(self->sub);
     zsock_set_maxmsgsize(self->sub, NOTIFY_EVENT_MAX_BYTES);
     zsock_set_rcvhwm(self->sub, 100000);
-    zsock_set_linger(self->sub, 0);
-    if (zsock_connect(self->sub, "%s", sub_endpoint) != 0)
+    if (bus_endpoints_sync(self->brokers, zsock_resolve(self->sub)) == 0)
         goto error;
     self->pub = events_new(pub_endpoint);
     if (!self->pub)
@@ -56,6 +57,7 @@ notify_bus_destroy(notify_bus_t **self_p)
     if (!self_p || !*self_p)
         return;
     zsock_destroy(&(*self_p)->sub);
+    bus_endpoints_destroy(&(*self_p)->brokers);
     events_destroy(&(*self_p)->pub);
     free(*self_p);
     *self_p = NULL;

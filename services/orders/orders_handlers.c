@@ -110,7 +110,7 @@ s_user_exists(orders_thread_t *self, const envelope_t *req, int64_t user_id)
     envelope_pack_key(pk, "id");
     msgpack_pack_int64(pk, user_id);
     envelope_t *answer = NULL;
-    err_code_t rc = bus_client_call(self->bus, call, timeout, &answer);
+    err_code_t rc = bus_client_call(self->bus, call, timeout, BUS_CALL_RETRYABLE, &answer);   /* a read */
     if (rc == ERR_NONE) {
         if (answer->status == 404)
             rc = ERR_NOT_FOUND;

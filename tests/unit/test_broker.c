@@ -84,7 +84,7 @@ s_call(const char *endpoint, const char *service, int sleep_ms, int timeout_ms,
     /* a fresh DEALER needs a moment to complete its connection (ZMQ_IMMEDIATE) */
     err_code_t rc = ERR_SERVICE_UNAVAILABLE;
     for (int i = 0; i < 50 && rc == ERR_SERVICE_UNAVAILABLE; i++) {
-        rc = bus_client_call(client, req, timeout_ms, &reply);
+        rc = bus_client_call(client, req, timeout_ms, 0, &reply);
         if (rc == ERR_SERVICE_UNAVAILABLE)
             zclock_sleep(20);
     }
@@ -487,7 +487,7 @@ START_TEST(test_broker_restart)
     bool killed = false;
     while (clock_mono_ms() - start < 20000) {
         envelope_t *reply = NULL;
-        err_code_t rc = bus_client_call(client, req, 500, &reply);
+        err_code_t rc = bus_client_call(client, req, 500, 0, &reply);
         bool ok = rc == ERR_NONE && reply && reply->status == 200;
         envelope_destroy(&reply);
         if (!killed) {
@@ -649,7 +649,7 @@ s_mmi(const char *endpoint, const char *name)
     envelope_t *reply = NULL;
     err_code_t rc = ERR_SERVICE_UNAVAILABLE;
     for (int i = 0; i < 50 && rc == ERR_SERVICE_UNAVAILABLE; i++) {
-        rc = bus_client_call(client, req, 2000, &reply);
+        rc = bus_client_call(client, req, 2000, 0, &reply);
         if (rc == ERR_SERVICE_UNAVAILABLE)
             zclock_sleep(20);
     }
@@ -738,7 +738,7 @@ START_TEST(test_echo_roundtrip)
     int64_t t0 = clock_mono_us();
     for (int i = 0; i < calls; i++) {
         envelope_t *reply = NULL;
-        if (bus_client_call(client, req, 2000, &reply) == ERR_NONE && reply->status == 200)
+        if (bus_client_call(client, req, 2000, 0, &reply) == ERR_NONE && reply->status == 200)
             ok++;
         envelope_destroy(&reply);
     }
@@ -760,7 +760,7 @@ START_TEST(test_client_no_broker)
     envelope_t *req = s_request("echo", "req_nobroker", 0);
     envelope_t *reply = NULL;
     int64_t t0 = clock_mono_ms();
-    ck_assert_int_eq(bus_client_call(client, req, 2000, &reply), ERR_SERVICE_UNAVAILABLE);
+    ck_assert_int_eq(bus_client_call(client, req, 2000, 0, &reply), ERR_SERVICE_UNAVAILABLE);
     ck_assert_ptr_null(reply);
     ck_assert_int_lt(clock_mono_ms() - t0, 500);
     bus_client_destroy(&client);
