@@ -80,6 +80,7 @@ struct broker_t {
     zhashx_t *workers;              /* key -> worker_t */
     size_t queued;                  /* requests queued, all services */
     size_t busy;                    /* workers with a request in flight */
+    size_t front_count;             /* client messages taken, ever (the drain watches it) */
     int64_t heartbeat_at;           /* mono ms of the next heartbeat round */
     metrics_t *metrics;
     bool own_metrics;
@@ -454,7 +455,7 @@ static void
 s_route(broker_t *self, request_t *req, bool draining)
 {
     if (draining) {
-        s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "Broker is shutting down", true);
+        s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, BUS_MSG_BROKER_STOPPING, true);
         return;
     }
     service_t *service = (service_t *) zhashx_lookup(self->services, req->service);
@@ -766,7 +767,7 @@ s_queues_flush(broker_t *self)
         request_t *req;
         while ((req = (request_t *) zlistx_detach(s->queue, NULL))) {
             self->queued--;
-            s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, "Broker is shutting down", true);
+            s_request_fail(self, &req, ERR_SERVICE_UNAVAILABLE, BUS_MSG_BROKER_STOPPING, true);
         }
         s_service_gauges(s);
     }
@@ -1023,7 +1024,7 @@ broker_destroy(broker_t **self_p)
             zlistx_add_end(all, w);
         worker_t *w;
         while ((w = (worker_t *) zlistx_detach(all, NULL)))
-            s_worker_delete(self, w, true, ERR_SERVICE_UNAVAILABLE, "Broker is shutting down");
+            s_worker_delete(self, w, true, ERR_SERVICE_UNAVAILABLE, BUS_MSG_BROKER_STOPPING);
         zlistx_destroy(&all);
     }
     if (self->services && self->front)
@@ -1048,8 +1049,10 @@ s_drain_router(broker_t *self, zsock_t *sock, bool front, bool draining)
         zmsg_t *msg = zmsg_recv(sock);   /* rcvtimeo 0: NULL when empty */
         if (!msg)
             return;
-        if (front)
+        if (front) {
+            self->front_count++;
             s_front_message(self, msg, draining);
+        }
         else
             s_back_message(self, msg);
         zmsg_destroy(&msg);
@@ -1072,16 +1075,31 @@ broker_run(broker_t *self, volatile sig_atomic_t *stop)
     int nitems = self->xsub ? 4 : 2;
     bool draining = false;
     int64_t drain_until = 0;
+    /* Stopping, the broker answers new calls "undelivered" (their clients place them
+     * elsewhere and stop sending here) and leaves only after a quiet heartbeat with
+     * nothing in flight: a call sent just as the socket closed would be lost, and a write
+     * without an Idempotency-Key could not be retried. */
+    size_t front_seen = 0;
+    int64_t quiet_since = 0;
 
     for (;;) {
         int64_t now = clock_mono_ms();
         if (*stop && !draining) {
             draining = true;
             drain_until = now + self->cfg.drain_ms;
+            front_seen = self->front_count;
+            quiet_since = now;
             s_queues_flush(self);
             log_info(NULL, "broker_draining", "stopping: %zu requests in flight", self->busy);
         }
-        if (draining && (self->busy == 0 || now >= drain_until))
+        if (draining && (self->front_count != front_seen || self->busy > 0)) {
+            /* quiet counts from the last call taken and the last answer sent: a client
+             * just answered may send its next call here at once */
+            front_seen = self->front_count;
+            quiet_since = now;
+        }
+        if (draining && ((self->busy == 0 && now - quiet_since >= self->cfg.heartbeat_ms)
+                         || now >= drain_until))
             break;
 
         long timeout = (long) (self->heartbeat_at - now);

@@ -25,7 +25,9 @@ static bool
 s_ready(void *arg)
 {
     (void) arg;
-    return true;   /* bound and looping: that is all a broker needs to serve */
+    /* bound and looping is all a broker needs to serve; stopping, it drains (new calls
+     * are answered "undelivered" and go to another broker) and is not ready */
+    return !s_stop;
 }
 
 int

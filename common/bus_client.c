@@ -152,14 +152,22 @@ s_nonce(bus_client_t *self, uint8_t *nonce)
     memcpy(nonce, &v, BUS_NONCE_SIZE);
 }
 
-/* Sends PARTS on the first link, in turn from self->next, that takes them and is not in
- * SKIP. Returns the link's index, or -1 when none would (no completed connection). */
+/* Sends PARTS on the first link, in turn from self->next, that is up, takes them and is
+ * not in SKIP; a link whose broker is stopping only when no other would. Returns the
+ * link's index, or -1 when none would (no completed connection).
+ *
+ * "Up" is the monitor's word, read just before: the socket's own view lags (libzmq
+ * processes the pipe's end in the caller's thread, throttled), and a message sent into
+ * a pipe that is being torn down is silently lost. */
 static int
 s_send_any(bus_client_t *self, const bus_part_t *parts, const bool *skip)
 {
-    for (size_t n = 0; n < self->count; n++) {
+    for (size_t i = 0; i < self->count; i++)
+        bus_link_events(self->links[i]);
+    for (size_t n = 0; n < 2 * self->count; n++) {
         size_t i = (self->next + n) % self->count;
-        if (skip[i])
+        bus_link_t *link = self->links[i];
+        if (skip[i] || !bus_link_up(link) || bus_link_draining(link) != (n >= self->count))
             continue;
         if (bus_send_parts(zsock_resolve(bus_link_sock(self->links[i])), parts, 4) == 0) {
             self->next = (i + 1) % self->count;
@@ -280,6 +288,8 @@ bus_client_call(bus_client_t *self, envelope_t *req, int timeout_ms, int flags,
             if (!reply->undelivered)
                 break;
             skip[at] = true;   /* never reached a worker: another broker may have one */
+            if (strcmp(reply->message, BUS_MSG_BROKER_STOPPING) == 0)
+                bus_link_set_draining(self->links[at]);
             continue;
         }
         /* S_LOST: the broker carrying the call is gone */

@@ -14,6 +14,7 @@ struct bus_link_t {
     void *handle;             /* zsock_resolve(sock) */
     zsock_t *monitor;         /* PAIR fed by zmq_socket_monitor */
     bool up;
+    bool draining;
     uint64_t losses;
 };
 
@@ -96,9 +97,11 @@ bus_link_events(bus_link_t *self)
             memcpy(&event, zframe_data(head), sizeof event);
             if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
                 self->up = true;
+                self->draining = false;
                 seen |= BUS_LINK_UP;
             } else if (event == ZMQ_EVENT_DISCONNECTED) {
                 self->up = false;
+                self->draining = false;
                 self->losses++;
                 seen |= BUS_LINK_LOST;
             }
@@ -106,6 +109,18 @@ bus_link_events(bus_link_t *self)
         zmsg_destroy(&msg);
     }
     return seen;
+}
+
+void
+bus_link_set_draining(bus_link_t *self)
+{
+    self->draining = true;
+}
+
+bool
+bus_link_draining(const bus_link_t *self)
+{
+    return self->draining;
 }
 
 bool

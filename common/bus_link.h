@@ -37,6 +37,11 @@ int bus_link_events(bus_link_t *self);
 /* True between a handshake and the next loss (as of the last bus_link_events). */
 bool bus_link_up(const bus_link_t *self);
 
+/* The broker said it is stopping: callers prefer other links until this one is lost or
+ * made again (then it is another broker, or the same one back). */
+void bus_link_set_draining(bus_link_t *self);
+bool bus_link_draining(const bus_link_t *self);
+
 /* How many times the link was lost so far (as of the last bus_link_events). */
 uint64_t bus_link_losses(const bus_link_t *self);
 

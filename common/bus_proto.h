@@ -36,6 +36,10 @@
 #define BUS_HEARTBEAT   "\004"
 #define BUS_DISCONNECT  "\005"
 
+/* The message of a broker's "undelivered" 503 while it stops: a client that gets it sends
+ * nothing more to that broker until the link is lost or made again (bus_client.c). */
+#define BUS_MSG_BROKER_STOPPING "Broker is shutting down"
+
 #define BUS_NONCE_SIZE  8
 #define BUS_SERVICE_MAX 32              /* fits envelope_t.service */
 #define BUS_MMI_SERVICE "mmi.service"

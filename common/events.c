@@ -11,10 +11,29 @@
 #include <string.h>
 
 struct events_t {
-    zsock_t *pub;
-    bus_endpoints_t *brokers;   /* PUB sends every event to each: any of them may die */
+    zsock_t *pub;               /* an XPUB: a PUB that also hears subscriptions */
+    bus_endpoints_t *brokers;   /* every event goes to each: any of them may die */
     unsigned long dropped;
 };
+
+/* How long a new publisher waits for a broker's subscription before it serves anyway. */
+#define S_SUBSCRIBED_WAIT_MS 2000
+
+/* Reads the subscriptions the brokers sent (their XSUB subscribes to everything). A
+ * publisher sends an event only to peers whose subscription it holds: until the first
+ * one arrives, what it publishes is dropped without a word. Returns how many it read. */
+static int
+s_subscriptions_read(events_t *self)
+{
+    int n = 0;
+    void *sock = zsock_resolve(self->pub);
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    while (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) >= 0)
+        n++;
+    zmq_msg_close(&msg);
+    return n;
+}
 
 events_t *
 events_new(const char *endpoints)
@@ -23,7 +42,7 @@ events_new(const char *endpoints)
     if (!self)
         abort();
     self->brokers = bus_endpoints_new(endpoints);
-    self->pub = self->brokers ? bus_socket_new(ZMQ_PUB) : NULL;
+    self->pub = self->brokers ? bus_socket_new(ZMQ_XPUB) : NULL;
     if (!self->pub) {
         events_destroy(&self);
         return NULL;
@@ -31,6 +50,12 @@ events_new(const char *endpoints)
     zsock_set_linger(self->pub, 1000);       /* flush what was published on a clean stop */
     zsock_set_sndhwm(self->pub, 100000);
     bus_endpoints_sync(self->brokers, zsock_resolve(self->pub));
+    /* A service that registers with the brokers before its publisher is heard would drop
+     * the events of its first writes (a restarted replica under load): wait, bounded. */
+    zmq_pollitem_t item = { zsock_resolve(self->pub), 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll(&item, 1, S_SUBSCRIBED_WAIT_MS) <= 0 || s_subscriptions_read(self) == 0)
+        log_warn(NULL, "events_not_subscribed", "no broker subscribed within %d ms; events "
+                 "are dropped until one does", S_SUBSCRIBED_WAIT_MS);
     return self;
 }
 
@@ -50,6 +75,7 @@ events_publish(events_t *self, const char *topic, const void *payload, size_t si
 {
     void *sock = zsock_resolve(self->pub);
     bus_endpoints_sync(self->brokers, sock);   /* brokers that came or went (names) */
+    s_subscriptions_read(self);                /* they queue up otherwise */
     if (zmq_send(sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
         || zmq_send(sock, payload, size, ZMQ_DONTWAIT) < 0) {
         self->dropped++;

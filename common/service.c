@@ -30,6 +30,16 @@ s_on_signal(int sig)
     service_stop = 1;
 }
 
+/* The service's own readiness, and never ready once stopping: the load balancer and
+ * Kubernetes stop sending while the workers finish what they hold and leave the brokers. */
+static admin_ready_fn *s_service_ready;
+
+static bool
+s_ready(void *arg)
+{
+    return !service_stop && (!s_service_ready || s_service_ready(arg));
+}
+
 void
 service_dispatch(const service_method_t *methods, void *state, const envelope_t *req,
                  envelope_t *reply)
@@ -104,7 +114,8 @@ service_run(const char *process, const service_pool_t *pools, int pool_count, vo
     }
     const char *endpoint = config_str("BUS_WORKER_ENDPOINT", "tcp://127.0.0.1:5556");
     int admin_port = (int) config_int("ADMIN_PORT", default_admin, 0, 65535);
-    admin_t *admin = admin_new(admin_port, metrics, ready, app);
+    s_service_ready = ready;
+    admin_t *admin = admin_new(admin_port, metrics, s_ready, app);
     if (!admin)
         return 1;
 

@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <czmq.h>
 #include "broker.h"
+#include "bus_harness.h"
 #include "bus_client.h"
 #include "bus_proto.h"
 #include "bus_worker.h"
@@ -25,328 +26,42 @@
 #include "envelope.h"
 #include "log.h"
 
-#define HB_MS 200   /* fast heartbeats keep the failure tests short */
-
-/* --- Helpers: endpoints, requests ---------------------------------------------------- */
-
-typedef struct {
-    char client[64], worker[64], xsub[64], xpub[64];
-} ports_t;
-
-static ports_t
-s_ports(int base)
-{
-    ports_t p;
-    snprintf(p.client, sizeof p.client, "tcp://127.0.0.1:%d", base);
-    snprintf(p.worker, sizeof p.worker, "tcp://127.0.0.1:%d", base + 1);
-    snprintf(p.xsub, sizeof p.xsub, "tcp://127.0.0.1:%d", base + 2);
-    snprintf(p.xpub, sizeof p.xpub, "tcp://127.0.0.1:%d", base + 3);
-    return p;
-}
-
-/* A request to SERVICE whose body is {"sleep": SLEEP_MS}. */
-static envelope_t *
-s_request(const char *service, const char *rid, int sleep_ms)
-{
-    envelope_t *req = envelope_new(ENVELOPE_REQUEST);
-    snprintf(req->request_id, sizeof req->request_id, "%s", rid);
-    snprintf(req->service, sizeof req->service, "%s", service);
-    snprintf(req->method, sizeof req->method, "echo");
-    msgpack_packer *pk = envelope_body_packer(req);
-    msgpack_pack_map(pk, 1);
-    envelope_pack_key(pk, "sleep");
-    msgpack_pack_int(pk, sleep_ms);
-    return req;
-}
-
-static int64_t
-s_body_int(const envelope_t *env, const char *key)
-{
-    const msgpack_object *v = env ? envelope_map_get(env->body_obj, key) : NULL;
-    if (!v)
-        return -1;
-    if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return (int64_t) v->via.u64;
-    if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-        return v->via.i64;
-    return -1;
-}
-
-/* One call through a fresh client. Returns the reply status, or -rc when no reply. */
-static int
-s_call(const char *endpoint, const char *service, int sleep_ms, int timeout_ms,
-       int64_t *worker_id)
-{
-    bus_client_t *client = bus_client_new(endpoint);
-    ck_assert_ptr_nonnull(client);
-    envelope_t *req = s_request(service, "req_test_1", sleep_ms);
-    envelope_t *reply = NULL;
-    /* a fresh DEALER needs a moment to complete its connection (ZMQ_IMMEDIATE) */
-    err_code_t rc = ERR_SERVICE_UNAVAILABLE;
-    for (int i = 0; i < 50 && rc == ERR_SERVICE_UNAVAILABLE; i++) {
-        rc = bus_client_call(client, req, timeout_ms, 0, &reply);
-        if (rc == ERR_SERVICE_UNAVAILABLE)
-            zclock_sleep(20);
-    }
-    int status = reply ? reply->status : -(int) rc;
-    if (reply)
-        ck_assert_str_eq(reply->request_id, "req_test_1");
-    if (worker_id)
-        *worker_id = s_body_int(reply, "worker");
-    envelope_destroy(&reply);
-    envelope_destroy(&req);
-    bus_client_destroy(&client);
-    return status;
-}
-
-/* --- Helpers: an in-process broker ---------------------------------------------------- */
-
-typedef struct {
-    broker_config_t cfg;
-    ports_t ports;
-    volatile sig_atomic_t stop;
-    broker_t *_Atomic broker;
-    pthread_t thread;
-} broker_run_t;
-
-static void *
-s_broker_main(void *arg)
-{
-    broker_run_t *b = (broker_run_t *) arg;
-    broker_t *broker = broker_new(&b->cfg);
-    ck_assert_ptr_nonnull(broker);
-    atomic_store(&b->broker, broker);
-    broker_run(broker, &b->stop);
-    atomic_store(&b->broker, NULL);
-    broker_destroy(&broker);
-    return NULL;
-}
-
-static broker_run_t *
-s_broker_start(int base, int queue_max)
-{
-    broker_run_t *b = (broker_run_t *) calloc(1, sizeof *b);
-    b->ports = s_ports(base);
-    b->cfg.client_bind = b->ports.client;
-    b->cfg.worker_bind = b->ports.worker;
-    b->cfg.xsub_bind = b->ports.xsub;
-    b->cfg.xpub_bind = b->ports.xpub;
-    b->cfg.heartbeat_ms = HB_MS;
-    b->cfg.liveness = 3;
-    b->cfg.queue_max = queue_max;
-    b->cfg.queue_wait_ms = 30000;
-    b->cfg.drain_ms = 1000;
-    pthread_create(&b->thread, NULL, s_broker_main, b);
-    for (int i = 0; i < 200 && !atomic_load(&b->broker); i++)
-        zclock_sleep(5);
-    ck_assert_ptr_nonnull(atomic_load(&b->broker));
-    return b;
-}
-
-static broker_stats_t
-s_stats(broker_run_t *b)
-{
-    broker_stats_t st;
-    broker_stats(atomic_load(&b->broker), &st);
-    return st;
-}
-
-static void
-s_wait_workers(broker_run_t *b, uint64_t n)
-{
-    for (int i = 0; i < 500 && s_stats(b).workers != n; i++)
-        zclock_sleep(10);
-    ck_assert_uint_eq(s_stats(b).workers, n);
-}
-
-static void
-s_broker_stop(broker_run_t **b_p)
-{
-    broker_run_t *b = *b_p;
-    b->stop = 1;
-    pthread_join(b->thread, NULL);
-    free(b);
-    *b_p = NULL;
-}
-
-/* --- Helpers: workers ----------------------------------------------------------------- */
-
-typedef struct {
-    char endpoint[64];
-    char service[33];
-    int id;
-    volatile sig_atomic_t stop;
-    pthread_t thread;
-    _Atomic int served;
-} worker_run_t;
-
-/* Echo handler: sleeps body.sleep ms, answers {"worker": id, "pid": pid}. */
-static void
-s_handler(void *state, const envelope_t *req, envelope_t *reply)
-{
-    int id = state ? ((worker_run_t *) state)->id : 0;
-    int64_t sleep_ms = s_body_int(req, "sleep");
-    if (sleep_ms > 0)
-        zclock_sleep((int) sleep_ms);
-    msgpack_packer *pk = envelope_body_packer(reply);
-    msgpack_pack_map(pk, 2);
-    envelope_pack_key(pk, "worker");
-    msgpack_pack_int(pk, id);
-    envelope_pack_key(pk, "pid");
-    msgpack_pack_int(pk, (int) getpid());
-    if (state)
-        atomic_fetch_add(&((worker_run_t *) state)->served, 1);
-}
-
-static void *
-s_worker_main(void *arg)
-{
-    worker_run_t *w = (worker_run_t *) arg;
-    bus_worker_t *worker = bus_worker_new(w->endpoint, w->service);
-    ck_assert_ptr_nonnull(worker);
-    bus_worker_run(worker, s_handler, w, &w->stop);
-    bus_worker_destroy(&worker);
-    return NULL;
-}
-
-static worker_run_t *
-s_worker_start(const char *endpoint, const char *service, int id)
-{
-    worker_run_t *w = (worker_run_t *) calloc(1, sizeof *w);
-    snprintf(w->endpoint, sizeof w->endpoint, "%s", endpoint);
-    snprintf(w->service, sizeof w->service, "%s", service);
-    w->id = id;
-    pthread_create(&w->thread, NULL, s_worker_main, w);
-    return w;
-}
-
-static void
-s_worker_stop(worker_run_t **w_p)
-{
-    worker_run_t *w = *w_p;
-    w->stop = 1;
-    pthread_join(w->thread, NULL);
-    free(w);
-    *w_p = NULL;
-}
-
-/* A child process running this binary in worker or broker role; returns its pid. */
-static pid_t
-s_spawn(char *const argv[], char *const env_extra[])
-{
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        for (int i = 0; env_extra && env_extra[i]; i++)
-            putenv(env_extra[i]);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static void
-s_self_path(char *out, size_t size)
-{
-    ssize_t n = readlink("/proc/self/exe", out, size - 1);
-    ck_assert_int_gt(n, 0);
-    out[n] = '\0';
-}
-
-/* The broker binary: BROKER_BIN, else <build>/broker/broker next to <build>/tests/. */
-static void
-s_broker_path(char *out, size_t size)
-{
-    const char *env = getenv("BROKER_BIN");
-    if (env && *env) {
-        snprintf(out, size, "%s", env);
-        return;
-    }
-    char self[PATH_MAX];
-    s_self_path(self, sizeof self);
-    char *dir = dirname(dirname(self));
-    snprintf(out, size, "%s/broker/broker", dir);
-}
-
-/* --- Raw sockets, to speak the protocol (and break it) directly ----------------------- */
-
-static zsock_t *
-s_raw_dealer(const char *endpoint)
-{
-    zsock_t *sock = zsock_new_dealer(endpoint);
-    ck_assert_ptr_nonnull(sock);
-    zsock_set_rcvtimeo(sock, 3000);
-    zclock_sleep(100);   /* let the connection complete before sending */
-    return sock;
-}
-
-/* Sends a valid client request with DEADLINE_MS (wall); s_raw_reply reads the answer. */
-static void
-s_raw_call(zsock_t *sock, const char *service, int64_t deadline_ms, int sleep_ms)
-{
-    envelope_t *req = s_request(service, "req_raw", sleep_ms);
-    req->deadline_ms = deadline_ms;
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    envelope_encode(req, &buf);
-    zmsg_t *msg = zmsg_new();
-    zmsg_addstr(msg, BUS_CLIENT);
-    zmsg_addstr(msg, service);
-    zmsg_addmem(msg, "12345678", 8);
-    zmsg_addmem(msg, buf.data, buf.size);
-    zmsg_send(&msg, sock);
-    msgpack_sbuffer_destroy(&buf);
-    envelope_destroy(&req);
-}
-
-static envelope_t *
-s_raw_reply(zsock_t *sock)
-{
-    zmsg_t *msg = zmsg_recv(sock);
-    if (!msg)
-        return NULL;
-    ck_assert_uint_eq(zmsg_size(msg), 4);
-    zframe_t *body = zmsg_last(msg);
-    envelope_t *env = envelope_decode(zframe_data(body), zframe_size(body), NULL);
-    zmsg_destroy(&msg);
-    return env;
-}
 
 /* --- Tests ---------------------------------------------------------------------------- */
 
 START_TEST(test_lru_routing)
 {
-    broker_run_t *b = s_broker_start(24550, 100);
+    broker_run_t *b = bh_broker_start(24550, 100);
     worker_run_t *w[3];
     for (int i = 0; i < 3; i++) {
-        w[i] = s_worker_start(b->ports.worker, "echo", i + 1);
-        s_wait_workers(b, (uint64_t) i + 1);   /* registration order = idle order */
+        w[i] = bh_worker_start(b->ports.worker, "echo", i + 1);
+        bh_wait_workers(b, (uint64_t) i + 1);   /* registration order = idle order */
     }
     int64_t seen[6];
     for (int i = 0; i < 6; i++)
-        ck_assert_int_eq(s_call(b->ports.client, "echo", 0, 2000, &seen[i]), 200);
+        ck_assert_int_eq(bh_call(b->ports.client, "echo", 0, 2000, &seen[i]), 200);
     /* least recently used first: 1, 2, 3, then the same round again */
     ck_assert_int_eq(seen[0], 1);
     ck_assert_int_eq(seen[1], 2);
     ck_assert_int_eq(seen[2], 3);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(seen[i + 3], seen[i]);
-    ck_assert_uint_eq(s_stats(b).routed, 6);
+    ck_assert_uint_eq(bh_stats(b).routed, 6);
     for (int i = 0; i < 3; i++)
-        s_worker_stop(&w[i]);
-    s_wait_workers(b, 0);   /* DISCONNECT on destroy removes them at once */
-    s_broker_stop(&b);
+        bh_worker_stop(&w[i]);
+    bh_wait_workers(b, 0);   /* DISCONNECT on destroy removes them at once */
+    bh_broker_stop(&b);
 }
 END_TEST
 
 START_TEST(test_unknown_service)
 {
-    broker_run_t *b = s_broker_start(24554, 100);
+    broker_run_t *b = bh_broker_start(24554, 100);
     int64_t t0 = clock_mono_ms();
-    ck_assert_int_eq(s_call(b->ports.client, "nosuch", 0, 5000, NULL), 503);
+    ck_assert_int_eq(bh_call(b->ports.client, "nosuch", 0, 5000, NULL), 503);
     ck_assert_int_lt(clock_mono_ms() - t0, 1000);   /* at once, not at the timeout */
-    ck_assert_uint_eq(s_stats(b).unavailable, 1);
-    s_broker_stop(&b);
+    ck_assert_uint_eq(bh_stats(b).unavailable, 1);
+    bh_broker_stop(&b);
 }
 END_TEST
 
@@ -360,32 +75,32 @@ static void *
 s_call_thread(void *arg)
 {
     call_arg_t *c = (call_arg_t *) arg;
-    c->status = s_call(c->endpoint, "slow", c->sleep_ms, 10000, NULL);
+    c->status = bh_call(c->endpoint, "slow", c->sleep_ms, 10000, NULL);
     return NULL;
 }
 
 START_TEST(test_queue_timeout_and_full)
 {
-    broker_run_t *b = s_broker_start(24558, 1);   /* room for one queued request */
-    worker_run_t *w = s_worker_start(b->ports.worker, "slow", 1);
-    s_wait_workers(b, 1);
+    broker_run_t *b = bh_broker_start(24558, 1);   /* room for one queued request */
+    worker_run_t *w = bh_worker_start(b->ports.worker, "slow", 1);
+    bh_wait_workers(b, 1);
 
     call_arg_t busy = { b->ports.client, 1000, 0 };
     pthread_t th;
     pthread_create(&th, NULL, s_call_thread, &busy);
     zclock_sleep(150);   /* the only worker is now inside its handler */
 
-    zsock_t *raw = s_raw_dealer(b->ports.client);
+    zsock_t *raw = bh_raw_dealer(b->ports.client);
     int64_t t0 = clock_mono_ms();
-    s_raw_call(raw, "slow", clock_wall_ms() + 300, 0);   /* queued, then 504 */
+    bh_raw_call(raw, "slow", clock_wall_ms() + 300, 0);   /* queued, then 504 */
     zclock_sleep(20);
-    s_raw_call(raw, "slow", clock_wall_ms() + 5000, 0);  /* queue full: 503 at once */
-    envelope_t *first = s_raw_reply(raw);
+    bh_raw_call(raw, "slow", clock_wall_ms() + 5000, 0);  /* queue full: 503 at once */
+    envelope_t *first = bh_raw_reply(raw);
     ck_assert_ptr_nonnull(first);
     ck_assert_int_eq(first->status, 503);
     ck_assert_str_eq(first->code, "SERVICE_UNAVAILABLE");
     ck_assert_str_eq(first->request_id, "req_raw");
-    envelope_t *second = s_raw_reply(raw);
+    envelope_t *second = bh_raw_reply(raw);
     ck_assert_ptr_nonnull(second);
     ck_assert_int_eq(second->status, 504);
     ck_assert_str_eq(second->code, "GATEWAY_TIMEOUT");
@@ -397,16 +112,16 @@ START_TEST(test_queue_timeout_and_full)
 
     /* queued behind the busy worker, served once it is free */
     t0 = clock_mono_ms();
-    ck_assert_int_eq(s_call(b->ports.client, "slow", 0, 5000, NULL), 200);
+    ck_assert_int_eq(bh_call(b->ports.client, "slow", 0, 5000, NULL), 200);
     ck_assert_int_ge(clock_mono_ms() - t0, 200);
     pthread_join(th, NULL);
     ck_assert_int_eq(busy.status, 200);
-    broker_stats_t st = s_stats(b);
+    broker_stats_t st = bh_stats(b);
     ck_assert_uint_eq(st.timeouts, 1);
     ck_assert_uint_eq(st.unavailable, 1);
     zsock_destroy(&raw);
-    s_worker_stop(&w);
-    s_broker_stop(&b);
+    bh_worker_stop(&w);
+    bh_broker_stop(&b);
 }
 END_TEST
 
@@ -420,21 +135,21 @@ static void *
 s_kill_call_thread(void *arg)
 {
     kill_arg_t *c = (kill_arg_t *) arg;
-    c->status = s_call(c->endpoint, "fragile", 8000, 15000, NULL);
+    c->status = bh_call(c->endpoint, "fragile", 8000, 15000, NULL);
     c->done_at = clock_mono_ms();
     return NULL;
 }
 
 START_TEST(test_worker_killed)
 {
-    broker_run_t *b = s_broker_start(24562, 100);
+    broker_run_t *b = bh_broker_start(24562, 100);
     char self[PATH_MAX];
-    s_self_path(self, sizeof self);
+    bh_self_path(self, sizeof self);
     char *argv[] = { self, "--worker", b->ports.worker, "fragile", NULL };
-    pid_t child = s_spawn(argv, NULL);
-    s_wait_workers(b, 1);
-    worker_run_t *w = s_worker_start(b->ports.worker, "fragile", 7);
-    s_wait_workers(b, 2);
+    pid_t child = bh_spawn(argv, NULL);
+    bh_wait_workers(b, 1);
+    worker_run_t *w = bh_worker_start(b->ports.worker, "fragile", 7);
+    bh_wait_workers(b, 2);
 
     kill_arg_t call = { b->ports.client, 0, 0 };
     pthread_t th;
@@ -446,24 +161,24 @@ START_TEST(test_worker_killed)
     pthread_join(th, NULL);
     ck_assert_int_eq(call.status, 503);
     ck_assert_int_lt(call.done_at - killed_at, 3000);   /* about one heartbeat */
-    s_wait_workers(b, 1);
+    bh_wait_workers(b, 1);
 
     int64_t id = 0;
-    ck_assert_int_eq(s_call(b->ports.client, "fragile", 0, 3000, &id), 200);
+    ck_assert_int_eq(bh_call(b->ports.client, "fragile", 0, 3000, &id), 200);
     ck_assert_int_eq(id, 7);
-    ck_assert_uint_ge(s_stats(b).dropped, 1);   /* the heartbeat that found it gone */
-    s_worker_stop(&w);
-    s_broker_stop(&b);
+    ck_assert_uint_ge(bh_stats(b).dropped, 1);   /* the heartbeat that found it gone */
+    bh_worker_stop(&w);
+    bh_broker_stop(&b);
 }
 END_TEST
 
 START_TEST(test_broker_restart)
 {
     char broker_bin[PATH_MAX];
-    s_broker_path(broker_bin, sizeof broker_bin);
+    bh_broker_path(broker_bin, sizeof broker_bin);
     ck_assert_msg(access(broker_bin, X_OK) == 0, "broker binary not found at %s (BROKER_BIN)",
                   broker_bin);
-    ports_t p = s_ports(24566);
+    ports_t p = bh_ports(24566);
     char e1[96], e2[96], e3[96], e4[96];
     snprintf(e1, sizeof e1, "BROKER_CLIENT_BIND=%s", p.client);
     snprintf(e2, sizeof e2, "BROKER_WORKER_BIND=%s", p.worker);
@@ -473,12 +188,12 @@ START_TEST(test_broker_restart)
     char *env[] = { e1, e2, e3, e4, "ADMIN_PORT=0", "BUS_HEARTBEAT_MS=200",
                     "LOG_LEVEL=warn", "BUS_CURVE_DIR=", "BUS_INSECURE=true", NULL };
     char *argv[] = { broker_bin, NULL };
-    pid_t broker = s_spawn(argv, env);
+    pid_t broker = bh_spawn(argv, env);
 
-    worker_run_t *w[2] = { s_worker_start(p.worker, "echo", 1),
-                           s_worker_start(p.worker, "echo", 2) };
+    worker_run_t *w[2] = { bh_worker_start(p.worker, "echo", 1),
+                           bh_worker_start(p.worker, "echo", 2) };
     bus_client_t *client = bus_client_new(p.client);
-    envelope_t *req = s_request("echo", "req_restart", 0);
+    envelope_t *req = bh_request("echo", "req_restart", 0);
 
     /* traffic: one call every 20 ms; count answers before, during and after */
     int ok_before = 0, ok_after = 0, failed = 0;
@@ -497,7 +212,7 @@ START_TEST(test_broker_restart)
                 waitpid(broker, NULL, 0);
                 killed = true;
                 zclock_sleep(300);
-                broker = s_spawn(argv, env);
+                broker = bh_spawn(argv, env);
                 restarted_at = clock_mono_ms();
             }
         } else if (ok) {
@@ -525,8 +240,8 @@ START_TEST(test_broker_restart)
     ck_assert_int_eq(WEXITSTATUS(status), 0);
     envelope_destroy(&req);
     bus_client_destroy(&client);
-    s_worker_stop(&w[0]);
-    s_worker_stop(&w[1]);
+    bh_worker_stop(&w[0]);
+    bh_worker_stop(&w[1]);
 }
 END_TEST
 
@@ -541,16 +256,16 @@ s_send_frames(zsock_t *sock, const char **frames, const size_t *sizes, int count
 
 START_TEST(test_garbage_frames)
 {
-    broker_run_t *b = s_broker_start(24570, 100);
-    worker_run_t *w = s_worker_start(b->ports.worker, "echo", 1);
-    s_wait_workers(b, 1);
-    zsock_t *front = s_raw_dealer(b->ports.client);
-    zsock_t *back = s_raw_dealer(b->ports.worker);
+    broker_run_t *b = bh_broker_start(24570, 100);
+    worker_run_t *w = bh_worker_start(b->ports.worker, "echo", 1);
+    bh_wait_workers(b, 1);
+    zsock_t *front = bh_raw_dealer(b->ports.client);
+    zsock_t *back = bh_raw_dealer(b->ports.worker);
 
     char noise[512];
     for (size_t i = 0; i < sizeof noise; i++)
         noise[i] = (char) (rand() & 0xff);
-    envelope_t *req = s_request("echo", "req_garbage", 0);
+    envelope_t *req = bh_request("echo", "req_garbage", 0);
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
     envelope_encode(req, &buf);
@@ -593,7 +308,7 @@ START_TEST(test_garbage_frames)
     /* an unknown worker heartbeating is told to re-register */
     const char *g6[] = { BUS_WORKER, BUS_HEARTBEAT };
     size_t t6[] = { 6, 1 };
-    zsock_t *stranger = s_raw_dealer(b->ports.worker);
+    zsock_t *stranger = bh_raw_dealer(b->ports.worker);
     s_send_frames(stranger, g6, t6, 2);
     zmsg_t *msg = NULL;
     for (int i = 0; i < 10; i++) {   /* skip broker heartbeats, none are expected */
@@ -614,20 +329,20 @@ START_TEST(test_garbage_frames)
     s_send_frames(front, f7, s7, 4);
     free(huge);
 
-    for (int i = 0; i < 100 && s_stats(b).malformed < 11; i++)
+    for (int i = 0; i < 100 && bh_stats(b).malformed < 11; i++)
         zclock_sleep(10);
-    ck_assert_uint_eq(s_stats(b).malformed, 11);
+    ck_assert_uint_eq(bh_stats(b).malformed, 11);
     /* still alive and routing */
-    ck_assert_int_eq(s_call(b->ports.client, "echo", 0, 2000, NULL), 200);
-    ck_assert_uint_eq(s_stats(b).workers, 1);
+    ck_assert_int_eq(bh_call(b->ports.client, "echo", 0, 2000, NULL), 200);
+    ck_assert_uint_eq(bh_stats(b).workers, 1);
 
     msgpack_sbuffer_destroy(&buf);
     envelope_destroy(&req);
     zsock_destroy(&stranger);
     zsock_destroy(&front);
     zsock_destroy(&back);
-    s_worker_stop(&w);
-    s_broker_stop(&b);
+    bh_worker_stop(&w);
+    bh_broker_stop(&b);
 }
 END_TEST
 
@@ -660,16 +375,16 @@ s_mmi(const char *endpoint, const char *name)
 
 START_TEST(test_mmi_service)
 {
-    broker_run_t *b = s_broker_start(24574, 100);
-    worker_run_t *w1 = s_worker_start(b->ports.worker, "users", 1);
-    worker_run_t *w2 = s_worker_start(b->ports.worker, "users", 2);
-    s_wait_workers(b, 2);
+    broker_run_t *b = bh_broker_start(24574, 100);
+    worker_run_t *w1 = bh_worker_start(b->ports.worker, "users", 1);
+    worker_run_t *w2 = bh_worker_start(b->ports.worker, "users", 2);
+    bh_wait_workers(b, 2);
 
     envelope_t *reply = s_mmi(b->ports.client, "users");
     ck_assert_ptr_nonnull(reply);
     ck_assert_int_eq(reply->status, 200);
     ck_assert(envelope_str_eq(envelope_map_get(reply->body_obj, "service"), "users"));
-    ck_assert_int_eq(s_body_int(reply, "workers"), 2);
+    ck_assert_int_eq(bh_body_int(reply, "workers"), 2);
     envelope_destroy(&reply);
 
     reply = s_mmi(b->ports.client, "orders");
@@ -683,19 +398,19 @@ START_TEST(test_mmi_service)
     ck_assert_int_eq(reply->status, 400);
     envelope_destroy(&reply);
 
-    s_worker_stop(&w1);
-    s_worker_stop(&w2);
-    s_wait_workers(b, 0);
+    bh_worker_stop(&w1);
+    bh_worker_stop(&w2);
+    bh_wait_workers(b, 0);
     reply = s_mmi(b->ports.client, "users");
     ck_assert_int_eq(reply->status, 404);
     envelope_destroy(&reply);
-    s_broker_stop(&b);
+    bh_broker_stop(&b);
 }
 END_TEST
 
 START_TEST(test_events_proxy)
 {
-    broker_run_t *b = s_broker_start(24578, 100);
+    broker_run_t *b = bh_broker_start(24578, 100);
     zsock_t *pub = zsock_new_pub(NULL);
     zsock_connect(pub, "%s", b->ports.xsub);
     zsock_t *sub = zsock_new_sub(b->ports.xpub, "user.42");
@@ -717,21 +432,21 @@ START_TEST(test_events_proxy)
     ck_assert_ptr_nonnull(got);
     ck_assert_str_eq(got, "hello");
     zstr_free(&got);
-    ck_assert_uint_ge(s_stats(b).events, 1);
+    ck_assert_uint_ge(bh_stats(b).events, 1);
     zsock_destroy(&pub);
     zsock_destroy(&sub);
-    s_broker_stop(&b);
+    bh_broker_stop(&b);
 }
 END_TEST
 
 /* Not an assertion on speed: prints the round trip so the report has a number. */
 START_TEST(test_echo_roundtrip)
 {
-    broker_run_t *b = s_broker_start(24582, 100);
-    worker_run_t *w = s_worker_start(b->ports.worker, "echo", 1);
-    s_wait_workers(b, 1);
+    broker_run_t *b = bh_broker_start(24582, 100);
+    worker_run_t *w = bh_worker_start(b->ports.worker, "echo", 1);
+    bh_wait_workers(b, 1);
     bus_client_t *client = bus_client_new(b->ports.client);
-    envelope_t *req = s_request("echo", "req_bench", 0);
+    envelope_t *req = bh_request("echo", "req_bench", 0);
     zclock_sleep(100);
     const int calls = 10000;
     int ok = 0;
@@ -748,8 +463,8 @@ START_TEST(test_echo_roundtrip)
     ck_assert_int_eq(ok, calls);
     envelope_destroy(&req);
     bus_client_destroy(&client);
-    s_worker_stop(&w);
-    s_broker_stop(&b);
+    bh_worker_stop(&w);
+    bh_broker_stop(&b);
 }
 END_TEST
 
@@ -757,7 +472,7 @@ START_TEST(test_client_no_broker)
 {
     bus_client_t *client = bus_client_new("tcp://127.0.0.1:24599");   /* nobody there */
     ck_assert_ptr_nonnull(client);
-    envelope_t *req = s_request("echo", "req_nobroker", 0);
+    envelope_t *req = bh_request("echo", "req_nobroker", 0);
     envelope_t *reply = NULL;
     int64_t t0 = clock_mono_ms();
     ck_assert_int_eq(bus_client_call(client, req, 2000, 0, &reply), ERR_SERVICE_UNAVAILABLE);
@@ -798,7 +513,7 @@ s_expect(zsock_t *router, const char *command, int wait_ms)
 static void
 s_send_request(zsock_t *router, zframe_t *identity, int64_t deadline_ms)
 {
-    envelope_t *req = s_request("proto", "req_proto", 0);
+    envelope_t *req = bh_request("proto", "req_proto", 0);
     req->deadline_ms = deadline_ms;
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
@@ -820,7 +535,7 @@ START_TEST(test_worker_protocol)
     zsock_t *router = zsock_new_router("tcp://127.0.0.1:24588");
     ck_assert_ptr_nonnull(router);
     zsock_set_rcvtimeo(router, 100);
-    worker_run_t *w = s_worker_start("tcp://127.0.0.1:24588", "proto", 3);
+    worker_run_t *w = bh_worker_start("tcp://127.0.0.1:24588", "proto", 3);
 
     zmsg_t *ready = s_expect(router, BUS_READY, 2000);
     ck_assert_ptr_nonnull(ready);
@@ -879,7 +594,7 @@ START_TEST(test_worker_protocol)
     zmsg_destroy(&ready);
 
     zframe_destroy(&id1);
-    s_worker_stop(&w);
+    bh_worker_stop(&w);
     zsock_destroy(&router);
 }
 END_TEST
@@ -923,7 +638,7 @@ s_worker_process(const char *endpoint, const char *service)
     bus_worker_t *worker = bus_worker_new(endpoint, service);
     if (!worker)
         return 1;
-    bus_worker_run(worker, s_handler, NULL, &s_worker_stop_flag);
+    bus_worker_run(worker, bh_handler, NULL, &s_worker_stop_flag);
     bus_worker_destroy(&worker);
     return 0;
 }
