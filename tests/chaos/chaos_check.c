@@ -18,8 +18,8 @@ static const char *s_names[CHAOS_CHECKS][2] = {
                                 "its retry budget" },
     [CHAOS_CHECK_ERROR_KINDS] = { "error_kinds", "every failed attempt was a 503 or 504, a "
                                   "broken connection (or the LB's 502), or 409 key in use" },
-    [CHAOS_CHECK_ERROR_WINDOWS] = { "error_windows", "every failed attempt overlapped a kill "
-                                    "window: from the kill to its recovery plus slack" },
+    [CHAOS_CHECK_ERROR_WINDOWS] = { "error_windows", "every failed attempt failed inside a "
+                                    "kill window: from the kill to its recovery plus slack" },
     [CHAOS_CHECK_KILLS] = { "kills_recovered", "every kill ran, its process was ready again, "
                             "and every route succeeded again after it" },
     [CHAOS_CHECK_WS_EXACTLY_ONCE] = { "ws_exactly_once", "every WebSocket user received each "
@@ -105,6 +105,8 @@ s_attempts(const chaos_app_t *app, chaos_result_t *res)
         for (size_t i = 0; i < l->n_attempts; i++) {
             const chaos_attempt_t *a = &l->attempts[i];
             res->attempts[a->route]++;
+            if (a->t_end - a->t_start > res->slowest.t_end - res->slowest.t_start)
+                res->slowest = *a;
             if (s_ok(a->status))
                 continue;
             res->errors++;
@@ -115,7 +117,7 @@ s_attempts(const chaos_app_t *app, chaos_result_t *res)
             int in = -1;
             for (int k = 0; k < app->cfg.n_kills && in < 0; k++)
                 if (app->kills[k].t_kill && a->t_end >= app->kills[k].t_kill &&
-                    a->t_start <= res->kills[k].window_end)
+                    a->t_end <= res->kills[k].window_end)
                     in = k;
             if (in >= 0) {
                 res->kills[in].errors++;

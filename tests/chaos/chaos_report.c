@@ -53,6 +53,11 @@ chaos_report_print(FILE *out, const chaos_app_t *app, const chaos_result_t *res)
     }
     fprintf(out, "%s; outside every kill window: %zu\n", res->n_status_kinds ? ")" : "",
             res->errors_outside);
+    if (res->slowest.t_end > res->slowest.t_start)
+        fprintf(out, "slowest attempt: %.2f s (%s at %.1f s -> %d%s%s)\n",
+                (res->slowest.t_end - res->slowest.t_start) / 1000.0,
+                chaos_route_name(res->slowest.route), res->slowest.t_start / 1000.0,
+                res->slowest.status, res->slowest.error[0] ? " " : "", res->slowest.error);
     fprintf(out, "rows: %zu orders, %zu messages; duplicates %zu, unexpected %zu, "
                  "written but not acknowledged %zu\n",
             res->rows_orders, res->rows_messages, res->duplicate_rows, res->unexpected_rows,

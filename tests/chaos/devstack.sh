@@ -8,9 +8,9 @@
 set -euo pipefail
 CHAOS_DIR=$(cd "$(dirname "$0")" && pwd)
 SCRIPTS_DIR="$CHAOS_DIR/../../scripts"
-# shellcheck source=../../scripts/lib/env.sh
+# shellcheck source=SCRIPTDIR/../../scripts/lib/env.sh
 source "$SCRIPTS_DIR/lib/env.sh"
-# shellcheck source=../../scripts/lib/proc.sh
+# shellcheck source=SCRIPTDIR/../../scripts/lib/proc.sh
 source "$SCRIPTS_DIR/lib/proc.sh"
 
 admin_port() {
