@@ -152,14 +152,17 @@ s_rows(const chaos_app_t *app, const chaos_rows_t *rows, int route, chaos_result
     chaos_check_t *in_db = &res->checks[CHAOS_CHECK_ACKED_IN_DB];
     chaos_check_t *dup = &res->checks[CHAOS_CHECK_NO_DUPLICATES];
     const char *kind = route == CHAOS_ORDER ? "order" : "message";
-    /* Per logical request: how many rows carry its tag, and the first one's id. */
+    /* Per logical request: how many rows carry its tag, and the first one's id; whether
+     * one of them has the id its answer gave (a duplicate is no_duplicates' business). */
     uint32_t *count[64] = { 0 };
     int64_t *first[64] = { 0 };
+    bool *matched[64] = { 0 };
     int threads = app->cfg.threads < 64 ? app->cfg.threads : 64;
     for (int t = 0; t < threads; t++) {
         count[t] = calloc(app->loaders[t].n_logical + 1, sizeof *count[t]);
         first[t] = calloc(app->loaders[t].n_logical + 1, sizeof *first[t]);
-        if (!count[t] || !first[t])
+        matched[t] = calloc(app->loaders[t].n_logical + 1, sizeof *matched[t]);
+        if (!count[t] || !first[t] || !matched[t])
             abort();
     }
     size_t rows_of[CHAOS_MAX_USERS] = { 0 }, acks_of[CHAOS_MAX_USERS] = { 0 };
@@ -179,6 +182,8 @@ s_rows(const chaos_app_t *app, const chaos_rows_t *rows, int route, chaos_result
         }
         if (count[t][seq]++ == 0)
             first[t][seq] = row->id;
+        if (row->id == app->loaders[t].logical[seq].created_id)
+            matched[t][seq] = true;
     }
     for (int t = 0; t < threads; t++) {
         const chaos_loader_t *l = &app->loaders[t];
@@ -201,12 +206,13 @@ s_rows(const chaos_app_t *app, const chaos_rows_t *rows, int route, chaos_result
             if (count[t][i] == 0)
                 s_fail(in_db, "%s chaos-%s-%d-%zu acknowledged as id %lld: no row", kind,
                        app->run_id, t, i, (long long) lg->created_id);
-            else if (first[t][i] != lg->created_id)
+            else if (!matched[t][i])
                 s_fail(in_db, "%s chaos-%s-%d-%zu acknowledged as id %lld: its row is %lld", kind,
                        app->run_id, t, i, (long long) lg->created_id, (long long) first[t][i]);
         }
         free(count[t]);
         free(first[t]);
+        free(matched[t]);
     }
     for (int u = 0; u < app->cfg.users; u++)
         if (rows_of[u] != acks_of[u])

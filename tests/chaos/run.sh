@@ -49,9 +49,14 @@ if ! timeout "$START_TIMEOUT_S" "$CLUSTER" start >&2; then
   exit 2
 fi
 RECORD_DIR="${CHAOS_RECORD_DIR:-$ROOT_DIR/.data/chaos/chaos-records}"
-# The cluster's own database: env.sh decides it for STACK=chaos, as for every stack.
+# The cluster's own database: env.sh decides it for STACK=chaos, as for every stack
+# (CHAOS_DATABASE_URL overrides it, with CHAOS_URL and CHAOS_WS_URL, to aim elsewhere).
+DB_URL="${CHAOS_DATABASE_URL:-}"
 # shellcheck source=SCRIPTDIR/../../scripts/lib/env.sh
-DB_URL=$(source "$ROOT_DIR/scripts/lib/env.sh" && echo "$DATABASE_URL")
+if [[ -z "$DB_URL" ]] && ! DB_URL=$(source "$ROOT_DIR/scripts/lib/env.sh" && echo "$DATABASE_URL"); then
+  echo "run.sh: scripts/lib/env.sh gives no DATABASE_URL for STACK=chaos" >&2
+  exit 2
+fi
 mkdir -p "$RECORD_DIR"
 
 rc=0

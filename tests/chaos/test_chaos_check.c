@@ -167,6 +167,7 @@ START_TEST(test_duplicate_row_fails)
     fake_t *f = s_healthy();
     static const int retried[] = { 504, 201 };
     s_request(f, CHAOS_MESSAGE, 1500, retried, 2, 600, 2);   /* one request, two rows */
+    f->loader.logical[f->loader.n_logical - 1].created_id = 601;   /* the retry's answer */
     chaos_result_t res;
     chaos_check_run(&f->app, &f->db, &res);
     ck_assert(!res.checks[CHAOS_CHECK_NO_DUPLICATES].pass);
