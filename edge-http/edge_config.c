@@ -29,6 +29,8 @@ edge_config_load(edge_config_t *cfg)
     cfg->json_max_tokens = (int) config_int("JSON_MAX_TOKENS", EDGE_JSON_MAX_TOKENS, 16, 1000000);
     cfg->bus_endpoint = config_str("BUS_CLIENT_ENDPOINT", "tcp://127.0.0.1:5555");
     cfg->bus_timeout_ms = (int) config_int("BUS_TIMEOUT_MS", 30000, 10, 600000);
+    /* Kubernetes' default terminationGracePeriodSeconds is 30: stop well inside it. */
+    cfg->shutdown_grace_ms = (int) config_int("EDGE_SHUTDOWN_GRACE_MS", 10000, 0, 600000);
     cfg->health_interval_ms = (int) config_int("EDGE_HEALTH_INTERVAL_MS", 1000, 100, 60000);
     cfg->slow_ms = (int) config_int("EDGE_SLOW_MS", 1000, 1, 600000);
     cfg->hsts = config_bool("HSTS_ENABLED", false);

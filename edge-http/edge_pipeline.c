@@ -640,10 +640,13 @@ static s_stage_fn *const s_stages[] = {
 /* --- the answer ------------------------------------------------------------------- */
 
 static const char *
-s_connection(const edge_request_t *r)
+s_connection(const edge_thread_t *t, const edge_request_t *r)
 {
     if (r->body_pending || r->must_close)
         return "close";                      /* unread bytes would be taken as a request */
+    /* Draining: keep-alive clients and load balancers take their next request elsewhere. */
+    if (atomic_load(&t->app->draining))
+        return "close";
     const char *c = mg_get_header(r->conn, "Connection");
     if (c && strcasestr(c, "close"))
         return "close";
@@ -671,7 +674,7 @@ s_respond(edge_thread_t *t, edge_request_t *r)
         .no_store = is_api,
         .hsts = t->app->cfg.hsts,
         .allow = r->status == 405 && r->match.allow[0] ? r->match.allow : NULL,
-        .connection = s_connection(r),
+        .connection = s_connection(t, r),
         .content_type = r->content_type,
         .extra = r->extra_len ? r->extra : NULL,
     };

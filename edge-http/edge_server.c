@@ -1,8 +1,11 @@
 /* edge_server.c -- CivetWeb glue: start, stop, thread state, the catch-all handler. */
+#define _GNU_SOURCE                          /* pthread_timedjoin_np */
 #include "edge_server.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <civetweb.h>
 #include "clock.h"
 #include "edge_reply.h"
@@ -182,4 +185,44 @@ edge_server_destroy(edge_server_t **self_p)
     mg_stop(self->ctx);
     free(self);
     *self_p = NULL;
+}
+
+static void *
+s_stop_run(void *arg)
+{
+    edge_server_t *self = arg;
+    mg_stop(self->ctx);
+    return NULL;
+}
+
+int
+edge_server_stop(edge_server_t **self_p, int timeout_ms)
+{
+    if (!self_p || !*self_p)
+        return 0;
+    edge_server_t *self = *self_p;
+    *self_p = NULL;
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, s_stop_run, self) != 0) {
+        mg_stop(self->ctx);
+        free(self);
+        return 0;
+    }
+    /* pthread_timedjoin_np takes a CLOCK_REALTIME time: a clock step only moves the
+     * bound, and the bound is a backstop. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    if (pthread_timedjoin_np(thread, NULL, &until) != 0) {
+        /* SELF stays with the stopping thread: the process is about to exit. */
+        pthread_detach(thread);
+        return -1;
+    }
+    free(self);
+    return 0;
 }

@@ -14,4 +14,11 @@ edge_server_t *edge_server_new(edge_app_t *app);
  * Accepts NULL. */
 void edge_server_destroy(edge_server_t **self_p);
 
+/* The same, but waits at most TIMEOUT_MS for mg_stop, which joins every CivetWeb thread:
+ * a thread still serving (a bus call that outlived the drain, a client that stopped
+ * reading its answer) would otherwise hold the exit for as long as it likes. Returns 0
+ * when stopped, -1 when mg_stop is still running: the caller then exits the process
+ * without freeing what those threads may touch. Sets *self_p to NULL either way. */
+int edge_server_stop(edge_server_t **self_p, int timeout_ms);
+
 #endif

@@ -1,10 +1,11 @@
 /* main.c -- the HTTP edge: CivetWeb in front, the bus behind. Runs until SIGTERM/SIGINT,
- * then stops accepting and lets the requests in flight finish (mg_stop). */
+ * then drains (README "Shutdown") and stops. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 #include <civetweb.h>
 #include "admin.h"
 #include "clock.h"
@@ -18,6 +19,29 @@ s_ready(void *arg)
 {
     edge_app_t *app = arg;
     return !atomic_load(&app->draining) && edge_health_ready(app->health);
+}
+
+/* The drain: not ready at once (the admin port's and the public /health/ready answer
+ * 503), new requests answered 503 and every answer closes its connection (the pipeline
+ * reads app->draining), until the requests in flight are done, DEADLINE (monotonic ms)
+ * passes or a second signal comes. Returns true when it ended on a signal. */
+static bool
+s_drain(edge_app_t *app, const sigset_t *signals, int64_t deadline)
+{
+    atomic_store(&app->draining, true);
+    while (atomic_load(&app->active) > 0) {
+        int64_t left = deadline - clock_mono_ms();
+        if (left <= 0)
+            break;
+        struct timespec pause = { 0, (left < 20 ? left : 20) * 1000000L };
+        int sig = sigtimedwait(signals, NULL, &pause);
+        if (sig > 0) {
+            log_warn(NULL, "edge_stop", "signal %d again: not waiting for %d requests", sig,
+                     atomic_load(&app->active));
+            return true;
+        }
+    }
+    return false;
 }
 
 int
@@ -72,16 +96,26 @@ main(void)
 
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    log_info(NULL, "edge_stop", "signal %d: finishing requests in flight", sig);
-    /* Drain before mg_stop: once it starts, CivetWeb drops every write. A request can
-     * wait on the bus for at most BUS_TIMEOUT_MS. */
-    atomic_store(&app.draining, true);
-    int64_t deadline = clock_mono_ms() + app.cfg.bus_timeout_ms + 1000;
-    while (atomic_load(&app.active) > 0 && clock_mono_ms() < deadline) {
-        struct timespec pause = { 0, 20 * 1000000L };
-        nanosleep(&pause, NULL);
+    int64_t t0 = clock_mono_ms(), deadline = t0 + app.cfg.shutdown_grace_ms;
+    log_info(NULL, "edge_stop", "signal %d: draining %d requests in flight (grace %d ms)", sig,
+             atomic_load(&app.active), app.cfg.shutdown_grace_ms);
+    /* Drain before mg_stop: once it starts, CivetWeb drops every write. */
+    bool forced = s_drain(&app, &stop_signals, deadline);
+    /* What is still running now loses its answer: mg_stop drops its write. */
+    int cut = atomic_load(&app.active);
+    /* mg_stop also waits for idle keep-alive connections and for any request still
+     * running: what is left of the grace, and at least 1 s (idle ones end in that). */
+    int64_t left = deadline - clock_mono_ms();
+    if (forced || left < 1000)
+        left = 1000;
+    if (edge_server_stop(&server, (int) left) != 0) {
+        log_warn(NULL, "edge_stop", "CivetWeb not stopped in %lld ms: exiting with %d requests "
+                 "unfinished", (long long) left, cut);
+        _exit(cut > 0 ? 1 : 0);
     }
-    rc = 0;
+    rc = cut > 0 ? 1 : 0;
+    log_info(NULL, "edge_stop", "drained in %lld ms, %d requests cut",
+             (long long) (clock_mono_ms() - t0), cut);
 
 cleanup:
     edge_server_destroy(&server);

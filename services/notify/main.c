@@ -11,12 +11,14 @@
 #include <string.h>
 #include <sys/resource.h>
 
+/* Signals seen: 1 starts the shutdown, 2 cuts its wait short. */
 static volatile sig_atomic_t s_stop;
 
 static void
 s_on_signal(int sig)
 {
-    s_stop = 1;
+    if (s_stop < 2)
+        s_stop = s_stop + 1;
 }
 
 /* Thousands of sockets need thousands of descriptors: take the whole hard limit. */

@@ -121,6 +121,12 @@ notify_auth_upgrade(notify_app_t *app, struct lws *wsi)
     static notify_handshake_t hs;
     char uri[16], origin[512];
 
+    /* Stopping: the client should open its socket on another replica. */
+    if (app->stop && *app->stop) {
+        s_refuse(wsi, 503, "SERVICE_UNAVAILABLE", "Server is shutting down");
+        return 0;
+    }
+
     if (s_header(wsi, WSI_TOKEN_GET_URI, uri, sizeof uri) <= 0 || strcmp(uri, "/ws") != 0) {
         s_refuse(wsi, 404, "NOT_FOUND", "Not found");
         return 0;

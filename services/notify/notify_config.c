@@ -43,6 +43,10 @@ notify_config_load(notify_config_t *cfg)
     cfg->sync_retry_ms = (int) config_int("NOTIFY_SYNC_RETRY_MS", 500, 50, 60000);
     cfg->db_queue_max = (int) config_int("NOTIFY_DB_QUEUE_MAX", 20000, 1, 1000000);
     cfg->max_sockets_per_user = (int) config_int("NOTIFY_MAX_SOCKETS_PER_USER", 16, 1, 100000);
+    /* The closes are a few bytes each: 5 s covers thousands of sockets, and a client that
+     * never acknowledges its close costs only this wait. */
+    cfg->shutdown_delay_ms = (int) config_int("NOTIFY_SHUTDOWN_DELAY_MS", 0, 0, 600000);
+    cfg->shutdown_grace_ms = (int) config_int("NOTIFY_SHUTDOWN_GRACE_MS", 5000, 0, 600000);
     snprintf(cfg->allowed_origins, sizeof cfg->allowed_origins, "%s",
              config_str("NOTIFY_ALLOWED_ORIGINS", config_str("CORS_ORIGINS", "")));
 }

@@ -21,6 +21,9 @@ typedef struct {
     int sync_retry_ms;           /* NOTIFY_SYNC_RETRY_MS, 500 */
     int db_queue_max;            /* NOTIFY_DB_QUEUE_MAX jobs waiting, 20000 */
     int max_sockets_per_user;    /* NOTIFY_MAX_SOCKETS_PER_USER on this replica, 16 */
+    int shutdown_delay_ms;       /* NOTIFY_SHUTDOWN_DELAY_MS, 0: not ready, sockets still
+                                    served, before the closes (load balancers catch up) */
+    int shutdown_grace_ms;       /* NOTIFY_SHUTDOWN_GRACE_MS, 5000: for the 1001 closes */
     char allowed_origins[2048];  /* NOTIFY_ALLOWED_ORIGINS, else CORS_ORIGINS: the pages
                                     that may open a socket with the cookie's token */
 } notify_config_t;

@@ -292,13 +292,24 @@ notify_server_run(notify_server_t *self, volatile sig_atomic_t *stop)
     while (!*stop)
         if (lws_service(app->context, 0) < 0)
             break;
-    /* Stop taking work; tell every client to come back (elsewhere) with ?since=. */
-    log_info(NULL, "stopping", "closing %zu sockets", notify_idmap_size(app->sessions));
-    notify_idmap_each(app->sessions, s_close_one, app);
-    int64_t until = clock_mono_ms() + 1000;
-    while (notify_idmap_size(app->sessions) > 0 && clock_mono_ms() < until)
+    /* Readiness is already 503 and new upgrades are refused 503 (both read *STOP). For
+     * NOTIFY_SHUTDOWN_DELAY_MS the open sockets are still served, so that a load balancer
+     * sees the readiness and sends the reconnects below elsewhere. */
+    int64_t delay_until = clock_mono_ms() + app->cfg.shutdown_delay_ms;
+    while (clock_mono_ms() < delay_until && *stop < 2)
         if (lws_service(app->context, 0) < 0)
             break;
+    /* Tell every client to come back, elsewhere, with ?since=, and give the closes until
+     * NOTIFY_SHUTDOWN_GRACE_MS to go out; a second signal stops waiting. */
+    int64_t t0 = clock_mono_ms(), until = t0 + app->cfg.shutdown_grace_ms;
+    log_info(NULL, "stopping", "closing %zu sockets (grace %d ms)",
+             notify_idmap_size(app->sessions), app->cfg.shutdown_grace_ms);
+    notify_idmap_each(app->sessions, s_close_one, app);
+    while (notify_idmap_size(app->sessions) > 0 && clock_mono_ms() < until && *stop < 2)
+        if (lws_service(app->context, 0) < 0)
+            break;
+    log_info(NULL, "stopping", "%zu sockets left open after %lld ms",
+             notify_idmap_size(app->sessions), (long long) (clock_mono_ms() - t0));
     return 0;
 }
 
@@ -331,5 +342,8 @@ bool
 notify_server_ready(void *arg)
 {
     notify_server_t *self = arg;
-    return self && self->app.db && notify_db_healthy(self->app.db);
+    /* Not ready from the signal on: a load balancer stops sending new sockets here. */
+    if (!self || (self->app.stop && *self->app.stop))
+        return false;
+    return self->app.db && notify_db_healthy(self->app.db);
 }
