@@ -14,8 +14,8 @@ PACKAGES=(
   libzmq3-dev libczmq-dev libmsgpack-dev libcivetweb-dev libjwt-dev libpq-dev libhiredis-dev
   check libsubunit-dev libjson-c-dev libwebsockets-dev libcrypt-dev libcurl4-openssl-dev
   libssl-dev
-  # servers of the local and test stacks
-  postgresql redis-server
+  # servers of the local and test stacks; the local cluster's load balancer
+  postgresql redis-server haproxy
   # load tests and scripts
   wrk curl ca-certificates procps
   # promtool, which the edge's integration test uses to parse /metrics

@@ -8,12 +8,19 @@
 #   stack.sh start-one NAME    postgres, redis, or a process below (waits until ready)
 #   stack.sh stop-one NAME
 #   stack.sh status
+# (The multi-replica cluster, STACK=cluster or chaos, is scripts/cluster.sh's.)
 set -euo pipefail
 SCRIPTS_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/env.sh
 source "$SCRIPTS_DIR/lib/env.sh"
 # shellcheck source=lib/proc.sh
 source "$SCRIPTS_DIR/lib/proc.sh"
+# shellcheck source=lib/apps.sh
+source "$SCRIPTS_DIR/lib/apps.sh"
+if [[ -n "${env_cluster_base:-}" ]]; then
+  echo "stack.sh: STACK=$STACK is a cluster: use scripts/cluster.sh" >&2
+  exit 2
+fi
 
 # The processes, in start order (stopped in reverse): name, binary under BUILD_DIR, admin
 # port. A binary that is not built (yet) is skipped, so a new service is one line here.
@@ -48,31 +55,8 @@ app_names() {
 }
 
 app_start() {
-  local name="$1"
-  app_lookup "$name"
-  if proc_alive "$name"; then
-    echo "$name: already running (pid $proc_pid)"
-    return 0
-  fi
-  if [[ ! -x "$app_bin" ]]; then
-    echo "$name: skipped ($app_bin is not built)"
-    return 0
-  fi
-  # Something else answering there would make the readiness check below lie.
-  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$app_port/"; then
-    echo "$name: admin port $app_port is already taken by another process" >&2
-    return 1
-  fi
-  ADMIN_PORT="$app_port" proc_spawn "$name" "$app_bin"
-  proc_wait_http "$name" "http://127.0.0.1:$app_port/health/ready"
-  proc_alive "$name"
-  echo "$name: ready (pid $proc_pid, admin 127.0.0.1:$app_port, log $LOG_DIR/$name.log)"
-}
-
-migrate() {
-  local bin="$BUILD_DIR/schemas/migrate"
-  [[ -x "$bin" ]] || { echo "stack.sh: $bin is not built (run scripts/build.sh)" >&2; return 1; }
-  "$bin" "$MIGRATIONS_DIR" 2>&1 | tee -a "$LOG_DIR/migrate.log"
+  app_lookup "$1"
+  apps_start "$1" "$app_bin" "$app_port"
 }
 
 start_one() {
@@ -97,20 +81,12 @@ stop_one() {
   esac
 }
 
-# The bus's certificates, one per role, made once per data folder (kept across restarts).
-bus_keys() {
-  local bin="$BUILD_DIR/broker/bus-keygen"
-  [[ -x "$bin" ]] || { echo "stack.sh: $bin is not built (run scripts/build.sh)" >&2; return 1; }
-  [[ -n "${BUS_CURVE_DIR:-}" ]] || return 0              # BUS_INSECURE=true: a plain bus
-  "$bin" "$BUS_CURVE_DIR" broker edge users orders messages notify >/dev/null
-}
-
 stack_start() {
   local name
   start_one postgres
   start_one redis
-  migrate
-  bus_keys
+  apps_migrate
+  apps_bus_keys
   for name in $(app_names); do
     app_start "$name"
   done
