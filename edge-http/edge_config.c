@@ -31,6 +31,7 @@ edge_config_load(edge_config_t *cfg)
     cfg->bus_timeout_ms = (int) config_int("BUS_TIMEOUT_MS", 30000, 10, 600000);
     /* Kubernetes' default terminationGracePeriodSeconds is 30: stop well inside it. */
     cfg->shutdown_grace_ms = (int) config_int("EDGE_SHUTDOWN_GRACE_MS", 10000, 0, 600000);
+    cfg->shutdown_delay_ms = (int) config_int("EDGE_SHUTDOWN_DELAY_MS", 0, 0, 600000);
     cfg->health_interval_ms = (int) config_int("EDGE_HEALTH_INTERVAL_MS", 1000, 100, 60000);
     cfg->slow_ms = (int) config_int("EDGE_SLOW_MS", 1000, 1, 600000);
     cfg->hsts = config_bool("HSTS_ENABLED", false);

@@ -20,6 +20,8 @@ typedef struct {
     const char *bus_endpoint;    /* BUS_CLIENT_ENDPOINT, tcp://127.0.0.1:5555 */
     int bus_timeout_ms;          /* BUS_TIMEOUT_MS, 30000 */
     int shutdown_grace_ms;       /* EDGE_SHUTDOWN_GRACE_MS, 10000: the drain on SIGTERM */
+    int shutdown_delay_ms;       /* EDGE_SHUTDOWN_DELAY_MS, 0: the least it lasts (within
+                                    the grace), for load balancers to see it not ready */
     int health_interval_ms;      /* EDGE_HEALTH_INTERVAL_MS, 1000: broker probe period */
     int slow_ms;                 /* EDGE_SLOW_MS, 1000: slow-request warning */
     bool hsts;                   /* HSTS_ENABLED, false */

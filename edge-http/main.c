@@ -23,13 +23,16 @@ s_ready(void *arg)
 
 /* The drain: not ready at once (the admin port's and the public /health/ready answer
  * 503), new requests answered 503 and every answer closes its connection (the pipeline
- * reads app->draining), until the requests in flight are done, DEADLINE (monotonic ms)
- * passes or a second signal comes. Returns true when it ended on a signal. */
+ * reads app->draining), until the requests in flight are done and MIN_UNTIL has passed,
+ * or DEADLINE passes (both monotonic ms), or a second signal comes. MIN_UNTIL lets a
+ * load balancer see the readiness before mg_stop: a request it sends on a kept-alive
+ * connection during mg_stop is cut without an answer. Returns true when it ended on a
+ * signal. */
 static bool
-s_drain(edge_app_t *app, const sigset_t *signals, int64_t deadline)
+s_drain(edge_app_t *app, const sigset_t *signals, int64_t min_until, int64_t deadline)
 {
     atomic_store(&app->draining, true);
-    while (atomic_load(&app->active) > 0) {
+    while (atomic_load(&app->active) > 0 || clock_mono_ms() < min_until) {
         int64_t left = deadline - clock_mono_ms();
         if (left <= 0)
             break;
@@ -100,7 +103,7 @@ main(void)
     log_info(NULL, "edge_stop", "signal %d: draining %d requests in flight (grace %d ms)", sig,
              atomic_load(&app.active), app.cfg.shutdown_grace_ms);
     /* Drain before mg_stop: once it starts, CivetWeb drops every write. */
-    bool forced = s_drain(&app, &stop_signals, deadline);
+    bool forced = s_drain(&app, &stop_signals, t0 + app.cfg.shutdown_delay_ms, deadline);
     /* What is still running now loses its answer: mg_stop drops its write. */
     int cut = atomic_load(&app.active);
     /* mg_stop also waits for idle keep-alive connections and for any request still

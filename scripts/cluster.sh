@@ -33,8 +33,10 @@ export PROC_STOP_TIMEOUT_S="${PROC_STOP_TIMEOUT_S:-15}"
 # The edges see every client through haproxy: believe its X-Forwarded-For, and do not
 # count its connections against the per-address limit.
 export TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}"
-# notify stays not-ready, still serving, this long before its 1001 closes: haproxy's
-# checks (every 500 ms, 2 failures) take it out first, so the reconnects go elsewhere.
+# On SIGTERM an edge stays not-ready (answering 503, which haproxy retries elsewhere) and
+# notify not-ready but still serving, this long before stopping: haproxy's checks (every
+# 500 ms, 2 failures) take them out first, so nothing new reaches them while they stop.
+export EDGE_SHUTDOWN_DELAY_MS="${EDGE_SHUTDOWN_DELAY_MS:-1500}"
 export NOTIFY_SHUTDOWN_DELAY_MS="${NOTIFY_SHUTDOWN_DELAY_MS:-1500}"
 
 # Start order (each group stopped in reverse, replicas of one kind at once).
@@ -109,8 +111,9 @@ defaults
     timeout client-fin 5s
     timeout server-fin 5s
     # A refused connection, or a 503 (the edge's drain, no worker, Redis away: nothing
-    # was done), is tried again on the other replica. Never a timeout or a cut answer:
-    # those may have been carried out.
+    # was done), is tried again on the other replica; so is a connection cut before any
+    # answer (an edge killed), but only for requests safe to repeat (edges_safe below).
+    # Never a timeout: the request may still be carried out.
     retries 3
     option redispatch 1
     retry-on conn-failure 503
@@ -128,11 +131,19 @@ frontend public
     acl is_edge path_beg /api/ /health/
     # Nothing else: no /metrics, no admin port, from outside.
     http-request return status 404 content-type application/json string "{\\"success\\":false,\\"statusCode\\":404,\\"error\\":\\"NOT_FOUND\\",\\"message\\":\\"Route not found\\"}" unless is_ws || is_edge
+    # Safe to send twice (API.md, Idempotency-Key): a GET, or a write with its key.
+    acl is_safe method GET HEAD
+    acl is_safe req.hdr(Idempotency-Key) -m found
     use_backend notify if is_ws
+    use_backend edges_safe if is_edge is_safe
     use_backend edges if is_edge
 
 backend edges
     balance roundrobin
+$servers_edge
+backend edges_safe
+    balance roundrobin
+    retry-on conn-failure empty-response 503
 $servers_edge
 backend notify
     # WebSockets last: spread them by how many each replica holds.
