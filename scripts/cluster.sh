@@ -5,6 +5,8 @@
 # test's: 14080). Ports: scripts/lib/env.sh. Data and logs: .data/<STACK>.
 #
 #   cluster.sh start            everything, in order; waits until every process is ready
+#                               (without BUILD_DIR: installs the packages and builds build/
+#                               first, as up.sh does)
 #   cluster.sh stop             everything, gracefully: edges, notify, lb, services,
 #                               brokers, Redis, PostgreSQL
 #   cluster.sh status           every process, its pid and readiness; the load balancer
@@ -17,6 +19,8 @@
 set -euo pipefail
 SCRIPTS_DIR=$(cd "$(dirname "$0")" && pwd)
 export STACK="${STACK:-cluster}"
+# No build chosen: this is a person's start, which installs and builds like up.sh does.
+cluster_own_build=$([[ -z "${BUILD_DIR:-}" ]] && echo yes || echo no)
 case "$STACK" in
   cluster | chaos) ;;
   *) echo "cluster.sh: STACK must be cluster or chaos, not '$STACK'" >&2; exit 2 ;;
@@ -259,6 +263,10 @@ stop_group() {
 
 cluster_start() {
   local name group
+  if [[ "$cluster_own_build" == yes ]]; then
+    "$SCRIPTS_DIR/install-deps.sh"
+    "$SCRIPTS_DIR/build.sh"
+  fi
   lb_bin >/dev/null
   for name in $(cluster_names); do
     cluster_lookup "$name"
