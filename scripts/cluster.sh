@@ -51,6 +51,7 @@ LB_CFG="$STACK_DIR/haproxy.cfg"
 cluster_names() {
   local group
   for group in "${CLUSTER_GROUPS[@]}"; do
+    # shellcheck disable=SC2086  # a group is a list of names
     printf '%s\n' $group
   done
 }

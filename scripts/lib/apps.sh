@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154  # proc_pid is proc_alive's (proc.sh)
 # apps.sh -- what every stack script does to a stack: the migrations, the bus's
 # certificates, and starting one process until its admin /health/ready answers. Shared by
 # stack.sh (one process of each kind) and cluster.sh (replicas). Sourced after env.sh and
@@ -39,6 +40,7 @@ apps_start() {
     return 1
   fi
   (
+    # shellcheck disable=SC2163  # the arguments are VAR=VALUE words
     (($# == 0)) || export "$@"
     ADMIN_PORT="$port" proc_spawn "$name" "$bin"
   )
