@@ -18,6 +18,7 @@
 #define K_DETAILS  "det"
 #define K_BODY     "body"
 #define K_UNDELIVERED "nd"   /* optional: written only when true */
+#define K_IDEM     "idem"   /* optional: written only on a request with an Idempotency-Key */
 
 static void *
 s_alloc(size_t size)
@@ -69,6 +70,24 @@ envelope_body_packer(envelope_t *self)
     return &self->packer;
 }
 
+const char *
+envelope_body_bytes(const envelope_t *self, size_t *size)
+{
+    *size = self->body.size;
+    return self->body.data;
+}
+
+int
+envelope_body_raw(envelope_t *self, const void *data, size_t size)
+{
+    if (!envelope_msgpack_safe(data, size, ENVELOPE_MAX_DEPTH))
+        return -1;
+    msgpack_sbuffer_clear(&self->body);
+    msgpack_sbuffer_write(&self->body, data, size);
+    self->body_obj = NULL;
+    return 0;
+}
+
 void
 envelope_set_error(envelope_t *self, err_code_t code, const char *message)
 {
@@ -115,7 +134,8 @@ envelope_encode(const envelope_t *self, msgpack_sbuffer *out)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 12 + (self->undelivered ? 1 : 0));
+    bool idem = self->idem.key[0] != '\0';
+    msgpack_pack_map(&pk, 12 + (self->undelivered ? 1 : 0) + (idem ? 1 : 0));
     envelope_pack_key(&pk, K_VERSION);  msgpack_pack_uint8(&pk, ENVELOPE_VERSION);
     envelope_pack_key(&pk, K_KIND);     msgpack_pack_uint8(&pk, (uint8_t) self->kind);
     envelope_pack_key(&pk, K_ID);       envelope_pack_str(&pk, self->request_id);
@@ -130,6 +150,14 @@ envelope_encode(const envelope_t *self, msgpack_sbuffer *out)
     envelope_pack_key(&pk, "jti");  envelope_pack_str(&pk, self->caller.jti);
     envelope_pack_key(&pk, "fam");  envelope_pack_str(&pk, self->caller.family);
     envelope_pack_key(&pk, "exp");  msgpack_pack_int64(&pk, self->caller.exp);
+
+    if (idem) {
+        envelope_pack_key(&pk, K_IDEM);
+        msgpack_pack_map(&pk, 3);
+        envelope_pack_key(&pk, "key");   envelope_pack_str(&pk, self->idem.key);
+        envelope_pack_key(&pk, "scope"); envelope_pack_str(&pk, self->idem.scope);
+        envelope_pack_key(&pk, "fp");    envelope_pack_str(&pk, self->idem.fingerprint);
+    }
 
     envelope_pack_key(&pk, K_STATUS);   msgpack_pack_int(&pk, self->status);
     envelope_pack_key(&pk, K_CODE);     envelope_pack_str(&pk, self->code);
@@ -326,6 +354,23 @@ s_decode_caller(const msgpack_object *v, envelope_caller_t *c)
            && s_get_int(envelope_map_get(v, "exp"), &c->exp);
 }
 
+/* The Idempotency-Key block: nil or absent is "no key"; a block must carry all three
+ * strings within their bounds, or none (a half-set block would store under a key the edge
+ * never checked). */
+static bool
+s_decode_idem(const msgpack_object *v, envelope_idem_t *idem)
+{
+    if (!v || v->type == MSGPACK_OBJECT_NIL)
+        return true;
+    if (v->type != MSGPACK_OBJECT_MAP
+        || !s_get_str(envelope_map_get(v, "key"), idem->key, sizeof idem->key)
+        || !s_get_str(envelope_map_get(v, "scope"), idem->scope, sizeof idem->scope)
+        || !s_get_str(envelope_map_get(v, "fp"), idem->fingerprint, sizeof idem->fingerprint))
+        return false;
+    bool key = idem->key[0], scope = idem->scope[0], fp = idem->fingerprint[0];
+    return key == scope && scope == fp;
+}
+
 static bool
 s_decode_details(const msgpack_object *v, envelope_t *self)
 {
@@ -432,6 +477,11 @@ envelope_decode(const void *data, size_t size, const char **err)
     self->status = (int) status;
     if (!s_decode_caller(envelope_map_get(root, K_CALLER), &self->caller)) {
         reason = "bad caller";
+        goto fail;
+    }
+    if (!s_decode_idem(envelope_map_get(root, K_IDEM), &self->idem)) {
+        memset(&self->idem, 0, sizeof self->idem);
+        reason = "bad idempotency key";
         goto fail;
     }
     if (!s_decode_details(envelope_map_get(root, K_DETAILS), self)) {

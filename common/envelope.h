@@ -36,6 +36,15 @@ typedef struct {
     int64_t exp;             /* the access token's expiry, unix seconds */
 } envelope_caller_t;
 
+/* A creating request's Idempotency-Key (API.md), as the edge checked it: either all
+ * three are set or all are empty. The service stores and replays answers by (scope, key)
+ * (common/idempotency.h). */
+typedef struct {
+    char key[129];           /* 1..128 visible ASCII characters; "" when there is none */
+    char scope[96];          /* whose key: "user:<id>", or "ip:<address>" for register */
+    char fingerprint[65];    /* SHA-256, hex, over method, path and the exact body bytes */
+} envelope_idem_t;
+
 typedef struct {
     char field[64];
     char message[192];
@@ -48,6 +57,8 @@ typedef struct {
     char method[33];
     int64_t deadline_ms;     /* unix ms after which nobody waits for the answer; 0: none */
     envelope_caller_t caller;
+    /* request: Idempotency-Key (issue 11); the wire key "idem" is sent only when set */
+    envelope_idem_t idem;
 
     int status;              /* reply: HTTP-like status (200, 201, 404, ...) */
     char code[32];           /* reply: error code name ("NOT_FOUND"), "" on success */
@@ -78,6 +89,14 @@ envelope_t *envelope_new_reply(const envelope_t *req);
 
 /* Packer writing the body. Pack one object only. */
 msgpack_packer *envelope_body_packer(envelope_t *self);
+
+/* The body packed so far (msgpack bytes; *SIZE 0 when nothing was packed), to be stored
+ * and later replayed byte for byte with envelope_body_raw(). */
+const char *envelope_body_bytes(const envelope_t *self, size_t *size);
+
+/* Replaces the body with DATA, one already-packed msgpack object (a stored answer).
+ * Returns 0, or -1 when DATA is not exactly one well-formed object (nothing changed). */
+int envelope_body_raw(envelope_t *self, const void *data, size_t size);
 
 /* Makes SELF an error reply: status from CODE, code name, MESSAGE (or the code's default
  * message when NULL), and drops any body packed so far. */

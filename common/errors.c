@@ -22,6 +22,10 @@ static const struct {
     [ERR_INTERNAL]               = { 500, "INTERNAL_ERROR", "Internal server error" },
     [ERR_SERVICE_UNAVAILABLE]    = { 503, "SERVICE_UNAVAILABLE", "Service unavailable" },
     [ERR_GATEWAY_TIMEOUT]        = { 504, "GATEWAY_TIMEOUT", "Gateway timeout" },
+    [ERR_IDEMPOTENCY_KEY_REUSED] = { 422, "IDEMPOTENCY_KEY_REUSED",
+                                     "Idempotency-Key was already used with a different request" },
+    [ERR_IDEMPOTENCY_KEY_IN_USE] = { 409, "IDEMPOTENCY_KEY_IN_USE",
+                                     "A request with this Idempotency-Key is still in progress" },
 };
 
 static err_code_t

@@ -19,6 +19,8 @@ typedef enum {
     ERR_INTERNAL,               /* 500 INTERNAL_ERROR */
     ERR_SERVICE_UNAVAILABLE,    /* 503 */
     ERR_GATEWAY_TIMEOUT,        /* 504 */
+    ERR_IDEMPOTENCY_KEY_REUSED, /* 422: the key came before with another request */
+    ERR_IDEMPOTENCY_KEY_IN_USE, /* 409: the first request with the key is in flight */
     ERR_COUNT
 } err_code_t;
 

@@ -16,6 +16,7 @@
 #include "edge_connlimit.h"
 #include "edge_cors.h"
 #include "edge_health.h"
+#include "edge_idem.h"
 #include "edge_metrics.h"
 #include "edge_ratelimit.h"
 #include "edge_reqid.h"
@@ -97,6 +98,12 @@ typedef struct {
     int cache_prefetch;              /* read with the revocation check: 0 not read, 1 miss,
                                         2 hit (the value in the thread's san_out) */
     char cache_key[EDGE_CACHE_KEY_MAX];
+    size_t body_len;                 /* bytes of the body read into thread->req_body */
+    /* Idempotency-Key (edge_idem.h): has_idem_key says the request carries a valid one
+     * on a creating route, which makes a retry of its bus call safe (the service answers
+     * a repeat from its store); idem is what travels in the envelope. */
+    bool has_idem_key;
+    envelope_idem_t idem;
     size_t extra_len;                /* header lines in extra (CORS, rate limit) */
 
     edge_query_t query;              /* last: large, not cleared between requests */

@@ -11,7 +11,7 @@ edge_cors_init(edge_cors_t *self, const char *origins, const char *methods, cons
     snprintf(self->methods, sizeof self->methods, "%s",
              methods ? methods : "GET, POST, PATCH, DELETE, OPTIONS");
     snprintf(self->headers, sizeof self->headers, "%s",
-             headers ? headers : "Authorization, Content-Type, X-Request-ID, X-Correlation-ID");
+             headers ? headers : "Authorization, Content-Type, X-Request-ID, X-Correlation-ID, Idempotency-Key");
     self->max_age = max_age;
     self->credentials = credentials;
     int skipped = 0;

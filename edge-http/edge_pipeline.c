@@ -2,8 +2,8 @@
  *
  *   request id, then: drain -> CORS (preflight) -> route -> query -> body limits (from the
  *   headers) -> auth (+ revocation) -> roles -> rate limit -> body read and JSON ->
- *   sanitize -> request log line -> local routes -> response cache -> bus (per-route
- *   timeout);
+ *   Idempotency-Key -> sanitize -> request log line -> local routes -> response cache ->
+ *   bus (per-route timeout);
  *   then respond (one write), metrics, response log line (slow-request warning)
  *
  * Each stage returns S_NEXT to go on or S_DONE once the answer is decided (an error, or a
@@ -257,6 +257,7 @@ s_stage_body(edge_thread_t *t, edge_request_t *r)
                                               : "Incomplete request body");
     }
     r->body_pending = false;
+    r->body_len = got;
     if (got == 0)
         return S_NEXT;                       /* an empty chunked body */
 
@@ -266,6 +267,32 @@ s_stage_body(edge_thread_t *t, edge_request_t *r)
         return s_fail(r, ERR_PAYLOAD_TOO_LARGE, edge_json_err_message(jerr));
     if (jerr != EDGE_JSON_OK)
         return s_fail(r, ERR_BAD_REQUEST, edge_json_err_message(jerr));
+    return S_NEXT;
+}
+
+/* Idempotency-Key on a creating route: checked (400 when malformed), then the caller's
+ * scope and the fingerprint of the exact body bytes, for the service (edge_idem.h). Runs
+ * after the body is read and before it is sanitized, so the fingerprint is of what the
+ * client sent. Other routes ignore the header. */
+static int
+s_stage_idempotency(edge_thread_t *t, edge_request_t *r)
+{
+    if (!r->route->creates)
+        return S_NEXT;
+    const char *header = mg_get_header(r->conn, "Idempotency-Key");
+    switch (edge_idem_check(header)) {
+    case EDGE_IDEM_NONE:
+        return S_NEXT;
+    case EDGE_IDEM_INVALID:
+        return s_fail(r, ERR_BAD_REQUEST,
+                      "Idempotency-Key must be 1 to 128 visible ASCII characters");
+    case EDGE_IDEM_OK:
+        break;
+    }
+    if (edge_idem_fill(&r->idem, header, r->authed ? r->claims.sub : 0, s_client_ip(t, r),
+                       r->ri->request_method, r->path, t->req_body, r->body_len) != 0)
+        return s_fail(r, ERR_INTERNAL, NULL);
+    r->has_idem_key = true;
     return S_NEXT;
 }
 
@@ -592,6 +619,10 @@ s_stage_bus(edge_thread_t *t, edge_request_t *r)
     snprintf(req->service, sizeof req->service, "%s", route->service);
     snprintf(req->method, sizeof req->method, "%s", route->bus_method);
     s_fill_caller(r, &req->caller);
+    /* A valid Idempotency-Key: the service stores the answer with the write and answers a
+     * repeat from that store, so this call, like a GET, is safe to retry elsewhere. */
+    if (r->has_idem_key)
+        req->idem = r->idem;
     edge_body_pack(envelope_body_packer(req), &r->match, &r->query, r->body);
 
     /* The deadline travels in the envelope (deadline_ms): a worker that takes the request
@@ -629,6 +660,7 @@ static s_stage_fn *const s_stages[] = {
     s_stage_roles,
     s_stage_ratelimit,
     s_stage_body,
+    s_stage_idempotency,
     s_stage_sanitize,
     s_stage_log_start,
     s_stage_local,

@@ -27,6 +27,7 @@ typedef struct {
     bool is_public;          /* no token needed */
     const char *roles;       /* NULL: any authenticated caller; else "admin,moderator" */
     edge_local_t local;
+    bool creates;            /* a POST that creates: takes an Idempotency-Key (API.md) */
 } edge_route_t;
 
 #define EDGE_ROUTE_MAX_PARAMS   4

@@ -7,6 +7,7 @@
  * other. Events (group_joined, group_left, group_deleted) go out after COMMIT. */
 #include "messages_handlers.h"
 #include "messages_event.h"
+#include "idempotency.h"
 #include "messages_pack.h"
 #include "messages_reply.h"
 #include "messages_rules.h"
@@ -73,11 +74,13 @@ s_reply_group(messages_thread_t *self, envelope_t *reply, const char *gid, const
     return ok;
 }
 
-/* COMMIT; on failure answers the error (dropping any body packed) and returns false. */
+/* Stores the answer under REQ's Idempotency-Key when it has one (common/idempotency.h)
+ * and COMMITs; on failure answers the error (dropping any body packed) and returns
+ * false. */
 static bool
-s_commit(messages_thread_t *self, envelope_t *reply)
+s_commit(messages_thread_t *self, const envelope_t *req, envelope_t *reply)
 {
-    if (db_command(self->db, "COMMIT") == 0)
+    if (idempotency_commit(self->db, req, reply) == 0)
         return true;
     messages_db_error(self, reply);
     messages_rollback(self);
@@ -118,10 +121,8 @@ messages_group_create(void *state, const envelope_t *req, envelope_t *reply)
     }
     messages_ids_literal(ids, count > 0 ? count : 0, literal, sizeof literal);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (db_command(self->db, "BEGIN") != 0) {
-        messages_db_error(self, reply);
+    if (!idempotency_begin(self->db, req, reply))   /* a stored answer, 409, 422, or BEGIN */
         goto cleanup;
-    }
     in_tx = true;
     const char *insert[] = { form.values[0].value, uid };
     res = db_exec(self->db, "group_insert", 2, insert);
@@ -149,7 +150,7 @@ messages_group_create(void *state, const envelope_t *req, envelope_t *reply)
     if (!s_reply_group(self, reply, gid, uid, 201, true))
         goto cleanup;
     in_tx = false;
-    if (!s_commit(self, reply))
+    if (!s_commit(self, req, reply))
         goto cleanup;
     int64_t group_id = strtoll(gid, NULL, 10);
     for (int r = 0; r < PQntuples(members); r++)
@@ -248,7 +249,7 @@ messages_group_update(void *state, const envelope_t *req, envelope_t *reply)
     if (!s_reply_group(self, reply, gid, uid, 200, true))
         goto cleanup;
     in_tx = false;
-    s_commit(self, reply);
+    s_commit(self, req, reply);
 cleanup:
     if (in_tx)
         messages_rollback(self);
@@ -281,7 +282,7 @@ messages_group_delete(void *state, const envelope_t *req, envelope_t *reply)
         goto rollback;
     }
     PQclear(res);
-    if (s_commit(self, reply))
+    if (s_commit(self, req, reply))
         messages_event_group_deleted(self->events, id);
     return;
 rollback:
@@ -315,10 +316,8 @@ messages_member_add(void *state, const envelope_t *req, envelope_t *reply)
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
     messages_itoa(user_id, member, sizeof member);
-    if (db_command(self->db, "BEGIN") != 0) {
-        messages_db_error(self, reply);
+    if (!idempotency_begin(self->db, req, reply))   /* a stored answer, 409, 422, or BEGIN */
         goto cleanup;
-    }
     in_tx = true;
     if (!(res = s_lock_group(self, reply, gid, uid, true)))
         goto cleanup;
@@ -337,7 +336,7 @@ messages_member_add(void *state, const envelope_t *req, envelope_t *reply)
     if (!s_reply_group(self, reply, gid, uid, 201, true))
         goto cleanup;
     in_tx = false;
-    if (s_commit(self, reply))
+    if (s_commit(self, req, reply))
         messages_event_membership(self->events, "group_joined", id, user_id);
 cleanup:
     if (in_tx)
@@ -387,7 +386,7 @@ messages_member_remove(void *state, const envelope_t *req, envelope_t *reply)
     }
     bool group_gone = PQntuples(res) == 0;
     PQclear(res);
-    if (!s_commit(self, reply))
+    if (!s_commit(self, req, reply))
         return;
     messages_event_membership(self->events, "group_left", id, user_id);
     if (group_gone) {
@@ -428,10 +427,8 @@ messages_member_update(void *state, const envelope_t *req, envelope_t *reply)
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
     messages_itoa(user_id, member, sizeof member);
-    if (db_command(self->db, "BEGIN") != 0) {
-        messages_db_error(self, reply);
+    if (!idempotency_begin(self->db, req, reply))   /* a stored answer, 409, 422, or BEGIN */
         goto cleanup;
-    }
     in_tx = true;
     if (!(res = s_lock_group(self, reply, gid, uid, true)))
         goto cleanup;
@@ -468,7 +465,7 @@ messages_member_update(void *state, const envelope_t *req, envelope_t *reply)
     if (!s_reply_group(self, reply, gid, uid, 200, true))
         goto cleanup;
     in_tx = false;
-    s_commit(self, reply);
+    s_commit(self, req, reply);
 cleanup:
     if (in_tx)
         messages_rollback(self);

@@ -2,6 +2,7 @@
  * per recipient in one transaction, the event after COMMIT), history, read, delete. */
 #include "messages_handlers.h"
 #include "messages_event.h"
+#include "idempotency.h"
 #include "messages_pack.h"
 #include "messages_reply.h"
 #include "messages_rules.h"
@@ -86,10 +87,8 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
     char uid[24], rid[24], lo_s[24], hi_s[24], mid[24];
     messages_itoa(sender, uid, sizeof uid);
     messages_itoa(receiver, rid, sizeof rid);
-    if (db_command(self->db, "BEGIN") != 0) {
-        messages_db_error(self, reply);
+    if (!idempotency_begin(self->db, req, reply))   /* a stored answer, 409, 422, or BEGIN */
         goto cleanup;
-    }
     in_tx = true;
     if (!s_receiver_ok(self, reply, group, rid, uid))
         goto cleanup;
@@ -113,15 +112,18 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
         messages_db_error(self, reply);
         goto cleanup;
     }
-    /* Acknowledged only once durable: a failed COMMIT answers 503/500 and stores nothing. */
+    /* Acknowledged only once durable: a failed COMMIT answers 503/500 and stores nothing.
+     * The answer is packed first, so that an Idempotency-Key stores it in this same
+     * transaction (common/idempotency.h); the failure drops it again. A replay never gets
+     * here: no second event. */
+    reply->status = 201;
+    messages_pack_message(envelope_body_packer(reply), msg, 0, 0);
     in_tx = false;
-    if (db_command(self->db, "COMMIT") != 0) {
+    if (idempotency_commit(self->db, req, reply) != 0) {
         messages_db_error(self, reply);
         messages_rollback(self);
         goto cleanup;
     }
-    reply->status = 201;
-    messages_pack_message(envelope_body_packer(reply), msg, 0, 0);
     metric_add(group ? self->sent_group : self->sent_user, 1);
     messages_event_new_message(self->events, msg, notifs);
 cleanup:

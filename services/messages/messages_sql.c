@@ -1,6 +1,7 @@
 /* messages_sql.c -- the messages service's SQL: groups, members, messages, notifications.
  * Parameters only. Array parameters ("{1,2,3}") are cast to bigint[] inside PostgreSQL. */
 #include "messages_sql.h"
+#include "idempotency.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
@@ -122,5 +123,7 @@ const db_statement_t messages_statements[] = {
       "UPDATE notifications SET is_read = true WHERE message_id = $1 AND user_id = $2", 2 },
     { "notif_read_all",
       "UPDATE notifications SET is_read = true WHERE user_id = $1 AND NOT is_read", 1 },
+    /* Idempotency-Key on the creating methods (common/idempotency.h) */
+    IDEMPOTENCY_STATEMENTS,
     { NULL, NULL, 0 }
 };

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "form.h"
+#include "idempotency.h"
 #include "page.h"
 #include "log.h"
 #include <inttypes.h>
@@ -162,6 +163,10 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
     }
     char uid[24];
     snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
+    /* With an Idempotency-Key the stored answer is looked up here and the new one is
+     * stored in the INSERT's transaction (common/idempotency.h). */
+    if (!idempotency_begin(self->db, req, reply))
+        goto cleanup;
     const char *params[] = { uid, form.values[0].value, amount };
     PGresult *res = db_exec(self->db, "order_insert", 3, params);
     if (!res) {
@@ -169,11 +174,16 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
             envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
         else
             s_db_error(self, reply);
+        db_command(self->db, "ROLLBACK");
         goto cleanup;
     }
     reply->status = 201;
     s_pack_order(envelope_body_packer(reply), res, 0);
     PQclear(res);
+    if (idempotency_commit(self->db, req, reply) != 0) {
+        s_db_error(self, reply);                      /* drops the packed body */
+        db_command(self->db, "ROLLBACK");
+    }
 cleanup:
     form_release(&form);
 }

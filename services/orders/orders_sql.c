@@ -1,6 +1,7 @@
 /* orders_sql.c -- the orders service's SQL. Parameters only; amounts cast from text to
  * numeric inside PostgreSQL and back to text with exactly two decimals. */
 #include "orders_sql.h"
+#include "idempotency.h"
 
 #define COLS \
     "id::text, product, amount::text, user_id::text, status, " \
@@ -30,5 +31,7 @@ const db_statement_t orders_statements[] = {
     { "order_list_all",
       "SELECT " COLS " FROM orders WHERE ($1::bigint IS NULL OR user_id = $1) AND id < $2 "
       "ORDER BY id DESC LIMIT $3", 3 },
+    /* Idempotency-Key on the creating methods (common/idempotency.h) */
+    IDEMPOTENCY_STATEMENTS,
     { NULL, NULL, 0 }
 };

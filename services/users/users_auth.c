@@ -2,6 +2,7 @@
 #include "users_handlers.h"
 #include "users_app.h"
 #include "form.h"
+#include "idempotency.h"
 #include "users_reply.h"
 #include "users_sql.h"
 #include "users_tokens.h"
@@ -48,12 +49,14 @@ s_issue_and_answer(users_thread_t *t, const envelope_t *req, envelope_t *reply,
         users_rollback(t, req);
         goto cleanup;
     }
-    if (db_command(t->db, "COMMIT") != 0) {
-        users_reply_db_error(t, req, reply);
-        goto cleanup;
-    }
+    /* Packed before the COMMIT: with an Idempotency-Key this answer is stored in the
+     * same transaction (common/idempotency.h); a failed COMMIT drops it again. */
     reply->status = status;
     users_tokens_pack(envelope_body_packer(reply), t->app, &pair, row);
+    if (idempotency_commit(t->db, req, reply) != 0) {
+        users_reply_db_error(t, req, reply);
+        users_rollback(t, req);
+    }
 cleanup:
     users_pair_release(&pair);
 }
@@ -78,15 +81,17 @@ users_register(void *state, const envelope_t *req, envelope_t *reply)
     char *email = form.values[R_EMAIL].value;
     if (email)
         users_lowercase(email);
+    /* The transaction opens before bcrypt, so a repeat with an Idempotency-Key is
+     * answered (stored answer, 409, 422) without hashing again; without a key it only
+     * holds the connection a little longer. */
+    if (!idempotency_begin(t->db, req, reply))
+        goto cleanup;
     char hash[USERS_HASH_SIZE];
     if (users_password_hash(t->crypt, t->app->bcrypt_cost, form.values[R_PASSWORD].value, hash,
                             sizeof(hash)) != 0) {
         log_error(req->request_id, "bcrypt", "password hashing failed");
         envelope_set_error(reply, ERR_INTERNAL, NULL);
-        goto cleanup;
-    }
-    if (db_command(t->db, "BEGIN") != 0) {
-        users_reply_db_error(t, req, reply);
+        users_rollback(t, req);
         goto cleanup;
     }
     const char *params[] = { form.values[R_NAME].value, email, form.values[R_PHONE].value,

@@ -1,5 +1,6 @@
 /* users_sql.c -- every statement of the users service. */
 #include "users_sql.h"
+#include "idempotency.h"
 #include "users_row.h"
 
 const db_statement_t users_statements[] = {
@@ -60,5 +61,7 @@ const db_statement_t users_statements[] = {
       "WHERE t.jti = $1::text AND t.user_id = $2::bigint AND t.family = $3::text "
       "AND t.used_at IS NULL AND t.expires_at > now() "
       "AND f.family = t.family AND f.revoked_at IS NULL RETURNING t.family", 3 },
+    /* Idempotency-Key on the creating methods (common/idempotency.h) */
+    IDEMPOTENCY_STATEMENTS,
     { NULL, NULL, 0 }
 };
