@@ -100,7 +100,7 @@ END_TEST
 
 START_TEST(test_roles)
 {
-    edge_route_t r = { "GET", "/x", "s", "m", false, "admin,moderator", EDGE_LOCAL_NONE };
+    edge_route_t r = { "GET", "/x", "s", "m", false, "admin,moderator", EDGE_LOCAL_NONE, false };
     ck_assert(edge_route_role_ok(&r, "admin"));
     ck_assert(edge_route_role_ok(&r, "moderator"));
     ck_assert(!edge_route_role_ok(&r, "user"));
