@@ -528,8 +528,10 @@ s_front_message(broker_t *self, zmsg_t *msg, bool draining)
     req->give_up_ms = (env->deadline_ms > 0 && env->deadline_ms < cap) ? env->deadline_ms : cap;
 
     /* With CURVE on, the sender's role comes from its key (broker_zap.c): only an edge,
-     * which verified the user's token, may send a request that speaks for a user. */
-    if (bus_security_on() && env->caller.user_id != 0
+     * which verified the user's token, may send a request that speaks for a user. An
+     * Idempotency-Key block speaks for one too: its scope names whose stored answers a
+     * repeat may read. */
+    if (bus_security_on() && (env->caller.user_id != 0 || env->idem.key[0] != '\0')
         && !bus_security_may_speak_for_users(zframe_meta(header, "User-Id"))) {
         s_count(&self->n_refused, self->m_refused);
         log_warn(req->request_id, "bus_refused", "a %s client spoke for a user: refused",
