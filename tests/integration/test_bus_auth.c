@@ -62,8 +62,17 @@ s_socket(int type, const char *endpoint, const char *role)
 
 /* Sends users.<METHOD> for CALLER_UID (0: no caller block) from SOCK; the reply's status,
  * or 0 when none came within MS. */
+static int s_call_ex(zsock_t *sock, const char *method, int64_t caller_uid, bool idem, int ms);
+
 static int
 s_call(zsock_t *sock, const char *method, int64_t caller_uid, int ms)
+{
+    return s_call_ex(sock, method, caller_uid, false, ms);
+}
+
+/* s_call, with an Idempotency-Key block when IDEM (its scope speaks for user 1). */
+static int
+s_call_ex(zsock_t *sock, const char *method, int64_t caller_uid, bool idem, int ms)
 {
     envelope_t *req = envelope_new(ENVELOPE_REQUEST);
     snprintf(req->request_id, sizeof req->request_id, "req_busauth_%d", rand());
@@ -74,6 +83,11 @@ s_call(zsock_t *sock, const char *method, int64_t caller_uid, int ms)
         req->caller.user_id = caller_uid;
         snprintf(req->caller.role, sizeof req->caller.role, "admin");
         snprintf(req->caller.jti, sizeof req->caller.jti, "forged");
+    }
+    if (idem) {
+        snprintf(req->idem.key, sizeof req->idem.key, "forged-key");
+        snprintf(req->idem.scope, sizeof req->idem.scope, "user:1");
+        memset(req->idem.fingerprint, 'a', 64);
     }
     msgpack_packer *pk = envelope_body_packer(req);
     msgpack_pack_map(pk, 1);
@@ -137,11 +151,14 @@ START_TEST(test_only_an_edge_speaks_for_a_user)
     zsock_t *orders = s_socket(ZMQ_DEALER, front, "orders");
     ck_assert_int_gt(s_call(orders, "get_user_by_id", 0, RECV_MS), 0);
     ck_assert_int_eq(s_call(orders, "me", admin.id, RECV_MS), 403);
+    /* an Idempotency-Key block speaks for a user too (its scope) */
+    ck_assert_int_eq(s_call_ex(orders, "get_user_by_id", 0, true, RECV_MS), 403);
     zsock_destroy(&orders);
     /* the edge may: the forged caller is then the users service's to judge (its jti is
      * not checked there; the edge checks tokens before it ever builds a caller block) */
     zsock_t *edge = s_socket(ZMQ_DEALER, front, "edge");
     ck_assert_int_eq(s_call(edge, "me", admin.id, RECV_MS), 200);
+    ck_assert_int_eq(s_call_ex(edge, "get_user_by_id", 0, true, RECV_MS), 200);
     zsock_destroy(&edge);
     it_user_clear(&admin);
 }
