@@ -632,7 +632,7 @@ s_stage_bus(edge_thread_t *t, edge_request_t *r)
                    ? app->route_timeout_ms[index] : app->cfg.bus_timeout_ms;
     /* A broker lost with the call in flight: a read may be sent again through another;
      * a write only when it carries an Idempotency-Key (bus_client.h) */
-    int flags = strcmp(r->method, "GET") == 0 ? BUS_CALL_RETRYABLE : 0;
+    int flags = strcmp(r->method, "GET") == 0 || r->has_idem_key ? BUS_CALL_RETRYABLE : 0;
     int64_t t0 = clock_mono_us();
     err_code_t rc = bus_client_call(t->bus, req, timeout_ms, flags, &r->reply);
     edge_metrics_bus(&t->mcache, route->service, (double) (clock_mono_us() - t0) / 1e6);
