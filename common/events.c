@@ -9,11 +9,17 @@
 #include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include "envelope.h"
 
 struct events_t {
     zsock_t *pub;               /* an XPUB: a PUB that also hears subscriptions */
     bus_endpoints_t *brokers;   /* every event goes to each: any of them may die */
     unsigned long dropped;
+    uint64_t next_id;           /* the next event id (events.h) */
+    uint64_t last_id;
+    msgpack_sbuffer stamped;    /* the payload with its id, reused between publishes */
 };
 
 /* How long a new publisher waits for a broker's subscription before it serves anyway. */
@@ -35,12 +41,28 @@ s_subscriptions_read(events_t *self)
     return n;
 }
 
+/* A random 64-bit starting point for this publisher's event ids. */
+static uint64_t
+s_random_start(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, 0) != (ssize_t) sizeof v) {
+        /* no entropy source: time and address still differ between publishers */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        v = ((uint64_t) ts.tv_sec << 32) ^ (uint64_t) ts.tv_nsec ^ (uint64_t) (uintptr_t) &v;
+    }
+    return v;
+}
+
 events_t *
 events_new(const char *endpoints)
 {
     events_t *self = calloc(1, sizeof *self);
     if (!self)
         abort();
+    msgpack_sbuffer_init(&self->stamped);
+    self->next_id = s_random_start();
     self->brokers = bus_endpoints_new(endpoints);
     self->pub = self->brokers ? bus_socket_new(ZMQ_XPUB) : NULL;
     if (!self->pub) {
@@ -66,14 +88,58 @@ events_destroy(events_t **self_p)
         return;
     zsock_destroy(&(*self_p)->pub);
     bus_endpoints_destroy(&(*self_p)->brokers);
+    msgpack_sbuffer_destroy(&(*self_p)->stamped);
     free(*self_p);
     *self_p = NULL;
+}
+
+int
+events_stamp(const void *payload, size_t size, uint64_t eid, msgpack_sbuffer *out)
+{
+    const unsigned char *p = payload;
+    uint64_t pairs;
+    size_t head;
+    if (!p || size == 0)
+        return -1;
+    if (p[0] >= 0x80 && p[0] <= 0x8f) {                  /* fixmap */
+        pairs = p[0] & 0x0f;
+        head = 1;
+    } else if (p[0] == 0xde && size >= 3) {              /* map 16 */
+        pairs = (uint64_t) p[1] << 8 | p[2];
+        head = 3;
+    } else if (p[0] == 0xdf && size >= 5) {              /* map 32 */
+        pairs = (uint64_t) p[1] << 24 | (uint64_t) p[2] << 16 | (uint64_t) p[3] << 8 | p[4];
+        head = 5;
+    } else {
+        return -1;
+    }
+    if (pairs >= UINT32_MAX)
+        return -1;
+    /* The map's pairs follow its header one after another: one more pair at the end,
+     * under a header that counts it, is the same map with "eid" added. */
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, (size_t) pairs + 1);
+    msgpack_sbuffer_write(out, (const char *) p + head, size - head);
+    envelope_pack_key(&pk, "eid");
+    msgpack_pack_uint64(&pk, eid);
+    return 0;
 }
 
 int
 events_publish(events_t *self, const char *topic, const void *payload, size_t size)
 {
     void *sock = zsock_resolve(self->pub);
+    uint64_t eid = self->next_id++;
+    if (eid == 0)                               /* 0 means "no id" to subscribers */
+        eid = self->next_id++;
+    self->stamped.size = 0;
+    if (events_stamp(payload, size, eid, &self->stamped) == 0) {
+        payload = self->stamped.data;
+        size = self->stamped.size;
+    } else {
+        eid = 0;                                /* not a map: sent as it is, without id */
+    }
     bus_endpoints_sync(self->brokers, sock);   /* brokers that came or went (names) */
     s_subscriptions_read(self);                /* they queue up otherwise */
     if (zmq_send(sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
@@ -82,7 +148,14 @@ events_publish(events_t *self, const char *topic, const void *payload, size_t si
         log_warn(NULL, "event_dropped", "event on %s dropped: %s", topic, zmq_strerror(zmq_errno()));
         return -1;
     }
+    self->last_id = eid;
     return 0;
+}
+
+uint64_t
+events_last_id(const events_t *self)
+{
+    return self->last_id;
 }
 
 unsigned long

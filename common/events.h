@@ -14,9 +14,24 @@ typedef struct events_t events_t;
 events_t *events_new(const char *endpoints);
 void events_destroy(events_t **self_p);
 
-/* Sends [TOPIC, PAYLOAD] without blocking. Returns 0, or -1 when ZeroMQ refused it (the
- * event is dropped and counted; subscribers catch up from PostgreSQL). */
+/* Sends [TOPIC, PAYLOAD] without blocking, PAYLOAD (a msgpack map) stamped with this
+ * publisher's next event id (`eid`, see events_stamp). Returns 0, or -1 when ZeroMQ
+ * refused it (the event is dropped and counted; subscribers catch up from PostgreSQL). */
 int events_publish(events_t *self, const char *topic, const void *payload, size_t size);
+
+/* Event ids (schemas/events.md, `eid`): every copy of one publish carries the same id, so
+ * a subscriber that gets the event through several brokers delivers it once. Each
+ * publisher starts at a random 64-bit point and counts up (never 0): unique within the
+ * publisher, and two publishers collide only if their random starts land within the
+ * number of events they publish, which 2^64 makes negligible. The id is stamped here,
+ * not by each event's builder, so no event (or future builder) can go without one. */
+
+/* Writes PAYLOAD (SIZE bytes, a msgpack map) into OUT (appended) with one more pair,
+ * "eid": EID, at its end. -1 (OUT untouched) when PAYLOAD does not start with a map. */
+int events_stamp(const void *payload, size_t size, uint64_t eid, msgpack_sbuffer *out);
+
+/* The id the last successful events_publish stamped (0 before the first). */
+uint64_t events_last_id(const events_t *self);
 
 /* The topic of events about user USER_ID ("u:<id>|", schemas/events.md) into OUT. */
 void events_topic_user(int64_t user_id, char *out, size_t size);
