@@ -9,12 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <czmq.h>
+#include "bus_monitor.h"
 
 typedef struct bus_link_t bus_link_t;
 
 /* What bus_link_events saw. */
-#define BUS_LINK_UP    1
-#define BUS_LINK_LOST  2
+#define BUS_LINK_UP    BUS_MONITOR_UP
+#define BUS_LINK_LOST  BUS_MONITOR_LOST
 
 /* A DEALER made by bus_socket_new, watched, connecting to ENDPOINT. IMMEDIATE: queue only
  * on a completed connection (clients: a send with no broker fails at once); workers leave
