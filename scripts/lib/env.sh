@@ -11,8 +11,9 @@
 #          PostgreSQL 15432, Redis 16379, data in .data/test
 #   bench: the same shifted by 20000 (edge 28080, ...), data in .data/bench; all below
 #          the ephemeral range (32768+), where an outgoing connection may hold a port
-#   dev1, dev2, dev3: local stacks for engineers working side by side on one machine:
-#          the local ports shifted by 1000, 2000, 3000 (PostgreSQL and Redis too)
+#   dev1 .. dev5: local stacks for engineers working side by side on one machine:
+#          the local ports shifted by 1000 .. 5000 (PostgreSQL and Redis too); a sixth
+#          would put its edge on 14080, the chaos cluster's public port
 #   cluster, chaos: the local multi-replica cluster of scripts/cluster.sh (chaos: the one
 #          the chaos test runs), every port from a base B (4000 and 14000, data in
 #          .data/cluster and .data/chaos), see env_cluster_port below:
@@ -39,10 +40,10 @@ case "$STACK" in
   local) env_port_base=0;     env_db_port_base=50000 ;;
   test)  env_port_base=10000; env_db_port_base=10000 ;;
   bench) env_port_base=20000; env_db_port_base=20000 ;;
-  dev[123]) env_port_base=$((${STACK#dev} * 1000)); env_db_port_base=$((50000 + env_port_base)) ;;
+  dev[1-5]) env_port_base=$((${STACK#dev} * 1000)); env_db_port_base=$((50000 + env_port_base)) ;;
   cluster) env_cluster_base=4000 ;;
   chaos) env_cluster_base=14000 ;;
-  *) echo "env.sh: STACK must be local, test, bench, dev1..dev3, cluster or chaos, not '$STACK'" >&2
+  *) echo "env.sh: STACK must be local, test, bench, dev1..dev5, cluster or chaos, not '$STACK'" >&2
      return 1 ;;
 esac
 

@@ -12,7 +12,12 @@
  * for the new group (notify_join_t): subscribe g:<gid>|, send a marker, and when it is
  * back read that user's notifications of the group's messages (the catch-up); the
  * sockets hold their events meanwhile (CATCHUP), then get the rows they lack, then the
- * events held minus those rows. */
+ * events held minus those rows.
+ *
+ * When the SUB loses a broker (or gains one) notify cannot be sure it saw every event, so
+ * every open socket is caught up the same way (a resync): a new marker, then a read of
+ * the socket's notifications after the last one it is sure of, minus those it was sent
+ * (services/notify/README.md, "Brokers that die"). */
 #ifndef NOTIFY_APP_H
 #define NOTIFY_APP_H
 #include <libwebsockets.h>
@@ -23,6 +28,7 @@
 #include "notify_bus.h"
 #include "notify_config.h"
 #include "notify_db.h"
+#include "notify_dedup.h"
 #include "notify_idmap.h"
 #include "notify_sendq.h"
 #include "notify_token.h"
@@ -50,11 +56,14 @@ typedef struct notify_session_t {
     notify_user_t *user;
     uint64_t id;                     /* also the sync marker's n */
     int64_t user_id;
-    int64_t since;                   /* ?since=, when has_since */
+    int64_t since;                   /* every notification id up to here was sent, or is
+                                        not wanted: ?since=, raised as SENT slides */
     int64_t sync_sent_ms;            /* monotonic, for the marker's retry */
-    int64_t *replayed;               /* ids the replay and catch-ups sent, ascending (owned) */
-    int64_t replayed_until_ms;       /* live: when those ids are forgotten (monotonic) */
-    size_t replayed_count;
+    int64_t live_ms;                 /* wall clock when first live (a resync without since) */
+    int64_t *sent;                   /* the last NOTIFY_SENT_MAX notification ids queued to
+                                        the client (replay, catch-ups, live), ascending */
+    uint16_t sent_count;
+    uint16_t sent_cap;
     notify_sendq_t out;              /* frames to write */
     notify_sendq_t held;             /* live events held until the replay is sent */
     uint64_t jti_hash;               /* the token's id and session (notify_token_id_hash), */
@@ -65,6 +74,8 @@ typedef struct notify_session_t {
     uint8_t state;                   /* notify_ss_state_t */
     uint8_t catchups;                /* join catch-ups this socket still waits for */
     bool has_since;
+    bool resyncing;                  /* its marker and read are a resync: no second ready */
+    bool resync_due;                 /* a resync waits until its replay or catch-up is in */
 } notify_session_t;
 
 /* All sockets of one user on this replica, and the groups whose topics they hold. */
@@ -107,6 +118,10 @@ typedef struct {
     metric_t *db_failures;
     metric_t *catchups;          /* join catch-up queries answered */
     metric_t *caught_up;         /* notifications those sent (missed live) */
+    metric_t *duplicates;        /* bus events dropped as a copy seen through another broker */
+    metric_t *brokers_up;        /* gauge: brokers the SUB is connected to */
+    metric_t *resyncs;           /* catch-ups of every socket after a broker came or went */
+    metric_t *resynced;          /* notifications those sent (missed live) */
 } notify_metrics_t;
 
 typedef struct {
@@ -121,6 +136,7 @@ typedef struct {
     notify_idmap_t *sessions;    /* session id -> notify_session_t */
     notify_idmap_t *joins;       /* marker id -> notify_join_t (catch-ups in progress) */
     notify_topics_t *topics;
+    notify_dedup_t *dedup;       /* recent event ids: one delivery per event */
     uint64_t next_session_id;
     int64_t now_s;               /* unix seconds at the last expiry sweep (tick) */
     notify_metrics_t m;
@@ -143,8 +159,12 @@ void notify_hub_event(const char *topic, size_t topic_len, const void *payload, 
 /* Collects finished database jobs. */
 void notify_hub_results(notify_app_t *app);
 
-/* Periodic work: resend sync markers that did not come back. */
+/* Periodic work: resend sync markers that did not come back, follow the broker list. */
 void notify_hub_tick(notify_app_t *app);
+
+/* Catches every open socket up from the database (a broker was lost or came up): WHY is
+ * logged. */
+void notify_hub_resync_all(notify_app_t *app, const char *why);
 
 /* Frees the catch-ups still in progress (at shutdown). */
 void notify_hub_free_joins(notify_app_t *app);

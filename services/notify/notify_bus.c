@@ -1,6 +1,7 @@
 /* notify_bus.c -- the SUB and PUB sockets of the notify service. */
 #include "notify_bus.h"
 #include "bus_endpoints.h"
+#include "bus_monitor.h"
 #include "bus_proto.h"
 #include "bus_socket.h"
 #include "clock.h"
@@ -18,6 +19,10 @@
 
 struct notify_bus_t {
     zsock_t *sub;                /* connected to every broker's XPUB */
+    bus_monitor_t *monitor;      /* the SUB's connections */
+    char (*up)[BUS_ENDPOINT_MAX];  /* the endpoints whose connection is up */
+    size_t up_count;
+    int pending;                 /* NOTIFY_BUS_* bits not yet reported */
     bus_endpoints_t *brokers;
     events_t *pub;
     char sync_prefix[96];        /* "sync:<replica>:" */
@@ -39,7 +44,15 @@ notify_bus_new(const char *sub_endpoint, const char *pub_endpoint, const char *r
      * receive mark is generous: a burst for thousands of sockets arrives at once. */
     zsock_set_maxmsgsize(self->sub, NOTIFY_EVENT_MAX_BYTES);
     zsock_set_rcvhwm(self->sub, 100000);
-    if (bus_endpoints_sync(self->brokers, zsock_resolve(self->sub)) == 0)
+    self->up = calloc(BUS_ENDPOINTS_MAX, sizeof *self->up);
+    if (!self->up)
+        abort();
+    /* Watched before it connects: the first handshakes are events too. */
+    self->monitor = bus_monitor_new(zsock_resolve(self->sub));
+    if (!self->monitor)
+        goto error;
+    notify_bus_follow(self);
+    if (bus_endpoints_count(self->brokers) == 0)
         goto error;
     self->pub = events_new(pub_endpoint);
     if (!self->pub)
@@ -56,7 +69,9 @@ notify_bus_destroy(notify_bus_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    bus_monitor_destroy(&(*self_p)->monitor);
     zsock_destroy(&(*self_p)->sub);
+    free((*self_p)->up);
     bus_endpoints_destroy(&(*self_p)->brokers);
     events_destroy(&(*self_p)->pub);
     free(*self_p);
@@ -71,6 +86,91 @@ notify_bus_fd(notify_bus_t *self)
     if (zmq_getsockopt(zsock_resolve(self->sub), ZMQ_FD, &fd, &len) != 0)
         return -1;
     return fd;
+}
+
+int
+notify_bus_monitor_fd(notify_bus_t *self)
+{
+    int fd = -1;
+    size_t len = sizeof fd;
+    void *pair = bus_monitor_socket(self->monitor);
+    if (!pair || zmq_getsockopt(pair, ZMQ_FD, &fd, &len) != 0)
+        return -1;
+    return fd;
+}
+
+static ssize_t
+s_up_find(const notify_bus_t *self, const char *endpoint)
+{
+    for (size_t i = 0; i < self->up_count; i++)
+        if (strcmp(self->up[i], endpoint) == 0)
+            return (ssize_t) i;
+    return -1;
+}
+
+/* A connection that was up went down (lost, or its broker left the list). */
+static void
+s_up_forget(notify_bus_t *self, const char *endpoint)
+{
+    ssize_t i = s_up_find(self, endpoint);
+    if (i < 0)
+        return;
+    memcpy(self->up[i], self->up[--self->up_count], BUS_ENDPOINT_MAX);
+    self->pending |= NOTIFY_BUS_LOST;
+    log_warn(NULL, "bus_broker_lost", "lost the broker at %s (%zu up)", endpoint,
+             self->up_count);
+}
+
+static void
+s_on_monitor(void *arg, int event, const char *endpoint)
+{
+    notify_bus_t *self = arg;
+    if (event == BUS_MONITOR_LOST) {
+        /* Only a connection that was up: a broker refusing the handshake over and over
+         * is not a loss each time. */
+        s_up_forget(self, endpoint);
+        return;
+    }
+    self->pending |= NOTIFY_BUS_UP;
+    if (s_up_find(self, endpoint) < 0 && self->up_count < BUS_ENDPOINTS_MAX)
+        snprintf(self->up[self->up_count++], BUS_ENDPOINT_MAX, "%s", endpoint);
+    log_info(NULL, "bus_broker_up", "subscribed through the broker at %s (%zu up)", endpoint,
+             self->up_count);
+}
+
+int
+notify_bus_links(notify_bus_t *self, int *up)
+{
+    bus_monitor_read(self->monitor, s_on_monitor, self);
+    int bits = self->pending;
+    self->pending = 0;
+    if (up)
+        *up = (int) self->up_count;
+    return bits;
+}
+
+static void
+s_follow_added(void *arg, const char *endpoint)
+{
+    notify_bus_t *self = arg;
+    if (zmq_connect(zsock_resolve(self->sub), endpoint) != 0)
+        log_error(NULL, "bus_connect_failed", "cannot connect to %s: %s", endpoint,
+                  zmq_strerror(zmq_errno()));
+}
+
+static void
+s_follow_removed(void *arg, const char *endpoint)
+{
+    notify_bus_t *self = arg;
+    zmq_disconnect(zsock_resolve(self->sub), endpoint);
+    s_up_forget(self, endpoint);
+}
+
+void
+notify_bus_follow(notify_bus_t *self)
+{
+    if (bus_endpoints_due(self->brokers))
+        bus_endpoints_refresh(self->brokers, s_follow_added, s_follow_removed, self);
 }
 
 int

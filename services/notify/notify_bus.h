@@ -23,6 +23,22 @@ void notify_bus_destroy(notify_bus_t **self_p);
 /* The SUB socket's ZMQ_FD, to poll for reading; -1 on error. Owned by libzmq. */
 int notify_bus_fd(notify_bus_t *self);
 
+/* The ZMQ_FD of the SUB socket's monitor (its connections to brokers coming and going),
+ * edge-triggered like the SUB's; -1 on error. Owned by libzmq. */
+int notify_bus_monitor_fd(notify_bus_t *self);
+
+#define NOTIFY_BUS_UP    1       /* a connection to a broker came up (a handshake) */
+#define NOTIFY_BUS_LOST  2       /* a connection that was up was lost, or its broker left
+                                    the list (events may have gone by meanwhile) */
+
+/* Reads the monitor's pending events (after every wake-up, like notify_bus_drain).
+ * Returns NOTIFY_BUS_UP and/or NOTIFY_BUS_LOST bits; *UP gets the brokers up now. */
+int notify_bus_links(notify_bus_t *self, int *up);
+
+/* Re-resolves the broker list when it is due (bus_endpoints.h): connects the SUB to new
+ * brokers, disconnects it from those gone. Call it on a timer. */
+void notify_bus_follow(notify_bus_t *self);
+
 /* Subscribes to / unsubscribes from TOPIC (a NUL-terminated prefix). 0 or -1. */
 int notify_bus_subscribe(notify_bus_t *self, const char *topic);
 int notify_bus_unsubscribe(notify_bus_t *self, const char *topic);

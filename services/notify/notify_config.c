@@ -47,6 +47,8 @@ notify_config_load(notify_config_t *cfg)
      * never acknowledges its close costs only this wait. */
     cfg->shutdown_delay_ms = (int) config_int("NOTIFY_SHUTDOWN_DELAY_MS", 0, 0, 600000);
     cfg->shutdown_grace_ms = (int) config_int("NOTIFY_SHUTDOWN_GRACE_MS", 5000, 0, 600000);
+    cfg->dedup_max = (int) config_int("NOTIFY_DEDUP_MAX", 65536, 16, 1 << 22);
+    cfg->dedup_ms = (int) config_int("NOTIFY_DEDUP_MS", 10000, 100, 600000);
     snprintf(cfg->allowed_origins, sizeof cfg->allowed_origins, "%s",
              config_str("NOTIFY_ALLOWED_ORIGINS", config_str("CORS_ORIGINS", "")));
 }

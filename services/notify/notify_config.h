@@ -24,6 +24,8 @@ typedef struct {
     int shutdown_delay_ms;       /* NOTIFY_SHUTDOWN_DELAY_MS, 0: not ready, sockets still
                                     served, before the closes (load balancers catch up) */
     int shutdown_grace_ms;       /* NOTIFY_SHUTDOWN_GRACE_MS, 5000: for the 1001 closes */
+    int dedup_max;               /* NOTIFY_DEDUP_MAX recent event ids kept, 65536 */
+    int dedup_ms;                /* NOTIFY_DEDUP_MS each is kept at most, 10000 */
     char allowed_origins[2048];  /* NOTIFY_ALLOWED_ORIGINS, else CORS_ORIGINS: the pages
                                     that may open a socket with the cookie's token */
 } notify_config_t;

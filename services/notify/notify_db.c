@@ -31,6 +31,14 @@ static const db_statement_t s_statements[] = {
       " JOIN group_members gm ON gm.group_id = m.receiver_id AND gm.user_id = n.user_id"
       " WHERE n.user_id = $1 AND m.receiver_type = 'group' AND m.receiver_id = $2"
       " AND n.created_at >= gm.joined_at - interval '30 seconds' ORDER BY n.id LIMIT $3", 3 },
+    /* A socket without a cursor: the rows created since it went live (less a margin the
+     * caller took off), on PostgreSQL's clock against notify's (one host, or NTP). */
+    { "notify_resync",
+      "SELECT n.id, n.is_read, " TS("n.created_at") ", m.id, m.sender_id, m.receiver_type, "
+      "m.receiver_id, m.text, m.is_read, " TS("m.created_at")
+      " FROM notifications n JOIN messages m ON m.id = n.message_id"
+      " WHERE n.user_id = $1 AND n.created_at >= to_timestamp($2::float8 / 1000)"
+      " ORDER BY n.id LIMIT $3", 3 },
     { NULL, NULL, 0 }
 };
 
@@ -39,7 +47,7 @@ typedef struct job_t {
     notify_job_kind_t kind;
     int64_t user_id;
     uint64_t session_id;
-    int64_t arg;                 /* REPLAY: since; CATCHUP: group id */
+    int64_t arg;                 /* REPLAY: since; CATCHUP: group id; RESYNC: unix ms */
 } job_t;
 
 struct notify_db_t {
@@ -121,7 +129,7 @@ cleanup:
     return rc;
 }
 
-/* A ?since= replay or a join catch-up: the same rows, the same bound. */
+/* A ?since= replay, a join catch-up or a resync: the same rows, the same bound. */
 static void
 s_replay(notify_db_t *self, db_t *db, const job_t *job, notify_result_t *r)
 {
@@ -130,7 +138,9 @@ s_replay(notify_db_t *self, db_t *db, const job_t *job, notify_result_t *r)
     snprintf(arg, sizeof arg, "%lld", (long long) job->arg);
     snprintf(limit, sizeof limit, "%d", self->replay_max + 1);
     const char *params[3] = { uid, arg, limit };
-    const char *stmt = job->kind == NOTIFY_JOB_CATCHUP ? "notify_catchup" : "notify_replay";
+    const char *stmt = job->kind == NOTIFY_JOB_CATCHUP  ? "notify_catchup"
+                       : job->kind == NOTIFY_JOB_RESYNC ? "notify_resync"
+                                                        : "notify_replay";
     PGresult *res = db_exec(db, stmt, 3, params);
     if (!res)
         return;
@@ -201,7 +211,8 @@ s_run(void *arg)
         if (!r->ok)
             log_warn(NULL, "db_job_failed", "%s for user %lld failed (sqlstate %s)",
                      job->kind == NOTIFY_JOB_GROUPS ? "group list"
-                     : job->kind == NOTIFY_JOB_CATCHUP ? "join catch-up" : "replay",
+                     : job->kind == NOTIFY_JOB_CATCHUP ? "join catch-up"
+                     : job->kind == NOTIFY_JOB_RESYNC  ? "resync" : "replay",
                      (long long) job->user_id, db_sqlstate(db));
         free(job);
         s_finish(self, r);

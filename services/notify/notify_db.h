@@ -12,8 +12,13 @@
 #include "notify_sendq.h"
 
 /* CATCHUP: after a group_joined, the user's notifications of that group's messages since
- * the membership began (services/notify/README.md); its result is shaped as a REPLAY's. */
-typedef enum { NOTIFY_JOB_GROUPS = 1, NOTIFY_JOB_REPLAY, NOTIFY_JOB_CATCHUP } notify_job_kind_t;
+ * the membership began (services/notify/README.md); its result is shaped as a REPLAY's.
+ * RESYNC: a socket that has no notification cursor (no ?since=, nothing sent yet) caught
+ * up after a broker came or went: the user's notifications created since a time; shaped
+ * as a REPLAY's too. */
+typedef enum {
+    NOTIFY_JOB_GROUPS = 1, NOTIFY_JOB_REPLAY, NOTIFY_JOB_CATCHUP, NOTIFY_JOB_RESYNC
+} notify_job_kind_t;
 
 typedef struct notify_result_t {
     struct notify_result_t *next;
@@ -43,7 +48,8 @@ notify_db_t *notify_db_new(const char *conninfo, int replay_max, size_t headroom
 /* Stops the worker (after the job in hand) and frees pending jobs and results. */
 void notify_db_destroy(notify_db_t **self_p);
 
-/* Queues a job. ARG is the ?since= cursor of a REPLAY, the group id of a CATCHUP. 0, or
+/* Queues a job. ARG is the ?since= cursor of a REPLAY, the group id of a CATCHUP, the
+ * unix ms of a RESYNC (rows created at or after it). 0, or
  * -1 when the queue is full (the caller refuses the socket). */
 int notify_db_submit(notify_db_t *self, notify_job_kind_t kind, int64_t user_id,
                      uint64_t session_id, int64_t arg);

@@ -114,6 +114,12 @@ s_decode_map(const msgpack_object *root, notify_event_t *ev)
     const msgpack_object *name = envelope_map_get(root, "event");
     if (!name || name->type != MSGPACK_OBJECT_STR)
         return -1;
+    const msgpack_object *eid = envelope_map_get(root, "eid");
+    if (eid) {
+        if (eid->type != MSGPACK_OBJECT_POSITIVE_INTEGER || eid->via.u64 == 0)
+            return -1;
+        ev->eid = eid->via.u64;
+    }
     if (envelope_str_eq(name, "new_message")) {
         ev->kind = NOTIFY_EV_NEW_MESSAGE;
         if (s_message(envelope_map_get(root, "message"), &ev->message, true) != 0)

@@ -44,6 +44,7 @@ typedef enum {
 
 typedef struct {
     notify_event_kind_t kind;
+    uint64_t eid;                /* the event's id (0: none, an older publisher) */
     notify_message_t message;    /* new_message, message_deleted */
     notify_notif_t *notifs;      /* new_message: one per recipient (owned) */
     size_t notif_count;

@@ -9,11 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How long a live socket keeps the ids its replay or catch-up sent. Those rows were read
- * after their COMMIT, and their publisher sends the event right after that COMMIT: the
- * live twin of such a row comes within milliseconds, and is dropped instead of sent
- * twice. (A broker down for longer loses the event anyway.) */
-#define NOTIFY_SENT_GRACE_MS 10000
+/* How many of the notification ids queued to a socket it keeps (notify_session_t.sent).
+ * They drop the live twin of a row a replay, catch-up or resync read (its publisher sends
+ * the event right after the COMMIT the read saw, so the twin comes within milliseconds)
+ * and the rows a resync reads that the socket already has. An id that leaves the window
+ * raises the socket's floor (since): a resync reads after it. 64 ids: 512 bytes at most
+ * per socket, and far more than a broker's death leaves in flight for one user. */
+#define NOTIFY_SENT_MAX 64
+
+/* A socket without a cursor (no ?since=, nothing sent yet) is resynced from the rows
+ * created since it went live, less this much: a transaction that began (its created_at)
+ * just before and committed after. */
+#define NOTIFY_RESYNC_MARGIN_MS 2000
 
 /* --- topics ---------------------------------------------------------------------- */
 
@@ -131,12 +138,95 @@ s_cmp_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* True when the replay or a catch-up of SS sent notification TAG. */
+/* True when the client already has notification TAG: at or below its floor (?since=,
+ * raised as the sent window slides), or queued to it lately. */
 static bool
-s_in_replayed(const notify_session_t *ss, int64_t tag)
+s_already_sent(const notify_session_t *ss, int64_t tag)
 {
-    return tag > 0 && ss->replayed_count
-           && bsearch(&tag, ss->replayed, ss->replayed_count, sizeof tag, s_cmp_id);
+    if (tag <= 0)
+        return false;
+    if (tag <= ss->since)
+        return true;
+    return ss->sent_count
+           && bsearch(&tag, ss->sent, ss->sent_count, sizeof tag, s_cmp_id);
+}
+
+/* Records that notification ID was queued to SS. Ids come mostly in ascending order, so
+ * this is an append; past NOTIFY_SENT_MAX the smallest leaves and becomes the floor. */
+static void
+s_sent_add(notify_session_t *ss, int64_t id)
+{
+    if (s_already_sent(ss, id))
+        return;
+    size_t pos = ss->sent_count;
+    while (pos > 0 && ss->sent[pos - 1] > id)
+        pos--;
+    if (ss->sent_count == ss->sent_cap && ss->sent_cap < NOTIFY_SENT_MAX) {
+        size_t cap = ss->sent_cap ? (size_t) ss->sent_cap * 2 : 4;
+        if (cap > NOTIFY_SENT_MAX)
+            cap = NOTIFY_SENT_MAX;
+        int64_t *sent = realloc(ss->sent, cap * sizeof *sent);
+        if (!sent)
+            abort();
+        ss->sent = sent;
+        ss->sent_cap = (uint16_t) cap;
+    }
+    if (ss->sent_count == NOTIFY_SENT_MAX) {
+        if (pos == 0) {                   /* older than the whole window */
+            ss->since = id > ss->since ? id : ss->since;
+            return;
+        }
+        if (ss->sent[0] > ss->since)
+            ss->since = ss->sent[0];
+        memmove(ss->sent, ss->sent + 1, (size_t) (pos - 1) * sizeof *ss->sent);
+        pos--;
+        ss->sent_count--;
+    }
+    memmove(ss->sent + pos + 1, ss->sent + pos, (size_t) (ss->sent_count - pos) * sizeof *ss->sent);
+    ss->sent[pos] = id;
+    ss->sent_count++;
+}
+
+/* Walks the frames of rows (a notification is two adjacent frames of one tag: new_message
+ * and notification; untagged frames stand alone), deciding per row whether SS lacks it. */
+typedef struct {
+    int64_t tag;
+    int frames;
+    bool keep;
+    size_t rows;                  /* rows kept */
+} row_walk_t;
+
+static bool
+s_row_keep(notify_session_t *ss, row_walk_t *w, int64_t tag)
+{
+    if (tag <= 0)
+        return true;
+    if (tag != w->tag || w->frames == 2) {
+        w->tag = tag;
+        w->frames = 0;
+        w->keep = !s_already_sent(ss, tag);
+        if (w->keep) {
+            s_sent_add(ss, tag);
+            w->rows++;
+        }
+    }
+    w->frames++;
+    return w->keep;
+}
+
+/* Moves the frames of Q to SS's out, minus the rows SS already has. Returns rows moved. */
+static size_t
+s_send_rows(notify_session_t *ss, notify_sendq_t *q)
+{
+    row_walk_t w = { 0 };
+    notify_frame_t *f;
+    while ((f = notify_sendq_take(q))) {
+        if (s_row_keep(ss, &w, f->tag))
+            notify_sendq_append(&ss->out, f);
+        else
+            free(f);
+    }
+    return w.rows;
 }
 
 /* Queues FRAME for SS: written now when live, held until the replay is sent otherwise.
@@ -148,7 +238,7 @@ s_deliver(notify_app_t *app, notify_session_t *ss, const char *frame, size_t len
     notify_sendq_t *q;
     switch (ss->state) {
     case NOTIFY_SS_LIVE:
-        if (s_in_replayed(ss, tag))
+        if (s_already_sent(ss, tag))
             return false;                /* the late live twin of a row already sent */
         q = &ss->out;
         break;
@@ -173,21 +263,12 @@ s_deliver(notify_app_t *app, notify_session_t *ss, const char *frame, size_t len
     return true;
 }
 
-/* True when the client already has notification TAG: at or before its ?since=, or sent
- * by the replay or a join catch-up. */
-static bool
-s_already_sent(const notify_session_t *ss, int64_t tag)
-{
-    if (tag <= 0)
-        return false;
-    if (ss->has_since && tag <= ss->since)
-        return true;
-    return s_in_replayed(ss, tag);
-}
+static void s_resync_begin(notify_app_t *app, notify_session_t *ss);
 
 /* Sends the events held meanwhile that the replay and the catch-ups did not send, and
- * goes live; while a join catch-up is still due, keeps holding (and keeps the ids sent,
- * which the catch-up's rows and the held events are checked against). */
+ * goes live; while a join catch-up is still due, keeps holding (the sent ids are what
+ * the catch-up's rows and the held events are checked against). A resync that waited
+ * for this starts now. */
 static void
 s_release(notify_app_t *app, notify_session_t *ss)
 {
@@ -195,16 +276,13 @@ s_release(notify_app_t *app, notify_session_t *ss)
         ss->state = NOTIFY_SS_CATCHUP;
         return;
     }
-    notify_frame_t *f;
-    while ((f = notify_sendq_take(&ss->held))) {
-        if (s_already_sent(ss, f->tag))
-            free(f);
-        else
-            notify_sendq_append(&ss->out, f);
-    }
-    ss->replayed_until_ms = clock_mono_ms() + NOTIFY_SENT_GRACE_MS;
+    s_send_rows(ss, &ss->held);
     ss->state = NOTIFY_SS_LIVE;
     lws_callback_on_writable(ss->wsi);
+    if (ss->resync_due) {
+        ss->resync_due = false;
+        s_resync_begin(app, ss);
+    }
 }
 
 /* Sends "ready", then what s_release sends. */
@@ -219,6 +297,7 @@ s_go_live(notify_app_t *app, notify_session_t *ss)
     notify_sendq_push(&ss->out, ready, strlen(ready), 0, LWS_PRE, NOTIFY_SENDQ_UNBOUNDED,
                       NOTIFY_SENDQ_UNBOUNDED);
     free(ready);
+    ss->live_ms = clock_wall_ms();
     s_release(app, ss);
 }
 
@@ -383,28 +462,6 @@ s_on_join_sync(notify_app_t *app, uint64_t n)
         s_join_fail(app, j, NOTIFY_CLOSE_BUSY, "database queue full");
 }
 
-/* Adds the ascending IDS to SS's ascending sent ids (the catch-up's rows). */
-static void
-s_merge_sent(notify_session_t *ss, const int64_t *ids, size_t count)
-{
-    int64_t *out = malloc((ss->replayed_count + count + 1) * sizeof *out);
-    if (!out)
-        abort();
-    size_t a = 0, b = 0, n = 0;
-    while (a < ss->replayed_count || b < count) {
-        int64_t v;
-        if (b == count || (a < ss->replayed_count && ss->replayed[a] <= ids[b]))
-            v = ss->replayed[a++];
-        else
-            v = ids[b++];
-        if (n == 0 || out[n - 1] != v)
-            out[n++] = v;
-    }
-    free(ss->replayed);
-    ss->replayed = out;
-    ss->replayed_count = n;
-}
-
 /* The rows of catch-up R that SS lacks, in id order, then (when no other catch-up is
  * due) its held events minus those rows. */
 static void
@@ -415,18 +472,14 @@ s_apply_catchup(notify_app_t *app, notify_session_t *ss, const notify_result_t *
     /* REPLAY went first (the worker answers in order): anything else is closing. */
     if (ss->state != NOTIFY_SS_CATCHUP)
         return;
-    int64_t last_tag = 0;
+    row_walk_t w = { 0 };
     for (notify_frame_t *f = r->frames.head; f; f = f->next) {
-        if (s_already_sent(ss, f->tag))
-            continue;
         /* Copied, not moved: the same rows may go to several sockets of the user. */
-        notify_sendq_push(&ss->out, f->buf + f->headroom, f->len, f->tag, LWS_PRE,
-                          NOTIFY_SENDQ_UNBOUNDED, NOTIFY_SENDQ_UNBOUNDED);
-        if (f->tag != last_tag)
-            metric_add(app->m.caught_up, 1);     /* a row is two frames of one tag */
-        last_tag = f->tag;
+        if (s_row_keep(ss, &w, f->tag))
+            notify_sendq_push(&ss->out, f->buf + f->headroom, f->len, f->tag, LWS_PRE,
+                              NOTIFY_SENDQ_UNBOUNDED, NOTIFY_SENDQ_UNBOUNDED);
     }
-    s_merge_sent(ss, r->replayed, r->replayed_count);
+    metric_add(app->m.caught_up, (int64_t) w.rows);
     if (r->truncated) {
         s_truncate(app, ss, r->replayed_count ? r->replayed[r->replayed_count - 1] : 0);
         return;
@@ -480,15 +533,76 @@ s_on_sync(notify_app_t *app, uint64_t n)
     if (ss->state != NOTIFY_SS_WAIT_SYNC)
         return;                          /* a retried marker's twin */
     s_end_sync(app, ss);
-    if (!ss->has_since) {
+    if (!ss->has_since && !ss->resyncing) {
         s_go_live(app, ss);
         return;
     }
-    if (notify_db_submit(app->db, NOTIFY_JOB_REPLAY, ss->user_id, ss->id, ss->since) != 0) {
+    /* A resync reads after the socket's floor, or, with none (no ?since=, nothing sent
+     * that left the window), the rows created since it went live. */
+    bool by_id = ss->has_since || ss->since > 0;
+    int rc = by_id ? notify_db_submit(app->db, NOTIFY_JOB_REPLAY, ss->user_id, ss->id, ss->since)
+                   : notify_db_submit(app->db, NOTIFY_JOB_RESYNC, ss->user_id, ss->id,
+                                      ss->live_ms - NOTIFY_RESYNC_MARGIN_MS);
+    if (rc != 0) {
         notify_hub_close(app, ss, NOTIFY_CLOSE_BUSY, "replay queue full");
         return;
     }
     ss->state = NOTIFY_SS_REPLAY;
+}
+
+/* --- resyncs: a broker came or went ----------------------------------------------------
+ * An event that went only through a broker that died, or that was published while this
+ * replica and its publisher had no broker in common, never arrives. So every open socket
+ * is caught up the way a ?since= socket starts: a new marker (its return proves the
+ * subscriptions are in force at a live broker), then a read of its notifications after
+ * its floor, sent minus those it has, in id order, with its live events held meanwhile
+ * and then released minus the rows just sent. */
+
+static void
+s_resync_begin(notify_app_t *app, notify_session_t *ss)
+{
+    ss->resyncing = true;
+    s_resync(app, ss);                   /* a new marker id: WAIT_SYNC, events held */
+}
+
+static void
+s_collect(int64_t key, void *value, void *arg)
+{
+    notify_session_t ***cursor = arg;
+    *(*cursor)++ = value;
+}
+
+void
+notify_hub_resync_all(notify_app_t *app, const char *why)
+{
+    size_t n = notify_idmap_size(app->sessions);
+    if (n == 0)
+        return;
+    metric_add(app->m.resyncs, 1);
+    log_info(NULL, "notify_resync", "%s: catching %zu sockets up from the database", why, n);
+    /* Collected first: a resync gives a socket a new id, which moves it in the map. */
+    notify_session_t **all = calloc(n, sizeof *all), **cursor = all;
+    if (!all)
+        abort();
+    notify_idmap_each(app->sessions, s_collect, &cursor);
+    for (notify_session_t **p = all; p < cursor; p++) {
+        notify_session_t *ss = *p;
+        switch (ss->state) {
+        case NOTIFY_SS_WAIT_SYNC:
+            s_resync(app, ss);           /* its read comes after the new marker anyway */
+            break;
+        case NOTIFY_SS_REPLAY:
+        case NOTIFY_SS_CATCHUP:
+            ss->resync_due = true;       /* its read may predate the loss: again after it */
+            break;
+        case NOTIFY_SS_LIVE:
+            s_resync_begin(app, ss);
+            break;
+        default:
+            break;                       /* WAIT_GROUPS: its marker is still to come */
+        }
+    }
+    free(all);
 }
 
 /* --- joining and leaving --------------------------------------------------------- */
@@ -542,8 +656,9 @@ notify_hub_leave(notify_app_t *app, notify_session_t *ss)
         s_user_free(app, user);
     notify_sendq_clear(&ss->out);
     notify_sendq_clear(&ss->held);
-    free(ss->replayed);
-    ss->replayed = NULL;
+    free(ss->sent);
+    ss->sent = NULL;
+    ss->sent_count = ss->sent_cap = 0;
     ss->id = 0;
     metric_add(app->m.connections, -1);
     notify_hub_drain(app);
@@ -574,9 +689,13 @@ s_on_new_message(notify_app_t *app, const notify_event_t *ev)
             break;
         size_t nm_len = strlen(nm), nf_len = strlen(nf);
         for (notify_session_t *ss = user->sessions; ss; ss = ss->next) {
+            bool live = ss->state == NOTIFY_SS_LIVE;
             if (s_deliver(app, ss, nm, nm_len, notif->id)
-                && s_deliver(app, ss, nf, nf_len, notif->id))
+                && s_deliver(app, ss, nf, nf_len, notif->id)) {
                 metric_add(app->m.pushed, 1);
+                if (live)
+                    s_sent_add(ss, notif->id);   /* held ones count when released */
+            }
         }
         free(nf);
     }
@@ -664,6 +783,13 @@ notify_hub_event(const char *topic, size_t topic_len, const void *payload, size_
         metric_add(app->m.malformed, 1);
         return;
     }
+    /* The same event through another broker (each publisher sends through all of them,
+     * this replica listens to all of them): the first copy was handled. */
+    if (notify_dedup_seen(app->dedup, ev.eid, clock_mono_ms())) {
+        metric_add(app->m.duplicates, 1);
+        notify_event_release(&ev);
+        return;
+    }
     notify_user_t *user;
     switch (ev.kind) {
     case NOTIFY_EV_SYNC:
@@ -701,6 +827,13 @@ notify_hub_event(const char *topic, size_t topic_len, const void *payload, size_
 void
 notify_hub_drain(notify_app_t *app)
 {
+    /* A broker lost or (re)gained first: the sockets hold what the drain brings next. */
+    int up = 0;
+    int links = notify_bus_links(app->bus, &up);
+    metric_set(app->m.brokers_up, up);
+    if (links)
+        notify_hub_resync_all(app, links & NOTIFY_BUS_LOST ? "a broker was lost"
+                                                           : "a broker came up");
     /* Bounded per call so one burst cannot starve the sockets; the tick comes back. */
     notify_bus_drain(app->bus, 10000, notify_hub_event, app);
 }
@@ -742,18 +875,27 @@ s_on_replay(notify_app_t *app, notify_result_t *r)
         notify_hub_close(app, ss, NOTIFY_CLOSE_ERROR, "database unavailable");
         return;
     }
-    metric_add(app->m.replays, 1);
-    metric_add(app->m.replayed, (int64_t) r->replayed_count);
-    notify_frame_t *f;
-    while ((f = notify_sendq_take(&r->frames)))
-        notify_sendq_append(&ss->out, f);
+    int64_t floor = ss->since;
+    size_t rows = s_send_rows(ss, &r->frames);
+    if (ss->resyncing) {
+        metric_add(app->m.resynced, (int64_t) rows);
+        if (rows)
+            log_info(NULL, "notify_resynced", "sent user %lld %zu notifications missed live",
+                     (long long) ss->user_id, rows);
+    } else {
+        metric_add(app->m.replays, 1);
+        metric_add(app->m.replayed, (int64_t) rows);
+    }
     if (r->truncated) {
-        s_truncate(app, ss, r->replayed_count ? r->replayed[r->replayed_count - 1] : ss->since);
+        s_truncate(app, ss, r->replayed_count ? r->replayed[r->replayed_count - 1] : floor);
         return;
     }
-    ss->replayed = r->replayed;
-    ss->replayed_count = r->replayed_count;
-    r->replayed = NULL;
+    if (ss->resyncing) {
+        ss->resyncing = false;           /* live already: no second "ready" */
+        lws_callback_on_writable(ss->wsi);
+        s_release(app, ss);
+        return;
+    }
     s_go_live(app, ss);
 }
 
@@ -767,7 +909,7 @@ notify_hub_results(notify_app_t *app)
         else if (r->kind == NOTIFY_JOB_CATCHUP)
             s_on_catchup(app, r);
         else
-            s_on_replay(app, r);
+            s_on_replay(app, r);         /* a replay or a resync */
         notify_result_destroy(&r);
     }
     notify_hub_drain(app);
@@ -781,11 +923,6 @@ s_retry_sync(int64_t key, void *value, void *arg)
     notify_app_t *app = arg;
     notify_session_t *ss = value;
     int64_t now = clock_mono_ms();
-    if (ss->state == NOTIFY_SS_LIVE && ss->replayed && now >= ss->replayed_until_ms) {
-        free(ss->replayed);              /* the grace is over: no late twin is expected */
-        ss->replayed = NULL;
-        ss->replayed_count = 0;
-    }
     if (ss->state == NOTIFY_SS_WAIT_SYNC && now - ss->sync_sent_ms >= app->cfg.sync_retry_ms) {
         /* Lost on the way (broker restarting, or it overtook our subscription): again. */
         ss->sync_sent_ms = now;
@@ -828,5 +965,6 @@ notify_hub_tick(notify_app_t *app)
     }
     notify_idmap_each(app->sessions, s_retry_sync, app);
     notify_idmap_each(app->joins, s_retry_join_sync, app);
+    notify_bus_follow(app->bus);         /* broker names re-resolved when due */
     notify_hub_drain(app);
 }

@@ -198,6 +198,32 @@ s_metrics_init(notify_metrics_t *m, metrics_t *metrics)
                               "Catch-up queries run after a group_joined on open sockets", "");
     m->caught_up = metrics_get(metrics, METRIC_COUNTER, "notify_join_caught_up_total",
                                "Notifications sent by join catch-ups (missed live)", "");
+    m->duplicates = metrics_get(metrics, METRIC_COUNTER, "notify_bus_duplicates_total",
+                                "Bus events dropped as copies seen through another broker", "");
+    m->brokers_up = metrics_get(metrics, METRIC_GAUGE, "notify_bus_brokers_up",
+                                "Brokers the subscriber is connected to", "");
+    m->resyncs = metrics_get(metrics, METRIC_COUNTER, "notify_resyncs_total",
+                             "Catch-ups of every open socket after a broker was lost or came up",
+                             "");
+    m->resynced = metrics_get(metrics, METRIC_COUNTER, "notify_resynced_notifications_total",
+                              "Notifications sent by resyncs (missed live)", "");
+}
+
+/* Hands lws a duplicate of the libzmq descriptor ZFD (lws closes what it adopts; libzmq
+ * keeps its own) to watch as a raw file of the bus protocol. 0 or -1. */
+static int
+s_adopt_bus_fd(notify_app_t *app, int zfd)
+{
+    lws_sock_file_fd_type fd;
+    fd.filefd = zfd >= 0 ? dup(zfd) : -1;
+    if (fd.filefd < 0 || !app->vhost
+        || !lws_adopt_descriptor_vhost(app->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "notify-bus",
+                                       NULL)) {
+        if (fd.filefd >= 0)
+            close(fd.filefd);
+        return -1;
+    }
+    return 0;
 }
 
 notify_server_t *
@@ -214,6 +240,7 @@ notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *
     app->sessions = notify_idmap_new();
     app->joins = notify_idmap_new();
     app->topics = notify_topics_new();
+    app->dedup = notify_dedup_new((size_t) cfg->dedup_max, cfg->dedup_ms);
     s_metrics_init(&app->m, metrics);
 
     app->bus = notify_bus_new(cfg->sub_endpoint, cfg->pub_endpoint, cfg->replica);
@@ -257,16 +284,11 @@ notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *
         goto error;
     }
     app->vhost = lws_get_vhost_by_name(app->context, "default");
-    /* lws closes what it adopted: give it a duplicate, libzmq keeps its own fd. */
-    int zfd = notify_bus_fd(app->bus);
-    lws_sock_file_fd_type fd;
-    fd.filefd = zfd >= 0 ? dup(zfd) : -1;
-    if (fd.filefd < 0 || !app->vhost
-        || !lws_adopt_descriptor_vhost(app->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "notify-bus",
-                                       NULL)) {
+    /* The SUB, and its monitor (brokers lost and found): both wake the loop, which
+     * drains both (notify_hub_drain). */
+    if (s_adopt_bus_fd(app, notify_bus_fd(app->bus)) != 0
+        || s_adopt_bus_fd(app, notify_bus_monitor_fd(app->bus)) != 0) {
         log_error(NULL, "bus_failed", "cannot watch the bus socket");
-        if (fd.filefd >= 0)
-            close(fd.filefd);
         goto error;
     }
     lws_sul_schedule(app->context, 0, &app->tick, s_tick, TICK_US);
@@ -334,6 +356,7 @@ notify_server_destroy(notify_server_t **self_p)
     notify_idmap_destroy(&app->joins);
     notify_idmap_destroy(&app->users);
     notify_topics_destroy(&app->topics);
+    notify_dedup_destroy(&app->dedup);
     free(*self_p);
     *self_p = NULL;
 }
