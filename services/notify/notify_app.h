@@ -121,7 +121,7 @@ typedef struct {
     metric_t *duplicates;        /* bus events dropped as a copy seen through another broker */
     metric_t *brokers_up;        /* gauge: brokers the SUB is connected to */
     metric_t *resyncs;           /* catch-ups of every socket after a broker came or went */
-    metric_t *resynced;          /* notifications those sent (missed live) */
+    metric_t *resynced;          /* notifications those sent that a socket lacked */
 } notify_metrics_t;
 
 typedef struct {

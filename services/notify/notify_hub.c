@@ -880,7 +880,7 @@ s_on_replay(notify_app_t *app, notify_result_t *r)
     if (ss->resyncing) {
         metric_add(app->m.resynced, (int64_t) rows);
         if (rows)
-            log_info(NULL, "notify_resynced", "sent user %lld %zu notifications missed live",
+            log_info(NULL, "notify_resynced", "sent user %lld %zu notifications its socket lacked",
                      (long long) ss->user_id, rows);
     } else {
         metric_add(app->m.replays, 1);

@@ -206,7 +206,7 @@ s_metrics_init(notify_metrics_t *m, metrics_t *metrics)
                              "Catch-ups of every open socket after a broker was lost or came up",
                              "");
     m->resynced = metrics_get(metrics, METRIC_COUNTER, "notify_resynced_notifications_total",
-                              "Notifications sent by resyncs (missed live)", "");
+                              "Notifications resyncs sent that a socket lacked (lost, or not yet live)", "");
 }
 
 /* Hands lws a duplicate of the libzmq descriptor ZFD (lws closes what it adopts; libzmq

@@ -1,0 +1,392 @@
+/* test_notify_brokers.c -- the event path over two brokers (schemas/events.md, "Event
+ * ids" and "A broker that dies"): with notify subscribed through both and the publisher
+ * publishing through both, a WebSocket gets each notification exactly once; when one
+ * broker is killed (SIGKILL) while messages keep coming, and later comes back, every
+ * socket still gets every notification of its user exactly once and in order (compared
+ * with the notifications table), and notify counted its resyncs.
+ *
+ * The stack's services publish to the stack's broker only, so the suite runs a two-broker
+ * path of its own beside it, all children of the suite (PR_SET_PDEATHSIG), logs in
+ * LOG_DIR: brokers A and B (client, worker, XSUB, XPUB, admin on 18120-18124 and
+ * 18125-18129), a messages service registered with both and publishing through both
+ * (admin 18130), an edge on both (18131) and a notify replica subscribed through both
+ * (18132, admin 18133). Users are registered through the stack's edge; PostgreSQL, Redis,
+ * the JWT secret and the bus certificates are the stack's. */
+#include "it_assert.h"
+#include "it_chat.h"
+#include "it_db.h"
+#include "it_edge.h"
+#include "it_env.h"
+#include "it_http.h"
+#include "it_metrics.h"
+#include "it_users.h"
+#include "it_ws.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RECV_MS 10000            /* generous: a loaded CI machine, a sanitizer build */
+#define READY_MS 20000
+
+#define BROKER_A 18120           /* client; +1 worker, +2 XSUB, +3 XPUB, +4 admin */
+#define BROKER_B 18125
+#define MESSAGES_ADMIN 18130
+#define EDGE_PORT 18131
+#define NOTIFY_PORT "18132"
+#define NOTIFY_ADMIN "http://127.0.0.1:18133"
+#define NOTIFY_WS "ws://127.0.0.1:18132/ws"
+
+static pid_t s_broker_a, s_broker_b, s_messages, s_edge, s_notify;
+static char s_stack_edge[512];
+
+/* --- the suite's own processes ---------------------------------------------------- */
+
+static const char *
+s_bus(int base, int offset, char *out, size_t size)
+{
+    snprintf(out, size, "tcp://127.0.0.1:%d", base + offset);
+    return out;
+}
+
+/* Both brokers' OFFSET socket as an endpoint list. */
+static const char *
+s_both(int offset, char *out, size_t size)
+{
+    snprintf(out, size, "tcp://127.0.0.1:%d,tcp://127.0.0.1:%d", BROKER_A + offset,
+             BROKER_B + offset);
+    return out;
+}
+
+static const char *
+s_admin(int port, char *out, size_t size)
+{
+    snprintf(out, size, "http://127.0.0.1:%d", port);
+    return out;
+}
+
+/* Starts TEST_BUILD_DIR/PATH with SETTINGS ("NAME=value", NULL ended) on top of the
+ * suite's environment, stderr to LOG_DIR/NAME.log. */
+static pid_t
+s_spawn(const char *path, const char *name, const char *const *settings)
+{
+    char bin[1024], log[1024];
+    snprintf(bin, sizeof bin, "%s/%s", it_env_require("TEST_BUILD_DIR"), path);
+    const char *dir = getenv("LOG_DIR");
+    snprintf(log, sizeof log, "%s/%s.log", dir && *dir ? dir : "/tmp", name);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
+        for (int i = 0; settings[i]; i++) {
+            char key[128];
+            const char *eq = strchr(settings[i], '=');
+            snprintf(key, sizeof key, "%.*s", (int) (eq - settings[i]), settings[i]);
+            setenv(key, eq + 1, 1);
+        }
+        if (!freopen(log, "a", stderr) || !freopen(log, "a", stdout))
+            _exit(1);
+        execl(bin, name, (char *) NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits until SAMPLE on ADMIN reaches at least MIN; returns the last value. */
+static double
+s_wait_metric(const char *admin, const char *sample, double min, int ms)
+{
+    int64_t until = it_now_ms() + ms;
+    double v;
+    while ((v = it_metric(admin, sample)) < min && it_now_ms() < until)
+        it_sleep_ms(50);
+    return v;
+}
+
+static pid_t
+s_broker_start(int base, const char *name)
+{
+    char c[64], w[64], xs[64], xp[64], client[96], worker[96], xsub[96], xpub[96], admin[40];
+    snprintf(client, sizeof client, "BROKER_CLIENT_BIND=%s", s_bus(base, 0, c, sizeof c));
+    snprintf(worker, sizeof worker, "BROKER_WORKER_BIND=%s", s_bus(base, 1, w, sizeof w));
+    snprintf(xsub, sizeof xsub, "BROKER_XSUB_BIND=%s", s_bus(base, 2, xs, sizeof xs));
+    snprintf(xpub, sizeof xpub, "BROKER_XPUB_BIND=%s", s_bus(base, 3, xp, sizeof xp));
+    snprintf(admin, sizeof admin, "ADMIN_PORT=%d", base + 4);
+    const char *settings[] = { client, worker, xsub, xpub, admin, NULL };
+    pid_t pid = s_spawn("broker/broker", name, settings);
+    char url[64];
+    ck_assert_msg(s_wait_metric(s_admin(base + 4, url, sizeof url), "bus_broker_events_total",
+                                0, READY_MS) >= 0, "%s did not start", name);
+    return pid;
+}
+
+/* Until broker BASE counts a messages worker (ours registers with both). */
+static void
+s_wait_worker(int base)
+{
+    char url[64];
+    ck_assert_msg(s_wait_metric(s_admin(base + 4, url, sizeof url),
+                                "bus_broker_workers{service=\"messages\"}", 1, READY_MS) >= 1,
+                  "no messages worker on the broker at %d", base);
+}
+
+static void
+s_stop(pid_t *pid)
+{
+    if (*pid <= 0)
+        return;
+    kill(*pid, SIGTERM);
+    waitpid(*pid, NULL, 0);
+    *pid = 0;
+}
+
+static void
+s_setup(void)
+{
+    snprintf(s_stack_edge, sizeof s_stack_edge, "%s", it_edge_url());
+    s_broker_a = s_broker_start(BROKER_A, "brokers-a");
+    s_broker_b = s_broker_start(BROKER_B, "brokers-b");
+
+    char l1[160], l2[160], worker[200], pub[200], sub[200], client[200];
+    snprintf(worker, sizeof worker, "BUS_WORKER_ENDPOINT=%s", s_both(1, l1, sizeof l1));
+    snprintf(pub, sizeof pub, "BUS_PUB_ENDPOINT=%s", s_both(2, l2, sizeof l2));
+    char admin[40];
+    snprintf(admin, sizeof admin, "ADMIN_PORT=%d", MESSAGES_ADMIN);
+    const char *messages[] = { worker, pub, admin, NULL };
+    s_messages = s_spawn("services/messages/messages", "brokers-messages", messages);
+    s_wait_worker(BROKER_A);
+    s_wait_worker(BROKER_B);
+
+    snprintf(client, sizeof client, "BUS_CLIENT_ENDPOINT=%s", s_both(0, l1, sizeof l1));
+    const char *edge[] = { client, "RATE_LIMIT_PER_SECOND=100000",
+                           "RATE_LIMIT_PER_MINUTE=1000000", NULL };
+    s_edge = it_edge_start(EDGE_PORT, edge);
+
+    snprintf(sub, sizeof sub, "BUS_SUB_ENDPOINT=%s", s_both(3, l1, sizeof l1));
+    const char *notify[] = { sub, pub, NULL };
+    s_notify = it_notify_start(NOTIFY_PORT, "18133", notify);
+    ck_assert_msg(s_notify > 0, "notify did not start");
+    ck_assert_msg(s_wait_metric(NOTIFY_ADMIN, "notify_bus_brokers_up", 2, READY_MS) == 2,
+                  "notify is not subscribed through both brokers");
+}
+
+static void
+s_teardown(void)
+{
+    it_notify_stop(&s_notify);
+    it_edge_stop(&s_edge);
+    s_stop(&s_messages);
+    s_stop(&s_broker_a);
+    s_stop(&s_broker_b);
+}
+
+/* Requests go to the suite's edge (on both brokers) or back to the stack's. */
+static void
+s_use_own_edge(bool own)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", EDGE_PORT);
+    setenv("TEST_EDGE_URL", own ? url : s_stack_edge, 1);
+}
+
+/* --- reading a socket ------------------------------------------------------------- */
+
+/* Reads WS's notification pairs until it has WANT of them (or RECV_MS pass without a
+ * frame), recording their notification ids in IDS (room for CAP). Returns the count; a
+ * frame that is not the expected one of a pair fails the test. */
+static int
+s_read_pairs(it_ws_t *ws, int64_t uid, int64_t *ids, int cap, int want)
+{
+    int n = 0;
+    while (n < want) {
+        json_object *a = it_ws_recv_json(ws, RECV_MS);
+        if (!a)
+            break;
+        ck_assert_str_eq(it_json_str(a, "event"), "new_message");
+        int64_t mid = it_json_int(json_object_object_get(a, "data"), "id");
+        json_object_put(a);
+        json_object *b = it_ws_recv_json(ws, RECV_MS);
+        ck_assert_msg(b, "no notification after new_message %lld", (long long) mid);
+        ck_assert_str_eq(it_json_str(b, "event"), "notification");
+        json_object *d = json_object_object_get(b, "data");
+        ck_assert_int_eq(it_json_int(d, "message_id"), mid);
+        ck_assert_int_eq(it_json_int(d, "user_id"), uid);
+        ck_assert_msg(n < cap, "more notifications than the %d expected", cap);
+        ids[n++] = it_json_int(d, "id");
+        json_object_put(b);
+    }
+    return n;
+}
+
+/* The notification ids of UID in the database, ascending, into IDS (room for CAP). */
+static int
+s_db_ids(int64_t uid, int64_t *ids, int cap)
+{
+    char u[24];
+    int n = (int) it_db_int("SELECT count(*) FROM notifications WHERE user_id = $1", -1, 1,
+                            it_itoa(uid, u, sizeof u));
+    ck_assert_int_ge(n, 0);
+    ck_assert_int_le(n, cap);
+    for (int i = 0; i < n; i++) {
+        char off[24];
+        ids[i] = it_db_int("SELECT id FROM notifications WHERE user_id = $1 ORDER BY id "
+                           "OFFSET $2 LIMIT 1", -1, 2, u, it_itoa(i, off, sizeof off));
+    }
+    return n;
+}
+
+/* Asserts that WS got exactly the notifications of UID in the table, in id order. */
+static void
+s_expect_table(it_ws_t *ws, int64_t uid, const char *which)
+{
+    enum { CAP = 1000 };
+    static int64_t want[CAP], got[CAP];
+    int n = s_db_ids(uid, want, CAP);
+    int m = s_read_pairs(ws, uid, got, CAP, n);
+    ck_assert_msg(m == n, "%s socket: %d notifications of %d in the table", which, m, n);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(got[i] == want[i], "%s socket: notification %d is %lld, the table's is "
+                      "%lld (a duplicate, a gap or out of order)", which, i,
+                      (long long) got[i], (long long) want[i]);
+    it_chat_expect_silence(ws, 500);    /* and nothing twice after the last one */
+}
+
+/* --- exactly once through two brokers --------------------------------------------- */
+
+START_TEST(test_each_event_once_through_two_brokers)
+{
+    s_use_own_edge(false);
+    it_user_t a, b;
+    IT_USER_REGISTER(&a, "brkonce_sender");
+    IT_USER_REGISTER(&b, "brkonce_receiver");
+    ck_assert_int_eq((int) it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up"), 2);
+    double dups = it_metric(NOTIFY_ADMIN, "notify_bus_duplicates_total");
+    ck_assert(dups >= 0);
+    it_ws_t *ws = it_chat_open(&b, NOTIFY_WS, NULL, RECV_MS);
+
+    s_use_own_edge(true);
+    enum { N = 20 };
+    for (int i = 0; i < N; i++)
+        it_chat_send(&a, "user", b.id, "twice on the bus, once on the socket");
+    s_use_own_edge(false);
+    s_expect_table(ws, b.id, "the");
+    /* Each came through both brokers: the second copies were seen and dropped. */
+    ck_assert_msg(s_wait_metric(NOTIFY_ADMIN, "notify_bus_duplicates_total", dups + N, RECV_MS)
+                  >= dups + N, "notify dropped fewer than %d copies", N);
+    it_ws_close(&ws);
+}
+END_TEST
+
+/* --- a broker killed, then back ---------------------------------------------------- */
+
+typedef struct {
+    const it_user_t *from;
+    int64_t to;
+    atomic_bool stop;
+    atomic_int sent, ok;
+} sender_t;
+
+static void *
+s_sender(void *arg)
+{
+    sender_t *s = arg;
+    while (!atomic_load(&s->stop)) {
+        it_response_t *r = it_chat_post(s->from, "user", s->to, "through whichever broker lives");
+        atomic_fetch_add(&s->sent, 1);
+        /* A call in flight on the broker that dies may fail (a POST without an
+         * Idempotency-Key is not retried): the table says what was written. */
+        if (r->status == 201)
+            atomic_fetch_add(&s->ok, 1);
+        it_response_destroy(&r);
+        it_sleep_ms(10);
+    }
+    return NULL;
+}
+
+/* Waits until the sender has SENT more requests than now. */
+static void
+s_wait_sent(sender_t *s, int more)
+{
+    int target = atomic_load(&s->sent) + more;
+    int64_t until = it_now_ms() + 60000;
+    while (atomic_load(&s->sent) < target && it_now_ms() < until)
+        it_sleep_ms(20);
+    ck_assert_int_ge(atomic_load(&s->sent), target);
+}
+
+START_TEST(test_broker_killed_nothing_lost_nothing_twice)
+{
+    s_use_own_edge(false);
+    it_user_t a, b;
+    IT_USER_REGISTER(&a, "brkkill_sender");
+    IT_USER_REGISTER(&b, "brkkill_receiver");
+    ck_assert_int_eq((int) it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up"), 2);
+    double resyncs = it_metric(NOTIFY_ADMIN, "notify_resyncs_total");
+    ck_assert(resyncs >= 0);
+    /* One socket with a cursor (?since=0: a replay of nothing), one without: a resync
+     * reads after the cursor for the first, since the socket went live for the second. */
+    it_ws_t *cursor = it_chat_open(&b, NOTIFY_WS, "since=0", RECV_MS);
+    it_ws_t *plain = it_chat_open(&b, NOTIFY_WS, NULL, RECV_MS);
+
+    s_use_own_edge(true);
+    sender_t s = { .from = &a, .to = b.id };
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, s_sender, &s), 0);
+    s_wait_sent(&s, 30);
+
+    /* A crash: no goodbye to anyone. */
+    ck_assert_int_eq(kill(s_broker_a, SIGKILL), 0);
+    waitpid(s_broker_a, NULL, 0);
+    s_broker_a = 0;
+    ck_assert_msg(s_wait_metric(NOTIFY_ADMIN, "notify_resyncs_total", resyncs + 1, RECV_MS)
+                  >= resyncs + 1, "notify did not resync after losing a broker");
+    int64_t until = it_now_ms() + RECV_MS;
+    while (it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up") != 1 && it_now_ms() < until)
+        it_sleep_ms(50);
+    ck_assert_int_eq((int) it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up"), 1);
+    s_wait_sent(&s, 30);
+
+    /* Back: notify resubscribes through it (and resyncs again), the publisher and the
+     * edge reconnect; messages keep coming meanwhile. */
+    double before_back = it_metric(NOTIFY_ADMIN, "notify_resyncs_total");
+    s_broker_a = s_broker_start(BROKER_A, "brokers-a");
+    s_wait_worker(BROKER_A);
+    ck_assert_msg(s_wait_metric(NOTIFY_ADMIN, "notify_bus_brokers_up", 2, READY_MS) == 2,
+                  "notify did not reconnect to the broker that came back");
+    ck_assert(s_wait_metric(NOTIFY_ADMIN, "notify_resyncs_total", before_back + 1, RECV_MS)
+              >= before_back + 1);
+    s_wait_sent(&s, 20);
+    atomic_store(&s.stop, true);
+    pthread_join(th, NULL);
+    s_use_own_edge(false);
+    ck_assert_int_gt(atomic_load(&s.ok), 60);
+
+    s_expect_table(cursor, b.id, "the ?since=0");
+    s_expect_table(plain, b.id, "the plain");
+    it_ws_close(&cursor);
+    it_ws_close(&plain);
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("notify_brokers");
+    TCase *tc = tcase_create("brokers");
+    tcase_set_timeout(tc, 180);
+    tcase_add_unchecked_fixture(tc, s_setup, s_teardown);
+    tcase_add_test(tc, test_each_event_once_through_two_brokers);
+    tcase_add_test(tc, test_broker_killed_nothing_lost_nothing_twice);
+    suite_add_tcase(s, tc);
+    return it_suite_run(s);
+}
