@@ -1,5 +1,6 @@
 /* test_notify_frame.c -- decoding bus events and building the WebSocket JSON frames. */
 #include "envelope.h"
+#include "events.h"
 #include "notify_event.h"
 #include "notify_frame.h"
 #include <check.h>
@@ -100,6 +101,58 @@ START_TEST(test_decode_malformed)
     ck_assert_int_eq(notify_event_decode(empty_map, 1, &ev), -1);
     ck_assert_int_eq(notify_event_decode(NULL, 0, &ev), -1);
     msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+/* The event id events_publish stamps: read back; absent is 0 (an older publisher); a
+ * zero, negative or non-integer id makes the event malformed. */
+START_TEST(test_decode_eid)
+{
+    msgpack_sbuffer sb, stamped;
+    msgpack_sbuffer_init(&sb);
+    s_new_message(&sb, 1);
+    notify_event_t ev;
+    ck_assert_int_eq(notify_event_decode(sb.data, sb.size, &ev), 0);
+    ck_assert_uint_eq(ev.eid, 0);
+    notify_event_release(&ev);
+    msgpack_sbuffer_init(&stamped);
+    ck_assert_int_eq(events_stamp(sb.data, sb.size, 0xfedcba9876543210ULL, &stamped), 0);
+    ck_assert_int_eq(notify_event_decode(stamped.data, stamped.size, &ev), 0);
+    ck_assert_int_eq(ev.kind, NOTIFY_EV_NEW_MESSAGE);
+    ck_assert_uint_eq(ev.eid, 0xfedcba9876543210ULL);
+    ck_assert_uint_eq(ev.notif_count, 1);
+    notify_event_release(&ev);
+
+    /* group_deleted {group_id: 4} is valid as it stands; only its eid differs */
+    for (int bad = 0; bad < 4; bad++) {
+        msgpack_sbuffer b;
+        msgpack_sbuffer_init(&b);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 3);
+        envelope_pack_key(&pk, "event");
+        envelope_pack_str(&pk, "group_deleted");
+        envelope_pack_key(&pk, "group_id");
+        msgpack_pack_int64(&pk, 4);
+        envelope_pack_key(&pk, "eid");
+        if (bad == 0)
+            msgpack_pack_uint64(&pk, 7);           /* the control: accepted */
+        else if (bad == 1)
+            msgpack_pack_uint64(&pk, 0);
+        else if (bad == 2)
+            msgpack_pack_int64(&pk, -7);
+        else
+            envelope_pack_str(&pk, "7");
+        ck_assert_int_eq(notify_event_decode(b.data, b.size, &ev), bad ? -1 : 0);
+        if (!bad) {
+            ck_assert_int_eq(ev.kind, NOTIFY_EV_GROUP_DELETED);
+            ck_assert_uint_eq(ev.eid, 7);
+            notify_event_release(&ev);
+        }
+        msgpack_sbuffer_destroy(&b);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    msgpack_sbuffer_destroy(&stamped);
 }
 END_TEST
 
@@ -215,6 +268,7 @@ main(void)
     tcase_add_test(tc, test_decode_new_message);
     tcase_add_test(tc, test_decode_malformed);
     tcase_add_test(tc, test_decode_others);
+    tcase_add_test(tc, test_decode_eid);
     tcase_add_test(tc, test_frames);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
