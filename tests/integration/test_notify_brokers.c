@@ -3,14 +3,17 @@
  * publishing through both, a WebSocket gets each notification exactly once; when one
  * broker is killed (SIGKILL) while messages keep coming, and later comes back, every
  * socket still gets every notification of its user exactly once and in order (compared
- * with the notifications table), and notify counted its resyncs.
+ * with the notifications table), and notify counted its resyncs; and a notification whose
+ * event never came (its row written straight into PostgreSQL: the event lost) reaches the
+ * socket by the resync that a broker coming up starts.
  *
  * The stack's services publish to the stack's broker only, so the suite runs a two-broker
  * path of its own beside it, all children of the suite (PR_SET_PDEATHSIG), logs in
  * LOG_DIR: brokers A and B (client, worker, XSUB, XPUB, admin on 18120-18124 and
  * 18125-18129), a messages service registered with both and publishing through both
  * (admin 18130), an edge on both (18131) and a notify replica subscribed through both
- * (18132, admin 18133). Users are registered through the stack's edge; PostgreSQL, Redis,
+ * (18132, admin 18133). notify's list also names a broker C (18134-18138) that only the
+ * lost-event test starts. Users are registered through the stack's edge; PostgreSQL, Redis,
  * the JWT secret and the bus certificates are the stack's. */
 #include "it_assert.h"
 #include "it_chat.h"
@@ -38,6 +41,7 @@
 
 #define BROKER_A 18120           /* client; +1 worker, +2 XSUB, +3 XPUB, +4 admin */
 #define BROKER_B 18125
+#define BROKER_C 18134           /* in notify's list, started by one test only */
 #define MESSAGES_ADMIN 18130
 #define EDGE_PORT 18131
 #define NOTIFY_PORT "18132"
@@ -172,7 +176,8 @@ s_setup(void)
                            "RATE_LIMIT_PER_MINUTE=1000000", NULL };
     s_edge = it_edge_start(EDGE_PORT, edge);
 
-    snprintf(sub, sizeof sub, "BUS_SUB_ENDPOINT=%s", s_both(3, l1, sizeof l1));
+    snprintf(sub, sizeof sub, "BUS_SUB_ENDPOINT=%s,tcp://127.0.0.1:%d", s_both(3, l1, sizeof l1),
+             BROKER_C + 3);
     const char *notify[] = { sub, pub, NULL };
     s_notify = it_notify_start(NOTIFY_PORT, "18133", notify);
     ck_assert_msg(s_notify > 0, "notify did not start");
@@ -287,6 +292,73 @@ START_TEST(test_each_event_once_through_two_brokers)
 }
 END_TEST
 
+/* --- an event lost: the resync sends its row ---------------------------------------- */
+
+START_TEST(test_lost_event_recovered_when_a_broker_comes_up)
+{
+    s_use_own_edge(false);
+    it_user_t a, b;
+    IT_USER_REGISTER(&a, "brklost_sender");
+    IT_USER_REGISTER(&b, "brklost_receiver");
+    it_ws_t *cursor = it_chat_open(&b, NOTIFY_WS, "since=0", RECV_MS);
+    it_ws_t *plain = it_chat_open(&b, NOTIFY_WS, NULL, RECV_MS);
+    s_use_own_edge(true);
+    for (int i = 0; i < 3; i++)
+        it_chat_send(&a, "user", b.id, "before the lost one");
+    s_use_own_edge(false);
+
+    /* A message and its notification committed, its event lost on the way (what a
+     * broker's death or a partition does): nothing reaches the sockets live. */
+    char au[24], bu[24];
+    int64_t lost = it_db_int(
+        "WITH m AS (INSERT INTO messages (sender_id, receiver_type, receiver_id, pair_lo, "
+        "pair_hi, text) VALUES ($1::bigint, 'user', $2::bigint, least($1::bigint, $2::bigint), "
+        "greatest($1::bigint, $2::bigint), 'its event was lost') RETURNING id) "
+        "INSERT INTO notifications (user_id, message_id) SELECT $2::bigint, id FROM m "
+        "RETURNING id", -1, 2, it_itoa(a.id, au, sizeof au), it_itoa(b.id, bu, sizeof bu));
+    ck_assert_int_gt(lost, 0);
+    enum { CAP = 16 };
+    int64_t got[CAP];
+    ck_assert_int_eq(s_read_pairs(cursor, b.id, got, CAP, 3), 3);
+    ck_assert_int_eq(s_read_pairs(plain, b.id, got, CAP, 3), 3);
+    it_chat_expect_silence(cursor, 500);
+
+    /* A broker comes up (a new one here; one back after a crash is the same event). */
+    double resyncs = it_metric(NOTIFY_ADMIN, "notify_resyncs_total");
+    double resynced = it_metric(NOTIFY_ADMIN, "notify_resynced_notifications_total");
+    ck_assert(resyncs >= 0 && resynced >= 0);
+    pid_t c = s_broker_start(BROKER_C, "brokers-c");
+    ck_assert_msg(s_wait_metric(NOTIFY_ADMIN, "notify_bus_brokers_up", 3, READY_MS) == 3,
+                  "notify did not subscribe through the new broker");
+    ck_assert(s_wait_metric(NOTIFY_ADMIN, "notify_resyncs_total", resyncs + 1, RECV_MS)
+              >= resyncs + 1);
+
+    /* Each socket gets the lost row (and nothing it had), then the table is complete. */
+    ck_assert_int_eq(s_read_pairs(cursor, b.id, got, CAP, 1), 1);
+    ck_assert_int_eq(got[0], lost);
+    ck_assert_int_eq(s_read_pairs(plain, b.id, got, CAP, 1), 1);
+    ck_assert_int_eq(got[0], lost);
+    ck_assert(s_wait_metric(NOTIFY_ADMIN, "notify_resynced_notifications_total", resynced + 2,
+                            RECV_MS) >= resynced + 2);
+    s_use_own_edge(true);
+    int64_t after = it_chat_send(&a, "user", b.id, "after the resync");
+    s_use_own_edge(false);
+    it_chat_expect_pair(cursor, after, b.id, NULL, RECV_MS);
+    it_chat_expect_pair(plain, after, b.id, NULL, RECV_MS);
+    it_chat_expect_silence(cursor, 300);
+    it_chat_expect_silence(plain, 300);
+    it_ws_close(&cursor);
+    it_ws_close(&plain);
+
+    /* Gone again: the next test starts from brokers A and B. */
+    s_stop(&c);
+    int64_t until = it_now_ms() + RECV_MS;
+    while (it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up") != 2 && it_now_ms() < until)
+        it_sleep_ms(50);
+    ck_assert_int_eq((int) it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up"), 2);
+}
+END_TEST
+
 /* --- a broker killed, then back ---------------------------------------------------- */
 
 typedef struct {
@@ -386,6 +458,7 @@ main(void)
     tcase_set_timeout(tc, 180);
     tcase_add_unchecked_fixture(tc, s_setup, s_teardown);
     tcase_add_test(tc, test_each_event_once_through_two_brokers);
+    tcase_add_test(tc, test_lost_event_recovered_when_a_broker_comes_up);
     tcase_add_test(tc, test_broker_killed_nothing_lost_nothing_twice);
     suite_add_tcase(s, tc);
     return it_suite_run(s);
