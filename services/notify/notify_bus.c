@@ -115,7 +115,8 @@ s_up_forget(notify_bus_t *self, const char *endpoint)
     ssize_t i = s_up_find(self, endpoint);
     if (i < 0)
         return;
-    memcpy(self->up[i], self->up[--self->up_count], BUS_ENDPOINT_MAX);
+    if ((size_t) i != --self->up_count)
+        memcpy(self->up[i], self->up[self->up_count], BUS_ENDPOINT_MAX);
     self->pending |= NOTIFY_BUS_LOST;
     log_warn(NULL, "bus_broker_lost", "lost the broker at %s (%zu up)", endpoint,
              self->up_count);

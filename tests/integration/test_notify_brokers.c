@@ -289,6 +289,8 @@ START_TEST(test_each_event_once_through_two_brokers)
     ck_assert_msg(s_wait_metric(NOTIFY_ADMIN, "notify_bus_duplicates_total", dups + N, RECV_MS)
                   >= dups + N, "notify dropped fewer than %d copies", N);
     it_ws_close(&ws);
+    it_user_clear(&a);
+    it_user_clear(&b);
 }
 END_TEST
 
@@ -356,6 +358,8 @@ START_TEST(test_lost_event_recovered_when_a_broker_comes_up)
     while (it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up") != 2 && it_now_ms() < until)
         it_sleep_ms(50);
     ck_assert_int_eq((int) it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up"), 2);
+    it_user_clear(&a);
+    it_user_clear(&b);
 }
 END_TEST
 
@@ -447,6 +451,8 @@ START_TEST(test_broker_killed_nothing_lost_nothing_twice)
     s_expect_table(plain, b.id, "the plain");
     it_ws_close(&cursor);
     it_ws_close(&plain);
+    it_user_clear(&a);
+    it_user_clear(&b);
 }
 END_TEST
 
