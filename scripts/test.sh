@@ -2,7 +2,8 @@
 # test.sh -- README command 2: install, build, and run the whole suite (unit and
 # integration tests) twice: on the plain build, then on the sanitizer build, each against
 # a fresh test stack on the test ports (see lib/env.sh), beside any running local stack;
-# then a short run of every fuzz target (scripts/fuzz.sh).
+# then a short run of every fuzz target (scripts/fuzz.sh), then the chaos test on the local
+# cluster (tests/chaos/run.sh: kill -9, then a rolling restart).
 # Exits non-zero on any failure; the test stack is always stopped.
 set -euo pipefail
 SCRIPTS_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -127,6 +128,42 @@ fi
 if ((fuzz_rc != 0)); then
   problems+=("fuzz: failed (logs in $ROOT_DIR/.data/fuzz)")
 fi
+
+# The chaos round (tests/chaos/README.md), on the local cluster (STACK=chaos: 2 brokers,
+# 2 replicas of every process, haproxy) built from the plain build: load with
+# Idempotency-Keys and open WebSockets while processes die, then the checks (every
+# acknowledged request in PostgreSQL exactly once, every notification to its socket
+# exactly once, errors only 503/504 inside the kill windows). Twice: kill -9 of one
+# broker, one replica of each service, one edge and one notify replica in turn; then a
+# rolling restart (SIGTERM, then start) of every process, one after another.
+echo "== test.sh: chaos =="
+CHAOS_ALL=broker1,users1,orders1,messages1,notify1,edge1,broker2,users2,orders2,messages2,notify2,edge2
+for run in kill rolling; do
+  if [[ ! -x "$ROOT_DIR/build/tests/chaos/chaos" ]]; then
+    problems+=("chaos $run: not run (the plain build failed)")
+    continue
+  fi
+  args=(--duration "${CHAOS_DURATION:-60}")
+  if [[ "$run" == rolling ]]; then
+    args=(--duration "${CHAOS_ROLLING_DURATION:-80}" --kill-cmd "$SCRIPTS_DIR/cluster.sh stop-one"
+          --down-ms 0 --kills "$CHAOS_ALL")
+  fi
+  STACK=chaos "$SCRIPTS_DIR/cluster.sh" stop >/dev/null 2>&1 || true
+  rm -rf "$ROOT_DIR/.data/chaos"
+  mkdir -p "$TEST_ROOT"
+  set +e
+  BUILD_DIR="$ROOT_DIR/build" CHAOS_RECORD_DIR="$TEST_ROOT/chaos-$run" \
+    "$ROOT_DIR/tests/chaos/run.sh" "${args[@]}" 2>&1 | tee "$TEST_ROOT/chaos-$run.log"
+  chaos_rc=${PIPESTATUS[0]}
+  set -e
+  if ((chaos_rc == 0)); then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    problems+=("chaos $run: failed (exit $chaos_rc; $TEST_ROOT/chaos-$run.log, cluster logs in .data/chaos/logs)")
+    cp -r "$ROOT_DIR/.data/chaos/logs" "$TEST_ROOT/chaos-$run-logs" 2>/dev/null || true
+  fi
+done
 
 for problem in "${problems[@]}"; do
   echo "test.sh: $problem" >&2

@@ -237,8 +237,10 @@ s_ws_user(const chaos_app_t *app, const chaos_wsuser_t *w, const chaos_db_state_
     int64_t *got = malloc((w->n_ids + 1) * sizeof *got);
     if (!got)
         abort();
-    memcpy(got, w->ids, w->n_ids * sizeof *got);
-    qsort(got, w->n_ids, sizeof *got, s_cmp_id);
+    if (w->n_ids) {   /* memcpy and qsort must not see a NULL, even for zero bytes */
+        memcpy(got, w->ids, w->n_ids * sizeof *got);
+        qsort(got, w->n_ids, sizeof *got, s_cmp_id);
+    }
     res->notif_received += w->n_ids;
     for (size_t i = 0; i < w->n_conns; i++) {
         res->ws_connections++;
