@@ -1,7 +1,9 @@
 /* admin.c -- the admin HTTP port of every process: liveness, readiness, metrics. */
 #include "admin.h"
 #include "config.h"
+#include "dep_health.h"
 #include "log.h"
+#include "process_metrics.h"
 #include <civetweb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +63,11 @@ admin_new(int port, metrics_t *metrics, admin_ready_fn *ready, void *arg)
     self->metrics = metrics;
     self->ready = ready;
     self->arg = arg;
+    /* Every scrape of this registry (here, or the edge's public /metrics) carries them. */
+    if (metrics) {
+        metrics_add_collector(metrics, process_metrics_collect, NULL);
+        metrics_add_collector(metrics, dep_health_collect, NULL);
+    }
     if (port == 0)
         return self;
     char listen[300];

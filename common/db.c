@@ -2,6 +2,7 @@
  * reconnect on demand. */
 #include "db.h"
 #include "clock.h"
+#include "dep_health.h"
 #include "log.h"
 #include <poll.h>
 #include <pthread.h>
@@ -56,6 +57,8 @@ s_connect(db_t *self)
         self->conn = NULL;
         return false;
     }
+    /* Reached, even if a statement does not prepare (a schema problem, not an outage). */
+    dep_health_report(DEP_POSTGRESQL, true);
     if (!s_prepare_all(self)) {
         PQfinish(self->conn);
         self->conn = NULL;
@@ -72,7 +75,8 @@ db_new(const char *conninfo, const db_statement_t *statements)
         abort();
     self->conninfo = strdup(conninfo);
     self->statements = statements;
-    s_connect(self);
+    if (!s_connect(self))
+        dep_health_report(DEP_POSTGRESQL, false);
     return self;
 }
 
@@ -124,6 +128,8 @@ s_fail(db_t *self, PGresult *res)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     self->lost = !self->conn || PQstatus(self->conn) != CONNECTION_OK;
+    /* An SQL error is an answer; a lost or refused connection is an outage. */
+    dep_health_report(DEP_POSTGRESQL, !self->lost);
     if (self->lost || !state)
         state = "08000";
     snprintf(self->sqlstate, sizeof self->sqlstate, "%s", state);
@@ -151,8 +157,10 @@ db_exec(db_t *self, const char *name, int nparams, const char *const *params)
     }
     PGresult *res = PQexecPrepared(self->conn, name, nparams, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        dep_health_report(DEP_POSTGRESQL, true);
         return res;
+    }
     s_fail(self, res);
     PQclear(res);
     return NULL;
@@ -189,6 +197,7 @@ db_command(db_t *self, const char *sql)
         if (begin)
             self->in_tx = true;
         PQclear(res);
+        dep_health_report(DEP_POSTGRESQL, true);
         return 0;
     }
     s_fail(self, res);

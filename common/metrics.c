@@ -11,6 +11,7 @@
 
 #define METRICS_BUCKETS 13
 #define METRICS_SLOTS   512
+#define METRICS_COLLECTORS 8
 
 static const double s_bounds[METRICS_BUCKETS] = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
@@ -28,10 +29,17 @@ struct metric_t {
     struct metric_t *next_in_order;             /* creation order, for rendering */
 };
 
+typedef struct {
+    metrics_collect_fn *fn;
+    void *arg;
+} s_collector_t;
+
 struct metrics_t {
     pthread_mutex_t lock;
     metric_t *slots[METRICS_SLOTS];
     metric_t *first, *last;
+    s_collector_t collectors[METRICS_COLLECTORS];
+    int collector_count;
 };
 
 metrics_t *
@@ -136,6 +144,12 @@ typedef struct {
     size_t len, cap;
 } s_buf_t;
 
+/* What a collector writes into: the page, and the name whose HELP was written last. */
+struct metrics_out_t {
+    s_buf_t *buf;
+    char last_name[128];
+};
+
 static void
 s_printf(s_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -222,6 +236,43 @@ metrics_render(metrics_t *self)
             if (strcmp(s->name, m->name) == 0)
                 s_render_one(&b, s);
     }
+    s_collector_t collectors[METRICS_COLLECTORS];
+    int count = self->collector_count;
+    memcpy(collectors, self->collectors, sizeof collectors);
     pthread_mutex_unlock(&self->lock);
+    /* Outside the lock: a collector reads files, and the series above must not wait. */
+    for (int i = 0; i < count; i++) {
+        metrics_out_t out = { &b, "" };
+        collectors[i].fn(collectors[i].arg, &out);
+    }
     return b.data;
+}
+
+void
+metrics_add_collector(metrics_t *self, metrics_collect_fn *fn, void *arg)
+{
+    pthread_mutex_lock(&self->lock);
+    bool known = false;
+    for (int i = 0; i < self->collector_count; i++)
+        known = known || (self->collectors[i].fn == fn && self->collectors[i].arg == arg);
+    if (!known && self->collector_count < METRICS_COLLECTORS)
+        self->collectors[self->collector_count++] = (s_collector_t) { fn, arg };
+    pthread_mutex_unlock(&self->lock);
+}
+
+void
+metrics_out_sample(metrics_out_t *out, metric_type_t type, const char *name, const char *help,
+                   const char *labels, double value)
+{
+    if (!labels)
+        labels = "";
+    if (strcmp(out->last_name, name) != 0) {
+        s_printf(out->buf, "# HELP %s %s\n# TYPE %s %s\n", name, help ? help : name, name,
+                 s_type_name(type));
+        snprintf(out->last_name, sizeof out->last_name, "%s", name);
+    }
+    /* %.15g keeps integers up to 10^15 (bytes, file descriptors) exact, a Unix time to
+     * the hundredth of a second, and prints 0.37 as 0.37. */
+    s_printf(out->buf, "%s%s%s%s %.15g\n", name, *labels ? "{" : "", labels, *labels ? "}" : "",
+             value);
 }

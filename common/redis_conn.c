@@ -2,6 +2,7 @@
 #include "redis_conn.h"
 #include "clock.h"
 #include "config.h"
+#include "dep_health.h"
 #include "log.h"
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ s_connect(redis_conn_t *self)
         if (self->ctx)
             redisFree(self->ctx);
         self->ctx = NULL;
+        dep_health_report(DEP_REDIS, false);
         return false;
     }
     redisSetTimeout(self->ctx, tv);
@@ -89,8 +91,10 @@ s_command(redis_conn_t *self, int argc, const char **argv, const size_t *argvlen
         redisFree(self->ctx);
         self->ctx = NULL;
         self->next_attempt_ms = 0;
+        dep_health_report(DEP_REDIS, false);
         return NULL;
     }
+    dep_health_report(DEP_REDIS, true);
     if (prefetch) {
         if (self->prefetched)
             freeReplyObject(self->prefetched);
