@@ -18,7 +18,8 @@ PACKAGES=(
   postgresql redis-server haproxy
   # load tests and scripts
   wrk curl ca-certificates procps
-  # promtool, which the edge's integration test uses to parse /metrics
+  # promtool: the edge's integration test parses /metrics with it; test_observability
+  # checks and unit-tests deploy/observability/alerts.yml with it
   prometheus
   # key pairs for the RS256 token tests
   openssl
