@@ -60,14 +60,20 @@ s_handle(void *arg, const envelope_t *req, envelope_t *reply)
     service_dispatch(t->pool->methods, t->state, req, reply);
     double secs = (double) (clock_mono_us() - start) / 1e6;
 
+    /* A method outside the table is labelled "unknown": what a peer sends must not
+     * create series without bound. */
+    const char *method = "unknown";
+    for (const service_method_t *m = t->pool->methods; m && m->method; m++)
+        if (strcmp(m->method, req->method) == 0)
+            method = m->method;
     char labels[160];
     snprintf(labels, sizeof labels, "service=\"%s\",method=\"%s\",status=\"%d\"",
-             t->pool->service, req->method, reply->status);
+             t->pool->service, method, reply->status);
     metric_add(metrics_get(t->metrics, METRIC_COUNTER, "service_requests_total",
                            "Requests handled by method and status", labels), 1);
-    snprintf(labels, sizeof labels, "service=\"%s\"", t->pool->service);
+    snprintf(labels, sizeof labels, "service=\"%s\",method=\"%s\"", t->pool->service, method);
     metric_observe(metrics_get(t->metrics, METRIC_HISTOGRAM, "service_request_duration_seconds",
-                               "Time spent handling a request", labels), secs);
+                               "Time spent handling a request, by method", labels), secs);
     if (reply->status >= 500)
         log_warn(req->request_id, "request_failed", "%s.%s answered %d %s", req->service,
                  req->method, reply->status, reply->code);
