@@ -49,6 +49,8 @@ run_round() {
   export TEST_ADMIN_EMAIL="$ADMIN_EMAIL" TEST_ADMIN_PASSWORD="$ADMIN_PASSWORD"
   export TEST_BUILD_DIR="$BUILD_DIR"
   export TEST_EDGE_ADMIN_PORT="$ADMIN_PORT_EDGE"
+  # Every process's admin port, by job name (test_observability scrapes them all).
+  export TEST_ADMIN_PORTS="edge=$ADMIN_PORT_EDGE,broker=$ADMIN_PORT_BROKER,users=$ADMIN_PORT_USERS,orders=$ADMIN_PORT_ORDERS,messages=$ADMIN_PORT_MESSAGES,notify=$ADMIN_PORT_NOTIFY"
   # The hostile-client suite holds the sanitizer build to a looser latency bound.
   export TEST_SANITIZED=$([[ "$1" == asan ]] && echo 1 || echo 0)
   # test_edge_pipeline starts extra edges on the same broker

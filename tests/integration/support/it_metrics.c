@@ -83,3 +83,15 @@ it_admin_status(const char *admin_url, const char *path)
     free(buf.data);
     return code;
 }
+
+char *
+it_metrics_page(const char *url)
+{
+    s_buf_t buf = { 0 };
+    long code = s_fetch(url, &buf);
+    if (code != 200) {
+        free(buf.data);
+        return NULL;
+    }
+    return buf.data ? buf.data : strdup("");
+}

@@ -11,4 +11,8 @@ double it_metric(const char *admin_url, const char *sample);
 /* The HTTP status of GET ADMIN_URL PATH (e.g. "/health/ready"), 0 when nothing answered. */
 long it_admin_status(const char *admin_url, const char *path);
 
+/* The whole page GET URL answers (URL like "http://127.0.0.1:19104/metrics"), or NULL
+ * unless it answered 200. Caller frees. */
+char *it_metrics_page(const char *url);
+
 #endif
