@@ -1,4 +1,4 @@
-/* test_process_metrics.c -- the process_* and dependency_* pages a scrape gets (collectors). */
+/* test_process_metrics.c -- the process_* series a scrape gets, and collectors in general. */
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "dep_health.h"
 #include "metrics.h"
 #include "process_metrics.h"
 
@@ -110,40 +109,6 @@ START_TEST(test_collectors_once_each_after_series)
 }
 END_TEST
 
-START_TEST(test_dep_health_reports)
-{
-    metrics_t *m = metrics_new();
-    metrics_add_collector(m, dep_health_collect, NULL);
-    /* Unused dependencies are not shown (a broker has neither). */
-    char *text = metrics_render(m);
-    ck_assert_ptr_null(strstr(text, "dependency_"));
-    free(text);
-
-    dep_health_report(DEP_REDIS, false);
-    dep_health_report(DEP_REDIS, false);
-    text = metrics_render(m);
-    ck_assert_ptr_nonnull(strstr(text, "# TYPE dependency_up gauge\n"));
-    ck_assert_ptr_nonnull(strstr(text, "# TYPE dependency_errors_total counter\n"));
-    ck_assert_ptr_nonnull(strstr(text, "dependency_up{dependency=\"redis\"} 0\n"));
-    ck_assert_ptr_nonnull(strstr(text, "dependency_errors_total{dependency=\"redis\"} 2\n"));
-    ck_assert_ptr_null(strstr(text, "postgresql"));
-    free(text);
-
-    dep_health_report(DEP_REDIS, true);
-    dep_health_report(DEP_POSTGRESQL, true);
-    text = metrics_render(m);
-    ck_assert_ptr_nonnull(strstr(text, "dependency_up{dependency=\"redis\"} 1\n"));
-    ck_assert_ptr_nonnull(strstr(text, "dependency_errors_total{dependency=\"redis\"} 2\n"));
-    ck_assert_ptr_nonnull(strstr(text, "dependency_up{dependency=\"postgresql\"} 1\n"));
-    ck_assert_ptr_nonnull(strstr(text, "dependency_errors_total{dependency=\"postgresql\"} 0\n"));
-    /* One HELP per name, both dependencies' samples under it. */
-    const char *help = strstr(text, "# HELP dependency_up ");
-    ck_assert_ptr_null(strstr(help + 1, "# HELP dependency_up "));
-    free(text);
-    metrics_destroy(&m);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -152,7 +117,6 @@ main(void)
     tcase_add_test(tc, test_process_metrics_present_and_plausible);
     tcase_add_test(tc, test_process_metrics_follow_the_process);
     tcase_add_test(tc, test_collectors_once_each_after_series);
-    tcase_add_test(tc, test_dep_health_reports);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
