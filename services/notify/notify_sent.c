@@ -43,9 +43,12 @@ notify_sent_add(notify_sent_t *self, int64_t id)
             self->floor = id > self->floor ? id : self->floor;
             return;
         }
+        /* The smallest leaves: the whole window moves down one, not only the ids before
+         * POS (moving only those would drop the largest id, the one sent last, and leave
+         * a copy of ids[pos - 1] out of order: a resync would send that id again). */
         if (self->ids[0] > self->floor)
             self->floor = self->ids[0];
-        memmove(self->ids, self->ids + 1, (size_t) (pos - 1) * sizeof *self->ids);
+        memmove(self->ids, self->ids + 1, (size_t) (self->count - 1) * sizeof *self->ids);
         pos--;
         self->count--;
     }
