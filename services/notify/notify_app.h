@@ -31,6 +31,7 @@
 #include "notify_dedup.h"
 #include "notify_idmap.h"
 #include "notify_sendq.h"
+#include "notify_sent.h"
 #include "notify_token.h"
 #include "notify_topics.h"
 #include "redis_conn.h"
@@ -56,14 +57,11 @@ typedef struct notify_session_t {
     notify_user_t *user;
     uint64_t id;                     /* also the sync marker's n */
     int64_t user_id;
-    int64_t since;                   /* every notification id up to here was sent, or is
-                                        not wanted: ?since=, raised as SENT slides */
     int64_t sync_sent_ms;            /* monotonic, for the marker's retry */
     int64_t live_ms;                 /* wall clock when first live (a resync without since) */
-    int64_t *sent;                   /* the last NOTIFY_SENT_MAX notification ids queued to
-                                        the client (replay, catch-ups, live), ascending */
-    uint16_t sent_count;
-    uint16_t sent_cap;
+    notify_sent_t sent;              /* the notification ids queued to the client (replay,
+                                        catch-ups, resyncs, live) and its floor: ?since=,
+                                        raised as the window slides */
     notify_sendq_t out;              /* frames to write */
     notify_sendq_t held;             /* live events held until the replay is sent */
     uint64_t jti_hash;               /* the token's id and session (notify_token_id_hash), */

@@ -5,8 +5,8 @@
  * the same id (`eid`, schemas/events.md). The filter remembers the ids of the last
  * MAX_IDS events for at most TTL_MS each: a copy within that window is a duplicate. Past
  * the bound (a twin later than TTL_MS, or behind more than MAX_IDS newer events) the id
- * is forgotten and the late copy is delivered again; hub.c's per-socket sent ids still
- * drop a new_message whose notification the socket was sent (notify_hub.c).
+ * is forgotten and the late copy is delivered again; each socket's sent ids still
+ * drop a new_message whose notification the socket was sent (notify_sent.h).
  *
  * Memory: MAX_IDS * 16 bytes for the ring, plus a hash table of 2..4 * MAX_IDS * 8 bytes
  * (1.5 MiB at most for the default 65,536). Constant time per id. One thread only. */

@@ -9,14 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How many of the notification ids queued to a socket it keeps (notify_session_t.sent).
- * They drop the live twin of a row a replay, catch-up or resync read (its publisher sends
- * the event right after the COMMIT the read saw, so the twin comes within milliseconds)
- * and the rows a resync reads that the socket already has. An id that leaves the window
- * raises the socket's floor (since): a resync reads after it. 64 ids: 512 bytes at most
- * per socket, and far more than a broker's death leaves in flight for one user. */
-#define NOTIFY_SENT_MAX 64
-
 /* A socket without a cursor (no ?since=, nothing sent yet) is resynced from the rows
  * created since it went live, less this much: a transaction that began (its created_at)
  * just before and committed after. */
@@ -131,62 +123,6 @@ notify_hub_close(notify_app_t *app, notify_session_t *ss, uint16_t code, const c
     lws_callback_on_writable(ss->wsi);
 }
 
-static int
-s_cmp_id(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return x < y ? -1 : x > y;
-}
-
-/* True when the client already has notification TAG: at or below its floor (?since=,
- * raised as the sent window slides), or queued to it lately. */
-static bool
-s_already_sent(const notify_session_t *ss, int64_t tag)
-{
-    if (tag <= 0)
-        return false;
-    if (tag <= ss->since)
-        return true;
-    return ss->sent_count
-           && bsearch(&tag, ss->sent, ss->sent_count, sizeof tag, s_cmp_id);
-}
-
-/* Records that notification ID was queued to SS. Ids come mostly in ascending order, so
- * this is an append; past NOTIFY_SENT_MAX the smallest leaves and becomes the floor. */
-static void
-s_sent_add(notify_session_t *ss, int64_t id)
-{
-    if (s_already_sent(ss, id))
-        return;
-    size_t pos = ss->sent_count;
-    while (pos > 0 && ss->sent[pos - 1] > id)
-        pos--;
-    if (ss->sent_count == ss->sent_cap && ss->sent_cap < NOTIFY_SENT_MAX) {
-        size_t cap = ss->sent_cap ? (size_t) ss->sent_cap * 2 : 4;
-        if (cap > NOTIFY_SENT_MAX)
-            cap = NOTIFY_SENT_MAX;
-        int64_t *sent = realloc(ss->sent, cap * sizeof *sent);
-        if (!sent)
-            abort();
-        ss->sent = sent;
-        ss->sent_cap = (uint16_t) cap;
-    }
-    if (ss->sent_count == NOTIFY_SENT_MAX) {
-        if (pos == 0) {                   /* older than the whole window */
-            ss->since = id > ss->since ? id : ss->since;
-            return;
-        }
-        if (ss->sent[0] > ss->since)
-            ss->since = ss->sent[0];
-        memmove(ss->sent, ss->sent + 1, (size_t) (pos - 1) * sizeof *ss->sent);
-        pos--;
-        ss->sent_count--;
-    }
-    memmove(ss->sent + pos + 1, ss->sent + pos, (size_t) (ss->sent_count - pos) * sizeof *ss->sent);
-    ss->sent[pos] = id;
-    ss->sent_count++;
-}
-
 /* Walks the frames of rows (a notification is two adjacent frames of one tag: new_message
  * and notification; untagged frames stand alone), deciding per row whether SS lacks it. */
 typedef struct {
@@ -204,9 +140,9 @@ s_row_keep(notify_session_t *ss, row_walk_t *w, int64_t tag)
     if (tag != w->tag || w->frames == 2) {
         w->tag = tag;
         w->frames = 0;
-        w->keep = !s_already_sent(ss, tag);
+        w->keep = !notify_sent_has(&ss->sent, tag);
         if (w->keep) {
-            s_sent_add(ss, tag);
+            notify_sent_add(&ss->sent, tag);
             w->rows++;
         }
     }
@@ -238,7 +174,7 @@ s_deliver(notify_app_t *app, notify_session_t *ss, const char *frame, size_t len
     notify_sendq_t *q;
     switch (ss->state) {
     case NOTIFY_SS_LIVE:
-        if (s_already_sent(ss, tag))
+        if (notify_sent_has(&ss->sent, tag))
             return false;                /* the late live twin of a row already sent */
         q = &ss->out;
         break;
@@ -351,7 +287,7 @@ s_end_sync(notify_app_t *app, notify_session_t *ss)
  * socket's: a marker published after the subscription, and when it is back (the topic is
  * in force), a catch-up read of the user's rows for the group's messages. The sockets
  * concerned hold their events meanwhile (CATCHUP) and get the rows they lack, then the
- * held events minus those rows (s_already_sent, as for a replay). */
+ * held events minus those rows (notify_sent_has, as for a replay). */
 
 static void
 s_join_free(notify_join_t *j)
@@ -539,8 +475,8 @@ s_on_sync(notify_app_t *app, uint64_t n)
     }
     /* A resync reads after the socket's floor, or, with none (no ?since=, nothing sent
      * that left the window), the rows created since it went live. */
-    bool by_id = ss->has_since || ss->since > 0;
-    int rc = by_id ? notify_db_submit(app->db, NOTIFY_JOB_REPLAY, ss->user_id, ss->id, ss->since)
+    bool by_id = ss->has_since || ss->sent.floor > 0;
+    int rc = by_id ? notify_db_submit(app->db, NOTIFY_JOB_REPLAY, ss->user_id, ss->id, ss->sent.floor)
                    : notify_db_submit(app->db, NOTIFY_JOB_RESYNC, ss->user_id, ss->id,
                                       ss->live_ms - NOTIFY_RESYNC_MARGIN_MS);
     if (rc != 0) {
@@ -656,9 +592,7 @@ notify_hub_leave(notify_app_t *app, notify_session_t *ss)
         s_user_free(app, user);
     notify_sendq_clear(&ss->out);
     notify_sendq_clear(&ss->held);
-    free(ss->sent);
-    ss->sent = NULL;
-    ss->sent_count = ss->sent_cap = 0;
+    notify_sent_clear(&ss->sent);
     ss->id = 0;
     metric_add(app->m.connections, -1);
     notify_hub_drain(app);
@@ -694,7 +628,7 @@ s_on_new_message(notify_app_t *app, const notify_event_t *ev)
                 && s_deliver(app, ss, nf, nf_len, notif->id)) {
                 metric_add(app->m.pushed, 1);
                 if (live)
-                    s_sent_add(ss, notif->id);   /* held ones count when released */
+                    notify_sent_add(&ss->sent, notif->id);   /* held ones count when released */
             }
         }
         free(nf);
@@ -875,7 +809,7 @@ s_on_replay(notify_app_t *app, notify_result_t *r)
         notify_hub_close(app, ss, NOTIFY_CLOSE_ERROR, "database unavailable");
         return;
     }
-    int64_t floor = ss->since;
+    int64_t floor = ss->sent.floor;
     size_t rows = s_send_rows(ss, &r->frames);
     if (ss->resyncing) {
         metric_add(app->m.resynced, (int64_t) rows);

@@ -89,7 +89,7 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
             || hs.claims.sub != ss->user_id)
             return -1;
         ss->has_since = hs.query.has_since;
-        ss->since = hs.query.since;
+        ss->sent.floor = hs.query.since;
         ss->jti_hash = notify_token_id_hash(hs.claims.jti);
         ss->family_hash = notify_token_id_hash(hs.claims.fam);
         ss->iat_ms = hs.claims.iat_ms > 0 ? hs.claims.iat_ms : hs.claims.iat * 1000;

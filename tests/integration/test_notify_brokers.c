@@ -5,7 +5,8 @@
  * socket still gets every notification of its user exactly once and in order (compared
  * with the notifications table), and notify counted its resyncs; and a notification whose
  * event never came (its row written straight into PostgreSQL: the event lost) reaches the
- * socket by the resync that a broker coming up starts.
+ * socket by the resync that a broker coming up starts, also after more notifications than
+ * the socket's sent window holds (nothing twice: the chaos run's duplicates).
  *
  * The stack's services publish to the stack's broker only, so the suite runs a two-broker
  * path of its own beside it, all children of the suite (PR_SET_PDEATHSIG), logs in
@@ -294,6 +295,54 @@ START_TEST(test_each_event_once_through_two_brokers)
 }
 END_TEST
 
+/* A message from A to B and its notification written straight into PostgreSQL: a row
+ * whose event was lost on the way (what a broker's death or a partition does). Returns
+ * the notification id. */
+static int64_t
+s_insert_lost(const it_user_t *a, const it_user_t *b)
+{
+    char au[24], bu[24];
+    int64_t id = it_db_int(
+        "WITH m AS (INSERT INTO messages (sender_id, receiver_type, receiver_id, pair_lo, "
+        "pair_hi, text) VALUES ($1::bigint, 'user', $2::bigint, least($1::bigint, $2::bigint), "
+        "greatest($1::bigint, $2::bigint), 'its event was lost') RETURNING id) "
+        "INSERT INTO notifications (user_id, message_id) SELECT $2::bigint, id FROM m "
+        "RETURNING id", -1, 2, it_itoa(a->id, au, sizeof au), it_itoa(b->id, bu, sizeof bu));
+    ck_assert_int_gt(id, 0);
+    return id;
+}
+
+/* Starts broker C and waits until notify is subscribed through it and has resynced. */
+static pid_t
+s_broker_c_up(void)
+{
+    double resyncs = it_metric(NOTIFY_ADMIN, "notify_resyncs_total");
+    ck_assert(resyncs >= 0);
+    pid_t c = s_broker_start(BROKER_C, "brokers-c");
+    ck_assert_msg(s_wait_metric(NOTIFY_ADMIN, "notify_bus_brokers_up", 3, READY_MS) == 3,
+                  "notify did not subscribe through the new broker");
+    ck_assert(s_wait_metric(NOTIFY_ADMIN, "notify_resyncs_total", resyncs + 1, RECV_MS)
+              >= resyncs + 1);
+    return c;
+}
+
+/* Stops broker C and waits until notify lost it; with SOCKETS open there, also for the
+ * resync that starts (with none, there is nothing to resync and nothing is counted). */
+static void
+s_broker_c_down(pid_t *c, bool sockets)
+{
+    double resyncs = it_metric(NOTIFY_ADMIN, "notify_resyncs_total");
+    ck_assert(resyncs >= 0);
+    s_stop(c);
+    int64_t until = it_now_ms() + RECV_MS;
+    while (it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up") != 2 && it_now_ms() < until)
+        it_sleep_ms(50);
+    ck_assert_int_eq((int) it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up"), 2);
+    if (sockets)
+        ck_assert(s_wait_metric(NOTIFY_ADMIN, "notify_resyncs_total", resyncs + 1, RECV_MS)
+                  >= resyncs + 1);
+}
+
 /* --- an event lost: the resync sends its row ---------------------------------------- */
 
 START_TEST(test_lost_event_recovered_when_a_broker_comes_up)
@@ -311,14 +360,7 @@ START_TEST(test_lost_event_recovered_when_a_broker_comes_up)
 
     /* A message and its notification committed, its event lost on the way (what a
      * broker's death or a partition does): nothing reaches the sockets live. */
-    char au[24], bu[24];
-    int64_t lost = it_db_int(
-        "WITH m AS (INSERT INTO messages (sender_id, receiver_type, receiver_id, pair_lo, "
-        "pair_hi, text) VALUES ($1::bigint, 'user', $2::bigint, least($1::bigint, $2::bigint), "
-        "greatest($1::bigint, $2::bigint), 'its event was lost') RETURNING id) "
-        "INSERT INTO notifications (user_id, message_id) SELECT $2::bigint, id FROM m "
-        "RETURNING id", -1, 2, it_itoa(a.id, au, sizeof au), it_itoa(b.id, bu, sizeof bu));
-    ck_assert_int_gt(lost, 0);
+    int64_t lost = s_insert_lost(&a, &b);
     enum { CAP = 16 };
     int64_t got[CAP];
     ck_assert_int_eq(s_read_pairs(cursor, b.id, got, CAP, 3), 3);
@@ -326,14 +368,9 @@ START_TEST(test_lost_event_recovered_when_a_broker_comes_up)
     it_chat_expect_silence(cursor, 500);
 
     /* A broker comes up (a new one here; one back after a crash is the same event). */
-    double resyncs = it_metric(NOTIFY_ADMIN, "notify_resyncs_total");
     double resynced = it_metric(NOTIFY_ADMIN, "notify_resynced_notifications_total");
-    ck_assert(resyncs >= 0 && resynced >= 0);
-    pid_t c = s_broker_start(BROKER_C, "brokers-c");
-    ck_assert_msg(s_wait_metric(NOTIFY_ADMIN, "notify_bus_brokers_up", 3, READY_MS) == 3,
-                  "notify did not subscribe through the new broker");
-    ck_assert(s_wait_metric(NOTIFY_ADMIN, "notify_resyncs_total", resyncs + 1, RECV_MS)
-              >= resyncs + 1);
+    ck_assert(resynced >= 0);
+    pid_t c = s_broker_c_up();
 
     /* Each socket gets the lost row (and nothing it had), then the table is complete. */
     ck_assert_int_eq(s_read_pairs(cursor, b.id, got, CAP, 1), 1);
@@ -353,11 +390,74 @@ START_TEST(test_lost_event_recovered_when_a_broker_comes_up)
     it_ws_close(&plain);
 
     /* Gone again: the next test starts from brokers A and B. */
-    s_stop(&c);
-    int64_t until = it_now_ms() + RECV_MS;
-    while (it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up") != 2 && it_now_ms() < until)
-        it_sleep_ms(50);
-    ck_assert_int_eq((int) it_metric(NOTIFY_ADMIN, "notify_bus_brokers_up"), 2);
+    s_broker_c_down(&c, false);
+    it_user_clear(&a);
+    it_user_clear(&b);
+}
+END_TEST
+
+/* --- a resync after the sent window slid: nothing twice ------------------------------
+ * The chaos run's duplicates: with more than NOTIFY_SENT_MAX (64) notifications sent, a
+ * socket's sent window is full and its floor raised. A row that comes below ids the
+ * socket already has (an out-of-order event, or here a lost one that the resync reads)
+ * went into the middle of the full window, and the window dropped its largest id: the
+ * resync's read then sent that one again. Both kinds of socket, a resync when a broker
+ * comes up and another when it goes: each row exactly once. */
+
+START_TEST(test_resync_after_full_window_sends_nothing_twice)
+{
+    s_use_own_edge(false);
+    it_user_t a, b;
+    IT_USER_REGISTER(&a, "brkfull_sender");
+    IT_USER_REGISTER(&b, "brkfull_receiver");
+    it_ws_t *cursor = it_chat_open(&b, NOTIFY_WS, "since=0", RECV_MS);
+    it_ws_t *plain = it_chat_open(&b, NOTIFY_WS, NULL, RECV_MS);
+
+    enum { FULL = 70, AFTER = 3 };      /* FULL > NOTIFY_SENT_MAX: the floors rise */
+    s_use_own_edge(true);
+    for (int i = 0; i < FULL; i++) {
+        int64_t mid = it_chat_send(&a, "user", b.id, "filling the window");
+        it_chat_expect_pair(cursor, mid, b.id, NULL, RECV_MS);
+        it_chat_expect_pair(plain, mid, b.id, NULL, RECV_MS);
+    }
+    s_use_own_edge(false);
+    int64_t lost = s_insert_lost(&a, &b);
+    int64_t last = 0;
+    s_use_own_edge(true);
+    for (int i = 0; i < AFTER; i++) {   /* live, above the lost one */
+        int64_t mid = it_chat_send(&a, "user", b.id, "after the lost one");
+        last = it_chat_expect_pair(cursor, mid, b.id, NULL, RECV_MS);
+        ck_assert_int_eq(it_chat_expect_pair(plain, mid, b.id, NULL, RECV_MS), last);
+    }
+    s_use_own_edge(false);
+    ck_assert_int_gt(last, lost);
+
+    /* A broker comes up: the resync reads after each floor; the lost row is the only one
+     * either socket lacks (the last one sent before it, LAST, must not come again). */
+    pid_t c = s_broker_c_up();
+    enum { CAP = 8 };
+    int64_t got[CAP];
+    ck_assert_int_eq(s_read_pairs(cursor, b.id, got, CAP, 1), 1);
+    ck_assert_int_eq(got[0], lost);
+    ck_assert_int_eq(s_read_pairs(plain, b.id, got, CAP, 1), 1);
+    ck_assert_int_eq(got[0], lost);
+    it_chat_expect_silence(cursor, 500);
+    it_chat_expect_silence(plain, 500);
+
+    /* And gone: a second resync, nothing new to send. */
+    s_broker_c_down(&c, true);
+    it_chat_expect_silence(cursor, 500);
+    it_chat_expect_silence(plain, 500);
+
+    s_use_own_edge(true);
+    int64_t mid = it_chat_send(&a, "user", b.id, "live again");
+    s_use_own_edge(false);
+    ck_assert_int_gt(it_chat_expect_pair(cursor, mid, b.id, NULL, RECV_MS), last);
+    ck_assert_int_gt(it_chat_expect_pair(plain, mid, b.id, NULL, RECV_MS), last);
+    it_chat_expect_silence(cursor, 300);
+    it_chat_expect_silence(plain, 300);
+    it_ws_close(&cursor);
+    it_ws_close(&plain);
     it_user_clear(&a);
     it_user_clear(&b);
 }
@@ -465,6 +565,7 @@ main(void)
     tcase_add_unchecked_fixture(tc, s_setup, s_teardown);
     tcase_add_test(tc, test_each_event_once_through_two_brokers);
     tcase_add_test(tc, test_lost_event_recovered_when_a_broker_comes_up);
+    tcase_add_test(tc, test_resync_after_full_window_sends_nothing_twice);
     tcase_add_test(tc, test_broker_killed_nothing_lost_nothing_twice);
     suite_add_tcase(s, tc);
     return it_suite_run(s);
