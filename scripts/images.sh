@@ -115,7 +115,7 @@ images_base() {
       echo "images: base from the machine's cache $tarball"
     fi
   ) 9>"$cache/.lock"
-  podman import --change 'CMD ["/bin/bash"]' "$tarball" "$BASE_TAG" >/dev/null
+  podman import -q --change 'CMD ["/bin/bash"]' "$tarball" "$BASE_TAG" >/dev/null
   echo "images: $BASE_TAG imported ($(podman image inspect -f '{{.Size}}' "$BASE_TAG") bytes)"
 }
 
@@ -124,10 +124,15 @@ images_base() {
 # the build stage reaches the Debian mirror the host reaches, without a bridge.
 images_build() {
   images_base
-  local started=$SECONDS
-  echo "images: building $IMAGE"
-  timeout "$BUILD_TIMEOUT_S" podman build --pull=never --network host \
-    -t "$IMAGE" -f "$ROOT_DIR/Dockerfile" "$ROOT_DIR"
+  local started=$SECONDS log="$CTR_ROOT/build.log"
+  echo "images: building $IMAGE (log $log)"
+  if ! timeout "$BUILD_TIMEOUT_S" podman build --pull=never --network host \
+      -t "$IMAGE" -f "$ROOT_DIR/Dockerfile" "$ROOT_DIR" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "images: the build of $IMAGE failed (log $log)" >&2
+    return 1
+  fi
+  grep -m 1 '^runtime packages:' "$log" | sed 's/^/images: /' || true
   echo "images: $IMAGE built in $((SECONDS - started)) s," \
     "$(podman image inspect -f '{{.Size}}' "$IMAGE") bytes"
 }

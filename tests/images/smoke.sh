@@ -41,6 +41,9 @@ if ! ctr_usable; then
   exit 3
 fi
 ctr_image_exists "$IMAGE" || fail "$IMAGE is not built (scripts/images.sh build)"
+# The ports of STACK=images are the machine's: one run at a time, whichever checkout.
+exec 9>/tmp/busd-images-smoke.lock
+flock -w 900 9 || fail "another image smoke run holds /tmp/busd-images-smoke.lock"
 
 # A previous run cut short may have left containers or servers: remove them, start fresh.
 smoke_remove_containers() {
