@@ -33,7 +33,10 @@ RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUSD_BUILD_TESTS
 # --- runtime: the shared libraries the binaries name, tini, nothing else
 FROM debian:12-slim
 COPY --from=build /out/runtime-packages.txt /usr/local/share/busd/runtime-packages.txt
+# upgrade: the local base is a debootstrap of the release (made once per machine, so it
+# can be months old); the runtime takes bookworm-security's and -updates' fixes now.
 RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get upgrade -y \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini \
       $(cat /usr/local/share/busd/runtime-packages.txt) \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log

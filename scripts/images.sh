@@ -6,6 +6,8 @@
 #   images.sh build    the base if missing, then localhost/busd:dev from the Dockerfile
 #   images.sh smoke    build, then the smoke suite through the images (tests/images/smoke.sh)
 #   images.sh clean    removes our container storage (.data/containers); keeps the cache
+#   images.sh refresh-base   forgets the machine's cached base (and ours): the next build
+#                      debootstraps a current one
 #
 # The base is made once per machine: debootstrap's result is kept as a tar file in
 # BUSD_IMAGE_CACHE (/var/cache/busd), keyed by suite, variant and architecture, and
@@ -81,6 +83,17 @@ Suites: $SUITE-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+  # debootstrap takes the release as it shipped: bring in -updates and -security now, so a
+  # fresh base is current (the Dockerfile's runtime stage upgrades again, for an old cache).
+  cp /etc/resolv.conf "$dir/etc/resolv.conf"
+  if ! { chroot "$dir" apt-get update -q && DEBIAN_FRONTEND=noninteractive chroot "$dir" apt-get upgrade -y -q; } \
+      >>"$dir.log" 2>&1; then
+    tail -n 20 "$dir.log" >&2
+    echo "images: apt-get upgrade in the base failed" >&2
+    return 1
+  fi
+  chroot "$dir" apt-get clean
+  rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/log/apt "$dir"/var/log/dpkg.log
   # The build host's name and resolver do not belong in an image (podman mounts its own).
   : >"$dir/etc/hostname"
   rm -f "$dir/etc/resolv.conf"
@@ -96,7 +109,7 @@ images_base() {
     echo "images: $BASE_TAG is there"
     return 0
   fi
-  local cache="$BUSD_IMAGE_CACHE" arch tarball
+  local cache="$BUSD_IMAGE_CACHE" arch tarball started=$SECONDS
   if ! mkdir -p "$cache" 2>/dev/null || [[ ! -w "$cache" ]]; then
     cache="$CTR_ROOT/cache"             # not root: a per-checkout cache still works
     mkdir -p "$cache"
@@ -111,6 +124,7 @@ images_base() {
       mkdir -p "$dir"
       trap 'rm -rf "$dir" "$dir.log"' EXIT
       images_debootstrap "$dir" "$tarball"
+      echo "images: base made in $((SECONDS - started)) s, kept in $tarball"
     else
       echo "images: base from the machine's cache $tarball"
     fi
@@ -149,11 +163,18 @@ case "${1:-}" in
     images_build
     exec "$ROOT_DIR/tests/images/smoke.sh"
     ;;
+  refresh-base)
+    ctr_configure
+    podman rmi -f "$BASE_TAG" >/dev/null 2>&1 || true
+    rm -f "$BUSD_IMAGE_CACHE/debian-$SUITE-minbase-$(dpkg --print-architecture).tar" \
+      "$CTR_ROOT/cache/debian-$SUITE-minbase-$(dpkg --print-architecture).tar"
+    echo "images: the base will be debootstrapped again by the next build"
+    ;;
   clean)
     ctr_configure
     podman rm -a -f >/dev/null 2>&1 || true
     podman system reset -f >/dev/null 2>&1 || true
     rm -rf "$CTR_ROOT"
     ;;
-  *) echo "usage: $0 base|build|smoke|clean" >&2; exit 2 ;;
+  *) echo "usage: $0 base|build|smoke|clean|refresh-base" >&2; exit 2 ;;
 esac

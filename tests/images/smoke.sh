@@ -34,7 +34,7 @@ started=$SECONDS
 say() { printf 'images smoke: %s\n' "$*"; }
 fail() { printf 'images smoke: FAILED: %s\n' "$*" >&2; exit 1; }
 
-# shellcheck source=../../scripts/lib/containers.sh
+# shellcheck source=scripts/lib/containers.sh
 source "$SCRIPTS_DIR/lib/containers.sh"
 if ! ctr_usable; then
   say "skipped: podman cannot run containers on this machine"
@@ -47,14 +47,14 @@ flock -w 900 9 || fail "another image smoke run holds /tmp/busd-images-smoke.loc
 
 # A previous run cut short may have left containers or servers: remove them, start fresh.
 smoke_remove_containers() {
-  local ids
-  ids=$(podman ps -a -q --filter "label=$LABEL") || return 0
-  [[ -z "$ids" ]] || podman rm -f -t 5 $ids >/dev/null 2>&1 || true
+  local ids=()
+  mapfile -t ids < <(podman ps -a -q --filter "label=$LABEL" 2>/dev/null)
+  ((${#ids[@]} == 0)) || podman rm -f -t 5 "${ids[@]}" >/dev/null 2>&1 || true
 }
 smoke_remove_containers
 "$SCRIPTS_DIR/stack.sh" stop >/dev/null 2>&1 || true
 rm -rf "$ROOT_DIR/.data/$STACK"
-# shellcheck source=../../scripts/lib/env.sh
+# shellcheck source=scripts/lib/env.sh
 source "$SCRIPTS_DIR/lib/env.sh"
 export BCRYPT_COST="${BCRYPT_COST:-10}" LOG_LEVEL="${LOG_LEVEL:-info}"
 
@@ -90,6 +90,7 @@ fi
 # one secret certificate it may read (none for migrate).
 ctr_args() {
   local name="$1" role="$2" var file
+  # shellcheck disable=SC2054  # the commas belong to the --tmpfs options
   args=(--name "busd-$STACK-$name" --label "$LABEL" --network host
         --read-only --tmpfs /tmp:rw,nosuid,nodev,size=16m --cap-drop all
         --security-opt no-new-privileges)
