@@ -101,6 +101,18 @@ EOF
   mv "$out.tmp" "$out"
 }
 
+# Removes a root filesystem debootstrap was making. A debootstrap cut short (the timeout)
+# can leave /proc, /sys or a bind mount of /dev mounted inside it: unmount those first,
+# and never let rm cross into another filesystem.
+images_rootfs_remove() {
+  local dir="$1" mnt
+  [[ -d "$dir" ]] || return 0
+  awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | while read -r mnt; do
+    umount -l "$mnt" 2>/dev/null || true
+  done
+  rm -rf --one-file-system "$dir"
+}
+
 # The base image: from our storage, else from the machine's cache, else debootstrapped
 # into the cache first. One lock per cache folder, so two checkouts never debootstrap at
 # once (the second waits, then finds the file).
@@ -120,9 +132,9 @@ images_base() {
     flock -w "$BASE_TIMEOUT_S" 9 || { echo "images: $cache/.lock is held too long" >&2; exit 1; }
     if [[ ! -s "$tarball" ]]; then
       local dir="$cache/rootfs-$SUITE.$$"
-      rm -rf "$dir"
+      images_rootfs_remove "$dir"
       mkdir -p "$dir"
-      trap 'rm -rf "$dir" "$dir.log"' EXIT
+      trap 'images_rootfs_remove "$dir"; rm -f "$dir.log"' EXIT
       images_debootstrap "$dir" "$tarball"
       echo "images: base made in $((SECONDS - started)) s, kept in $tarball"
     else
