@@ -3,7 +3,8 @@
  *
  * Usage: migrate [DIR]
  *   DIR             the migrations folder; else MIGRATIONS_DIR; else "migrations" beside
- *                   the binary (an installed image); else the source tree's folder.
+ *                   the binary; else ../share/busd/migrations from it (cmake --install,
+ *                   the image); else the source tree's folder.
  *   DATABASE_URL    libpq conninfo (host=127.0.0.1 port=55432 dbname=busd user=busd).
  *   MIGRATE_WAIT_S  how long to keep retrying the first connection (30): the database
  *                   may still be starting when the stack or a Kubernetes Job runs us.
@@ -160,8 +161,21 @@ fail:
     return NULL;
 }
 
-/* The folder of migrations when none is given: "migrations" beside the binary when it
- * exists (an image that copies both), else the source tree's folder known at build time. */
+/* True when DIR can be opened as a folder. */
+static bool
+s_is_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    closedir(d);
+    return true;
+}
+
+/* The folder of migrations when none is given, found from the binary's own path so an
+ * installed tree can move: "migrations" beside it, else the installed layout
+ * (cmake --install: bin/migrate and share/busd/migrations, as in the image), else the
+ * source tree's folder known at build time. */
 static const char *
 s_default_dir(char *buf, size_t size)
 {
@@ -169,12 +183,15 @@ s_default_dir(char *buf, size_t size)
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = '\0';
-        snprintf(buf, size, "%s/migrations", dirname(exe));
-        DIR *d = opendir(buf);
-        if (d) {
-            closedir(d);
+        const char *bin = dirname(exe);
+        snprintf(buf, size, "%s/migrations", bin);
+        if (s_is_dir(buf))
             return buf;
-        }
+#ifdef MIGRATIONS_INSTALL_REL
+        snprintf(buf, size, "%s/%s", bin, MIGRATIONS_INSTALL_REL);
+        if (s_is_dir(buf))
+            return buf;
+#endif
     }
 #ifdef MIGRATIONS_SOURCE_DIR
     return MIGRATIONS_SOURCE_DIR;

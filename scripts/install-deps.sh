@@ -25,6 +25,10 @@ PACKAGES=(
   openssl
   # the libFuzzer targets of tests/fuzz (scripts/fuzz.sh): clang and its fuzzer runtime
   clang libclang-rt-14-dev
+  # the container image (scripts/images.sh, deploy/README.md): podman and buildah build and
+  # run it; runc because crun refuses this kind of machine's hybrid cgroups; debootstrap
+  # makes the Debian base offline from any registry; tini is the image's PID 1
+  podman buildah runc debootstrap tini
 )
 
 missing=()

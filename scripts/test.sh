@@ -2,8 +2,9 @@
 # test.sh -- README command 2: install, build, and run the whole suite (unit and
 # integration tests) twice: on the plain build, then on the sanitizer build, each against
 # a fresh test stack on the test ports (see lib/env.sh), beside any running local stack;
-# then a short run of every fuzz target (scripts/fuzz.sh), then the chaos test on the local
-# cluster (tests/chaos/run.sh: kill -9, then a rolling restart).
+# then a short run of every fuzz target (scripts/fuzz.sh), then the container image built and
+# smoke-tested (scripts/images.sh smoke), then the chaos test on the local cluster
+# (tests/chaos/run.sh: kill -9, then a rolling restart).
 # Exits non-zero on any failure; the test stack is always stopped.
 set -euo pipefail
 SCRIPTS_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -130,6 +131,26 @@ fi
 if ((fuzz_rc != 0)); then
   problems+=("fuzz: failed (logs in $ROOT_DIR/.data/fuzz)")
 fi
+
+# The image round (deploy/README.md): build localhost/busd:dev with podman (the Debian
+# base comes from the machine's cache, /var/cache/busd, or is debootstrapped into it once),
+# then the smoke suite through the containers (tests/images/smoke.sh). Counts as one
+# passed or failed; skipped, saying why, only where podman cannot run containers at all.
+echo "== test.sh: images =="
+images_log="$TEST_ROOT/images.log"
+mkdir -p "$TEST_ROOT"
+set +e
+BUILD_DIR="$ROOT_DIR/build" timeout "${IMAGES_TIMEOUT_S:-1800}" "$SCRIPTS_DIR/images.sh" smoke 2>&1 |
+  tee "$images_log"
+images_rc=${PIPESTATUS[0]}
+set -e
+case "$images_rc" in
+  0) passed=$((passed + 1)) ;;
+  3) echo "test.sh: images round skipped: podman cannot run containers on this machine" \
+       "(see $images_log)" ;;
+  *) failed=$((failed + 1))
+     problems+=("images: failed (exit $images_rc; $images_log, container logs in .data/images/logs)") ;;
+esac
 
 # The chaos round (tests/chaos/README.md), on the local cluster (STACK=chaos: 2 brokers,
 # 2 replicas of every process, haproxy) built from the plain build: load with

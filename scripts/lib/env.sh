@@ -14,6 +14,10 @@
 #   dev1 .. dev5: local stacks for engineers working side by side on one machine:
 #          the local ports shifted by 1000 .. 5000 (PostgreSQL and Redis too); a sixth
 #          would put its edge on 14080, the chaos cluster's public port
+#   images: the smoke suite through the container images (tests/images/smoke.sh): the
+#          local ports shifted by 7000 (edge 15080, notify 15081, broker 12555-12558,
+#          admin 16099-16104, PostgreSQL 12432, Redis 13379), data in .data/images; clear
+#          of every other stack here, dev1..dev5 and the clusters included
 #   cluster, chaos: the local multi-replica cluster of scripts/cluster.sh (chaos: the one
 #          the chaos test runs), every port from a base B (4000 and 14000, data in
 #          .data/cluster and .data/chaos), see env_cluster_port below:
@@ -41,9 +45,10 @@ case "$STACK" in
   test)  env_port_base=10000; env_db_port_base=10000 ;;
   bench) env_port_base=20000; env_db_port_base=20000 ;;
   dev[1-5]) env_port_base=$((${STACK#dev} * 1000)); env_db_port_base=$((50000 + env_port_base)) ;;
+  images) env_port_base=7000; env_db_port_base=7000 ;;
   cluster) env_cluster_base=4000 ;;
   chaos) env_cluster_base=14000 ;;
-  *) echo "env.sh: STACK must be local, test, bench, dev1..dev5, cluster or chaos, not '$STACK'" >&2
+  *) echo "env.sh: STACK must be local, test, bench, dev1..dev5, images, cluster or chaos, not '$STACK'" >&2
      return 1 ;;
 esac
 
