@@ -75,6 +75,58 @@ if ((${#renders[@]})); then
     failed=$((failed + 1)); echo "not ok - check.js exited $rc"
   fi
 fi
+# The pods' files and environment with the real binaries: a broker and an edge started
+# from the local overlay's containers (podenv.js: env resolved from the ConfigMaps and
+# Secrets, Secret volumes laid out as the kubelet mounts them) must talk CURVE and the
+# edge turn ready. Only the addresses change: loopback ports here, not the headless name.
+pod_smoke() {
+  local render="$1" dir="$out/pods" port pids=() rc=1
+  # ten free ports in a row (others' stacks and tests listen around here too)
+  for port in $(seq $((40000 + ($$ % 200) * 10)) 10 44000) ""; do
+    [[ -n "$port" && -z "$(ss -Htan "sport >= :$port and sport <= :$((port + 9))" 2>/dev/null)" ]] && break
+  done
+  [[ -n "$port" ]] || { echo "    no ten free ports in a row"; return 1; }
+  mkdir -p "$dir"
+  node "$here/podenv.js" "$render" StatefulSet/broker "$out/secret-material/secrets" "$dir/broker" >"$dir/broker.env" &&
+    node "$here/podenv.js" "$render" Deployment/edge "$out/secret-material/secrets" "$dir/edge" >"$dir/edge.env" || return 1
+  (
+    source "$dir/broker.env"
+    export ADMIN_BIND=127.0.0.1 ADMIN_PORT=$((port + 5))
+    export BROKER_CLIENT_BIND=tcp://127.0.0.1:$port BROKER_WORKER_BIND=tcp://127.0.0.1:$((port + 1))
+    export BROKER_XSUB_BIND=tcp://127.0.0.1:$((port + 2)) BROKER_XPUB_BIND=tcp://127.0.0.1:$((port + 3))
+    exec "$build_dir/broker/$BINARY"
+  ) >"$dir/broker.log" 2>&1 &
+  pids+=($!)
+  (
+    source "$dir/edge.env"
+    export ADMIN_BIND=127.0.0.1 ADMIN_PORT=$((port + 6)) EDGE_BIND=127.0.0.1 EDGE_PORT=$((port + 4))
+    export EDGE_SHUTDOWN_DELAY_MS=0
+    export BUS_CLIENT_ENDPOINT=tcp://127.0.0.1:$port REDIS_HOST=127.0.0.1 REDIS_PORT=$((port + 9))
+    exec "$build_dir/edge-http/$BINARY"
+  ) >"$dir/edge.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    if curl -fsS -o /dev/null "http://127.0.0.1:$((port + 6))/health/ready" 2>/dev/null; then
+      rc=0
+      break
+    fi
+    sleep 0.1
+  done
+  kill "${pids[@]}" 2>/dev/null
+  wait "${pids[@]}" 2>/dev/null
+  if ((rc != 0)); then
+    echo "    the edge never turned ready; its log, then the broker's:"
+    tail -n 5 "$dir/edge.log" "$dir/broker.log" | sed 's/^/    /'
+  fi
+  return $rc
+}
+if ((${#secrets[@]})) && [[ -x "$build_dir/edge-http/edge" && -x "$build_dir/broker/broker" ]] && command -v curl >/dev/null; then
+  pod_smoke "${renders[0]#*=}"
+  result $? "pods as mounted: broker and edge from ${renders[0]%%=*}'s env and Secrets talk CURVE, edge ready"
+else
+  echo "# no built broker and edge in $build_dir (or no Secrets, or no curl): the pods' files are not tried"
+fi
+
 # The key material was throwaway: do not leave private keys lying around.
 rm -rf "$out/secret-material"
 
