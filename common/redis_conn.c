@@ -10,6 +10,7 @@
 
 struct redis_conn_t {
     char host[256];
+    char password[256];            /* REDIS_PASSWORD: AUTH after each connect, or "" */
     int port;
     int timeout_ms;
     int retry_ms;
@@ -26,6 +27,7 @@ redis_conn_new(void)
     if (!self)
         abort();
     snprintf(self->host, sizeof self->host, "%s", config_str("REDIS_HOST", "127.0.0.1"));
+    snprintf(self->password, sizeof self->password, "%s", config_str("REDIS_PASSWORD", ""));
     self->port = (int) config_int("REDIS_PORT", 56379, 1, 65535);
     self->timeout_ms = (int) config_int("REDIS_TIMEOUT_MS", 200, 1, 60000);
     self->retry_ms = (int) config_int("REDIS_RETRY_MS", 250, 0, 60000);
@@ -43,6 +45,29 @@ redis_conn_destroy(redis_conn_t **self_p)
         freeReplyObject((*self_p)->prefetched);
     free(*self_p);
     *self_p = NULL;
+}
+
+/* AUTH with REDIS_PASSWORD on a fresh context (Redis with requirepass, a managed Redis).
+ * A refused or failed AUTH drops the context: the connection counts as unreachable, and
+ * the password never reaches the log. */
+static bool
+s_auth(redis_conn_t *self)
+{
+    const char *argv[2] = { "AUTH", self->password };
+    size_t argvlen[2] = { 4, strlen(self->password) };
+    redisReply *reply = redisCommandArgv(self->ctx, 2, argv, argvlen);
+    bool ok = reply && reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "OK") == 0;
+    if (!ok)
+        log_warn(NULL, "redis_auth", "redis %s:%d refused AUTH: %s", self->host, self->port,
+                 reply && reply->type == REDIS_REPLY_ERROR ? reply->str
+                 : self->ctx->err ? self->ctx->errstr : "unexpected reply");
+    if (reply)
+        freeReplyObject(reply);
+    if (!ok) {
+        redisFree(self->ctx);
+        self->ctx = NULL;
+    }
+    return ok;
 }
 
 static bool
@@ -64,6 +89,8 @@ s_connect(redis_conn_t *self)
         return false;
     }
     redisSetTimeout(self->ctx, tv);
+    if (self->password[0] && !s_auth(self))
+        return false;
     return true;
 }
 

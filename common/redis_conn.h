@@ -8,8 +8,8 @@
 
 typedef struct redis_conn_t redis_conn_t;
 
-/* From REDIS_HOST (127.0.0.1), REDIS_PORT (6379), REDIS_TIMEOUT_MS (200). Never NULL:
- * connects lazily. */
+/* From REDIS_HOST (127.0.0.1), REDIS_PORT (6379), REDIS_TIMEOUT_MS (200), REDIS_PASSWORD
+ * (none: sent as AUTH after each connect when set). Never NULL: connects lazily. */
 redis_conn_t *redis_conn_new(void);
 void redis_conn_destroy(redis_conn_t **self_p);
 

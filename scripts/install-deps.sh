@@ -29,7 +29,16 @@ PACKAGES=(
   # run it; runc because crun refuses this kind of machine's hybrid cgroups; debootstrap
   # makes the Debian base offline from any registry; tini is the image's PID 1
   podman buildah runc debootstrap tini
+  # the deploy test (tests/deploy): Node.js runs the Kubernetes schema validation
+  nodejs
 )
+# npm: Debian's package, unless an npm is already there (a Node.js build that ships its
+# own npm, such as NodeSource's, conflicts with Debian's npm package).
+if ! command -v npm >/dev/null; then
+  PACKAGES+=(npm)
+fi
+# kubectl, which renders the overlays, is no Debian 12 package: the deploy test skips,
+# and says so, where it is missing (deploy/README.md).
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

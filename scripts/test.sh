@@ -3,7 +3,8 @@
 # integration tests) twice: on the plain build, then on the sanitizer build, each against
 # a fresh test stack on the test ports (see lib/env.sh), beside any running local stack;
 # then a short run of every fuzz target (scripts/fuzz.sh), then the container image built and
-# smoke-tested (scripts/images.sh smoke), then the chaos test on the local cluster
+# smoke-tested (scripts/images.sh smoke), then the deploy manifests' validation
+# (tests/deploy/run.sh), then the chaos test on the local cluster
 # (tests/chaos/run.sh: kill -9, then a rolling restart).
 # Exits non-zero on any failure; the test stack is always stopped.
 set -euo pipefail
@@ -151,6 +152,24 @@ case "$images_rc" in
   *) failed=$((failed + 1))
      problems+=("images: failed (exit $images_rc; $images_log, container logs in .data/images/logs)") ;;
 esac
+
+# The deploy round (tests/deploy/README.md): renders every overlay of deploy/k8s with
+# kubectl kustomize and validates it against the Kubernetes schemas and the project's
+# rules (skipped, and said so, where kubectl or node is missing). Bounded: 5 minutes.
+echo "== test.sh: deploy manifests =="
+deploy_log="$TEST_ROOT/deploy.log"
+set +e
+BUILD_DIR="$ROOT_DIR/build" DEPLOY_TEST_DIR="$TEST_ROOT/deploy" \
+  timeout 300 "$ROOT_DIR/tests/deploy/run.sh" 2>&1 | tee "$deploy_log"
+deploy_rc=${PIPESTATUS[0]}
+set -e
+if [[ "$(tail -n 1 "$deploy_log")" =~ ^deploy:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+  passed=$((passed + BASH_REMATCH[1]))
+  failed=$((failed + BASH_REMATCH[2]))
+fi
+if ((deploy_rc != 0)); then
+  problems+=("deploy: failed (exit $deploy_rc; $deploy_log)")
+fi
 
 # The chaos round (tests/chaos/README.md), on the local cluster (STACK=chaos: 2 brokers,
 # 2 replicas of every process, haproxy) built from the plain build: load with
