@@ -16,15 +16,23 @@ PACKAGES=(
   libssl-dev
   # servers of the local and test stacks; the local cluster's load balancer
   postgresql redis-server haproxy
-  # load tests and scripts
-  wrk curl ca-certificates procps
+  # load tests and scripts; jq for the README's quick start (tests/quickstart)
+  wrk curl ca-certificates procps jq
   # promtool, which the edge's integration test uses to parse /metrics
   prometheus
   # key pairs for the RS256 token tests
   openssl
   # the libFuzzer targets of tests/fuzz (scripts/fuzz.sh): clang and its fuzzer runtime
   clang libclang-rt-14-dev
+  # Node.js runs the OpenAPI lint (tests/openapi: Redocly's CLI, pinned by npm; Debian 12's
+  # nodejs 18 suffices for the pinned 1.34 line)
+  nodejs
 )
+# npm: Debian's package, unless an npm is already there (a Node.js build that ships its
+# own npm, such as NodeSource's, conflicts with Debian's npm package).
+if ! command -v npm >/dev/null; then
+  PACKAGES+=(npm)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
