@@ -97,8 +97,11 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
     }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
         unsigned int status = lws_http_client_http_response(wsi);
-        fprintf(stderr, "ws_listen: %s%s%u\n", in ? (const char *) in : "connection failed",
-                status ? ": HTTP " : "", status);
+        if (status)
+            fprintf(stderr, "ws_listen: %s: HTTP %u\n", in ? (const char *) in : "refused",
+                    status);
+        else
+            fprintf(stderr, "ws_listen: %s\n", in ? (const char *) in : "connection failed");
         s_finish(self, status ? 2 : 1);
         break;
     }
@@ -172,14 +175,17 @@ main(int argc, char **argv)
     int port = 0;
     if (!copy || lws_parse_uri(copy, &scheme, &host, &port, &rest) || strcmp(scheme, "ws") != 0) {
         fprintf(stderr, "ws_listen: %s is not a ws:// URL\n", url);
+        free(copy);
         return 2;
     }
     char path[2048];
     snprintf(path, sizeof path, "/%s", rest);
 
     self.frame = malloc(WS_LISTEN_MAX_FRAME + 1);
-    if (!self.frame)
+    if (!self.frame) {
+        free(copy);
         return 1;
+    }
     signal(SIGALRM, s_timeout);
     alarm((unsigned int) timeout_s);
     lws_set_log_level(LLL_ERR, NULL);
@@ -194,8 +200,11 @@ main(int argc, char **argv)
     info.protocols = protocols;
     info.user = &self;
     struct lws_context *ctx = lws_create_context(&info);
-    if (!ctx)
+    if (!ctx) {
+        free(self.frame);
+        free(copy);
         return 1;
+    }
 
     struct lws_client_connect_info cc;
     memset(&cc, 0, sizeof cc);
@@ -206,13 +215,12 @@ main(int argc, char **argv)
     cc.host = host;
     cc.protocol = NULL;                       /* notify serves its socket without one */
     cc.local_protocol_name = protocols[0].name;
-    if (!lws_client_connect_via_info(&cc)) {
+    if (!lws_client_connect_via_info(&cc))
         fprintf(stderr, "ws_listen: cannot connect to %s\n", url);
-        return 1;
-    }
-    while (!self.done)
-        if (lws_service(ctx, 0) < 0)
-            break;
+    else
+        while (!self.done)
+            if (lws_service(ctx, 0) < 0)
+                break;
     lws_context_destroy(ctx);
     free(self.frame);
     free(copy);
