@@ -88,6 +88,7 @@ typedef struct {
     const envelope_detail_t *details;
     int detail_count;
     const char *content_type;        /* NULL: JSON */
+    const char *cache_control;       /* NULL: no-store under /api, else none */
     bool body_ready;                 /* thread->body already holds the response body */
     int64_t retry_after;             /* 429: seconds, in the body too; else -1 */
 

@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include "edge_auth.h"
 #include "edge_json.h"
+#include "edge_openapi.h"
 #include "edge_reply.h"
 #include "errors.h"
 #include "log.h"
@@ -340,7 +341,7 @@ static bool
 s_rate_limited_route(const edge_thread_t *t, const edge_request_t *r)
 {
     return edge_ratelimit_enabled(t->app->ratelimit) && r->route
-        && r->route->local == EDGE_LOCAL_NONE;   /* health and metrics are never limited */
+        && !edge_route_is_probe(r->route);       /* health and metrics are never limited */
 }
 
 /* Names the profile cache entry of this request in r->cache_key when its route is cached
@@ -452,7 +453,7 @@ s_log_entry(edge_thread_t *t, const edge_request_t *r, edge_accesslog_entry_t *e
         .path = r->path,
         .route = r->route ? r->route->path : "unmatched",
         .ip = s_client_ip(t, (edge_request_t *) r),
-        .probe = r->route && r->route->local != EDGE_LOCAL_NONE,
+        .probe = edge_route_is_probe(r->route),
         .status = r->status,
         .code = r->code,
         .user_id = r->authed ? r->claims.sub : 0,
@@ -550,6 +551,18 @@ s_stage_local(edge_thread_t *t, edge_request_t *r)
         r->content_type = "text/plain; version=0.0.4; charset=utf-8";
         break;
     }
+    case EDGE_LOCAL_OPENAPI:
+        /* Public and the same for everyone: cacheable, revalidated by its ETag. */
+        r->cache_control = EDGE_OPENAPI_CACHE_CONTROL;
+        s_extra(r, "ETag: %s\r\n", edge_openapi_etag);
+        if (edge_openapi_not_modified(mg_get_header(r->conn, "If-None-Match"))) {
+            r->status = 304;
+            r->body_ready = true;            /* no body */
+            return S_DONE;
+        }
+        if (edge_buf_append(&t->body, (const char *) edge_openapi_doc, edge_openapi_doc_len))
+            return s_fail(r, ERR_INTERNAL, NULL);
+        break;
     }
     r->status = 200;
     r->body_ready = true;
@@ -703,7 +716,8 @@ s_respond(edge_thread_t *t, edge_request_t *r)
     bool is_api = strncmp(r->path, "/api/", 5) == 0 || r->authed;
     edge_reply_head_t head = {
         .request_id = r->rid,
-        .no_store = is_api,
+        .no_store = is_api && !r->cache_control,
+        .cache_control = r->cache_control,
         .hsts = t->app->cfg.hsts,
         .allow = r->status == 405 && r->match.allow[0] ? r->match.allow : NULL,
         .connection = s_connection(t, r),

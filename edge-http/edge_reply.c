@@ -1,5 +1,6 @@
 /* edge_reply.c -- HTTP heads and the JSON envelopes of API.md. */
 #include "edge_reply.h"
+#include <stdio.h>
 #include <string.h>
 #include "edge_json.h"
 
@@ -11,6 +12,7 @@ edge_reply_reason(int status)
     case 201: return "Created";
     case 202: return "Accepted";
     case 204: return "No Content";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -35,21 +37,32 @@ edge_reply_http(edge_buf_t *out, int status, const edge_reply_head_t *head, cons
                 size_t body_len)
 {
     const char *rid = head->request_id ? head->request_id : "";
+    /* A 304 describes the representation the client has: no length or type of its own
+     * (RFC 9110 15.4.5). */
+    char length[192] = "";
+    if (status != 304) {
+        int n = snprintf(length, sizeof length, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+                         head->content_type ? head->content_type
+                                            : "application/json; charset=utf-8",
+                         body_len);
+        if (n < 0 || (size_t) n >= sizeof length)
+            return -1;                       /* our own content types are short */
+    }
     int rc = edge_buf_printf(out,
         "HTTP/1.1 %d %s\r\n"
-        "Content-Type: %s\r\n"
-        "Content-Length: %zu\r\n"
+        "%s"
         "X-Request-ID: %s\r\n"
         "X-Correlation-ID: %s\r\n"
         "X-Content-Type-Options: nosniff\r\n"
         "X-Frame-Options: DENY\r\n"
         "Referrer-Policy: no-referrer\r\n"
         "Content-Security-Policy: default-src 'none'\r\n"
-        "%s%s%s%s%s%s%s%s",
-        status, edge_reply_reason(status),
-        head->content_type ? head->content_type : "application/json; charset=utf-8",
-        body_len, rid, rid,
+        "%s%s%s%s%s%s%s%s%s%s%s",
+        status, edge_reply_reason(status), length, rid, rid,
         head->no_store ? "Cache-Control: no-store\r\n" : "",
+        head->cache_control && !head->no_store ? "Cache-Control: " : "",
+        head->cache_control && !head->no_store ? head->cache_control : "",
+        head->cache_control && !head->no_store ? "\r\n" : "",
         head->hsts ? "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n" : "",
         head->allow ? "Allow: " : "", head->allow ? head->allow : "", head->allow ? "\r\n" : "",
         head->connection ? "Connection: " : "",

@@ -13,6 +13,7 @@
 typedef struct {
     const char *request_id;   /* X-Request-ID and X-Correlation-ID */
     bool no_store;            /* Cache-Control: no-store */
+    const char *cache_control; /* another Cache-Control value (no_store false), or NULL */
     bool hsts;                /* Strict-Transport-Security */
     const char *allow;        /* Allow (405), or NULL */
     const char *connection;   /* "close", "keep-alive", or NULL to leave the default */

@@ -124,6 +124,12 @@ edge_route_match(const edge_route_t *table, const char *method, const char *path
 }
 
 bool
+edge_route_is_probe(const edge_route_t *route)
+{
+    return route && route->local != EDGE_LOCAL_NONE && route->local != EDGE_LOCAL_OPENAPI;
+}
+
+bool
 edge_route_role_ok(const edge_route_t *route, const char *role)
 {
     if (!route->roles)

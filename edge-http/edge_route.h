@@ -16,7 +16,8 @@ typedef enum {
     EDGE_LOCAL_HEALTH,       /* /health, /api/health */
     EDGE_LOCAL_LIVE,         /* /health/live */
     EDGE_LOCAL_READY,        /* /health/ready */
-    EDGE_LOCAL_METRICS       /* /metrics */
+    EDGE_LOCAL_METRICS,      /* /metrics */
+    EDGE_LOCAL_OPENAPI       /* /api/openapi.json (edge_openapi.h) */
 } edge_local_t;
 
 typedef struct {
@@ -61,6 +62,10 @@ const edge_route_t *edge_routes(void);
  * overlong paths and empty segments are NOT_FOUND. */
 edge_match_status_t edge_route_match(const edge_route_t *table, const char *method,
                                      const char *path, edge_match_t *out);
+
+/* True for the probes (health, liveness, readiness, metrics): never rate limited, logged
+ * at debug level. The API description is a local route but not a probe. */
+bool edge_route_is_probe(const edge_route_t *route);
 
 /* True when ROUTE lets a caller with ROLE in (no role list, or ROLE listed in it). */
 bool edge_route_role_ok(const edge_route_t *route, const char *role);

@@ -16,8 +16,8 @@ PACKAGES=(
   libssl-dev
   # servers of the local and test stacks; the local cluster's load balancer
   postgresql redis-server haproxy
-  # load tests and scripts
-  wrk curl ca-certificates procps
+  # load tests and scripts; jq for the README's quick start (tests/quickstart)
+  wrk curl ca-certificates procps jq
   # promtool: the edge's integration test parses /metrics with it; test_observability
   # checks and unit-tests deploy/observability/alerts.yml with it
   prometheus
@@ -30,6 +30,7 @@ PACKAGES=(
   # makes the Debian base offline from any registry; tini is the image's PID 1
   podman buildah runc debootstrap tini
   # the deploy test (tests/deploy): Node.js runs the Kubernetes schema validation
+  # Node.js also runs the OpenAPI lint (tests/openapi: Redocly's CLI, pinned by npm)
   nodejs
 )
 # npm: Debian's package, unless an npm is already there (a Node.js build that ships its
