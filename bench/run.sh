@@ -86,8 +86,10 @@ cpu_ticks() {
   if [[ "$1" == postgres ]]; then
     pid=$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null) || { echo 0; return; }
     # stat: pid (comm) state ppid ... utime(14) stime(15); our comm has no spaces
-    awk -v pm="$pid" '$1 == pm || $4 == pm { t += $14 + $15 } END { print t + 0 }' \
-      /proc/[0-9]*/stat 2>/dev/null
+    # cat, not awk on the files: a process that ends between the glob and the read would
+    # stop awk (a fatal error), and the row with it
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } |
+      awk -v pm="$pid" '$1 == pm || $4 == pm { t += $14 + $15 } END { print t + 0 }'
     return
   fi
   if proc_alive "$1"; then
