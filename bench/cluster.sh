@@ -43,33 +43,12 @@ trap '"$SCRIPTS_DIR/cluster.sh" stop >/dev/null 2>&1 || true' EXIT
 "$SCRIPTS_DIR/cluster.sh" start >/dev/null
 
 BASE="http://127.0.0.1:$LB_PORT"
-register() {
-  curl -sf -X POST "$BASE/api/auth/register" -H 'Content-Type: application/json' \
-    -d "{\"name\":\"$1\",\"email\":\"$1$(date +%s%N)@bench.test\",\"password\":\"bench-pass-1\"}"
-}
-answer=$(register bench)
-BENCH_TOKEN=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' <<<"$answer")
-BENCH_USER_ID=$(sed -E 's/.*"user":\{"id":([0-9]+).*/\1/' <<<"$answer")
-BENCH_PEER_ID=$(register peer | sed -E 's/.*"user":\{"id":([0-9]+).*/\1/')
-export BENCH_TOKEN BENCH_USER_ID BENCH_PEER_ID
+# shellcheck source=bench_lib.sh
+source "$BENCH_DIR/bench_lib.sh"
+bench_users
 
 PROCS=(lb broker1 broker2 edge1 edge2 users1 users2 messages1 messages2 postgres redis)
 CLK_TCK=$(getconf CLK_TCK)
-# CPU ticks used so far by NAME (PostgreSQL: the postmaster and every backend).
-cpu_ticks() {
-  local pid
-  if [[ "$1" == postgres ]]; then
-    pid=$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null) || { echo 0; return; }
-    # cat, not awk on the files: a process that ends between the glob and the read would
-    # stop awk (a fatal error), and the row with it
-    { cat /proc/[0-9]*/stat 2>/dev/null || true; } |
-      awk -v pm="$pid" '$1 == pm || $4 == pm { t += $14 + $15 } END { print t + 0 }'
-  elif proc_alive "$1"; then
-    awk '{ print $14 + $15 }' "/proc/$proc_pid/stat" 2>/dev/null || echo 0
-  else
-    echo 0
-  fi
-}
 
 # run_layout LABEL: one table (both scenarios) and its CPU table.
 run_layout() {
@@ -79,10 +58,10 @@ run_layout() {
   printf '\n%s\n%-15s %10s %9s %9s %8s %8s\n' "$1" scenario "req/s" "p50 ms" "p99 ms" \
     non2xx errors
   for s in "${SCENARIOS[@]}"; do
-    for p in "${PROCS[@]}"; do before[$p]=$(cpu_ticks "$p"); done
+    for p in "${PROCS[@]}"; do before[$p]=$(bench_cpu_ticks "$p"); done
     line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$BENCH_DIR/$s.lua" "$BASE" \
       | grep '^BENCH ')
-    for p in "${PROCS[@]}"; do after[$p]=$(cpu_ticks "$p"); done
+    for p in "${PROCS[@]}"; do after[$p]=$(bench_cpu_ticks "$p"); done
     eval "$(sed -E 's/^BENCH //' <<<"$line")"
     # shellcheck disable=SC2154  # set by the eval above
     printf '%-15s %10s %9s %9s %8s %8s\n' "$s" "$rps" "$p50_ms" "$p99_ms" "$non2xx" \

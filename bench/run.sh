@@ -60,51 +60,26 @@ trap 'proc_stop notify2 >/dev/null; "$SCRIPTS_DIR/stack.sh" stop >/dev/null' EXI
 "$SCRIPTS_DIR/stack.sh" start >/dev/null
 
 BASE="http://127.0.0.1:$EDGE_PORT"
-# register NAME: prints the JSON answer of a fresh account's registration.
-register() {
-  curl -sf -X POST "$BASE/api/auth/register" -H 'Content-Type: application/json' \
-    -d "{\"name\":\"$1\",\"email\":\"$1$(date +%s%N)@bench.test\",\"password\":\"bench-pass-1\"}"
-}
-answer=$(register bench)
-BENCH_TOKEN=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' <<<"$answer")
-BENCH_USER_ID=$(sed -E 's/.*"user":\{"id":([0-9]+).*/\1/' <<<"$answer")
-# The receiver of messages_send.
-BENCH_PEER_ID=$(register peer | sed -E 's/.*"user":\{"id":([0-9]+).*/\1/')
+# shellcheck source=bench_lib.sh
+source "$BENCH_DIR/bench_lib.sh"
+bench_users
 order=$(curl -sf -X POST "$BASE/api/orders" -H 'Content-Type: application/json' \
   -H "Authorization: Bearer $BENCH_TOKEN" -d '{"product":"Bench","amount":10.50}' || true)
 BENCH_ORDER_ID=$(sed -E 's/.*"data":\{"id":([0-9]+).*/\1/' <<<"$order")
-export BENCH_TOKEN BENCH_USER_ID BENCH_PEER_ID BENCH_ORDER_ID
+export BENCH_ORDER_ID
 # shellcheck source=ws_lib.sh
 source "$BENCH_DIR/ws_lib.sh"
 
-# CPU (user + system, in clock ticks) a part of the stack has used so far: an app by its
-# PID file, PostgreSQL as its postmaster and every backend under it, Redis by its PID.
+# The parts whose CPU each row shows (bench_cpu_ticks, bench_lib.sh).
 CPU_PARTS=(edge broker users orders messages notify postgres redis)
 CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() {
-  local pid
-  if [[ "$1" == postgres ]]; then
-    pid=$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null) || { echo 0; return; }
-    # stat: pid (comm) state ppid ... utime(14) stime(15); our comm has no spaces
-    # cat, not awk on the files: a process that ends between the glob and the read would
-    # stop awk (a fatal error), and the row with it
-    { cat /proc/[0-9]*/stat 2>/dev/null || true; } |
-      awk -v pm="$pid" '$1 == pm || $4 == pm { t += $14 + $15 } END { print t + 0 }'
-    return
-  fi
-  if proc_alive "$1"; then
-    awk '{ print $14 + $15 }' "/proc/$proc_pid/stat" 2>/dev/null || echo 0
-  else
-    echo 0
-  fi
-}
 # One snapshot of every part, as "name=ticks ..." in the named array.
 cpu_snapshot() {
   local -n out=$1
   out=()
   local part
   for part in "${CPU_PARTS[@]}"; do
-    out[$part]=$(cpu_ticks "$part")
+    out[$part]=$(bench_cpu_ticks "$part")
   done
 }
 cpu_rows=()
