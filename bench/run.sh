@@ -12,6 +12,12 @@
 #   BENCH_WS_SOCKETS=5000 BENCH_WS_RATE=2500 BENCH_WS_DURATION=10 bench/run.sh ws_delivery
 #   bench/run.sh ws_delivery@500 ws_delivery@2500     (one row per rate)
 #   BUILD_DIR=build-bench BENCH_STACK_DIR=.data/benchdev bench/run.sh   (a build of yours)
+#   BENCH_FSYNC_DELAY_MS="0 3" bench/run.sh orders_create messages_send
+#                                    every wrk scenario at each disk flush delay: PostgreSQL
+#                                    on a slow disk (bench/fsync_delay.c); rows "@3ms"
+#
+# Before the first scenario, and for each delay, the run prints what pg_test_fsync measures
+# here (fdatasync of one 8 kB write, the commit's flush) with and without the delay.
 #
 # wrk, ws_load and every process of the stack share the same 2-core machine: the figures
 # are the whole system's, load generators included.
@@ -28,6 +34,15 @@ DURATION="${BENCH_DURATION:-15s}"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 ALL_SCENARIOS=(health users_get users_me orders_create orders_get messages_send ws_idle ws_delivery)
+# Milliseconds added to every flush of PostgreSQL's (a cloud volume's commit), one pass of
+# the wrk scenarios per value; the WebSocket scenarios run in the first pass only.
+read -r -a FSYNC_DELAYS <<<"${BENCH_FSYNC_DELAY_MS:-0}"
+((${#FSYNC_DELAYS[@]})) || FSYNC_DELAYS=(0)
+for d in "${FSYNC_DELAYS[@]}"; do
+  [[ "$d" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "run.sh: BENCH_FSYNC_DELAY_MS: '$d' is not milliseconds" >&2; exit 2; }
+done
+# ms -> us for scripts/pg.sh (PG_FSYNC_DELAY_US)
+delay_us() { awk -v ms="$1" 'BEGIN { printf "%d", ms * 1000 }'; }
 SCENARIOS=("$@")
 ((${#SCENARIOS[@]})) || SCENARIOS=("${ALL_SCENARIOS[@]}")
 
@@ -57,6 +72,16 @@ export BCRYPT_COST="${BCRYPT_COST:-10}"
 # Every socket is a descriptor in ws_load and in a notify replica (which inherit this).
 ulimit -n "$(ulimit -Hn)"
 trap 'proc_stop notify2 >/dev/null; "$SCRIPTS_DIR/stack.sh" stop >/dev/null' EXIT
+# What a flush costs on this machine now, bare and with each delay: the figure that says
+# what "0 ms" means here (another process's writes make this disk slower too).
+fsync_probe_line="pg_test_fsync (fdatasync, one 8 kB write) in $STACK_DIR:"
+for d in 0 "${FSYNC_DELAYS[@]}"; do
+  [[ "$d" != 0 || "$fsync_probe_line" != *" +0 ms"* ]] || continue
+  fsync_probe_line+=" +$d ms: $("$SCRIPTS_DIR/pg.sh" fsync-probe "$(delay_us "$d")" || echo '?') us/op;"
+done
+echo "$fsync_probe_line"
+export PG_FSYNC_DELAY_US
+PG_FSYNC_DELAY_US=$(delay_us "${FSYNC_DELAYS[0]}")
 "$SCRIPTS_DIR/stack.sh" start >/dev/null
 
 BASE="http://127.0.0.1:$EDGE_PORT"
@@ -86,16 +111,9 @@ cpu_rows=()
 
 ws_done=()
 header=""
-for s in "${SCENARIOS[@]}"; do
-  case "$s" in
-    ws_idle | ws_delivery | ws_delivery@[0-9]*)
-      ws_prepare
-      s_kind="${s%@*}"
-      "ws_scenario_${s_kind#ws_}" "$s"
-      ws_done+=("$s")
-      continue
-      ;;
-  esac
+# wrk_scenario NAME LABEL: one wrk run of bench/NAME.lua, a row of each table as LABEL.
+wrk_scenario() {
+  local s="$1" label="$2" line row part
   [[ -n "$header" ]] || printf '%-17s %10s %9s %9s %9s %8s %8s\n' scenario "req/s" "p50 ms" \
     "p99 ms" "max ms" non2xx errors
   header=1
@@ -106,7 +124,7 @@ for s in "${SCENARIOS[@]}"; do
   eval "$(sed -E 's/^BENCH //' <<<"$line")"
   # CPU milliseconds per 1,000 requests, per part: what predicts a cluster with cores of
   # its own, whatever else shared this machine during the run.
-  row=$(printf '%-17s' "$s")
+  row=$(printf '%-17s' "$label")
   for part in "${CPU_PARTS[@]}"; do
     # shellcheck disable=SC2154  # requests: set by the eval above
     row+=$(awk -v a="${cpu_before[$part]}" -v b="${cpu_after[$part]}" -v n="$requests" \
@@ -114,8 +132,36 @@ for s in "${SCENARIOS[@]}"; do
   done
   cpu_rows+=("$row")
   # shellcheck disable=SC2154  # set by the eval above
-  printf '%-17s %10s %9s %9s %9s %8s %8s\n' "$s" "$rps" "$p50_ms" "$p99_ms" "$max_ms" "$non2xx" \
+  printf '%-17s %10s %9s %9s %9s %8s %8s\n' "$label" "$rps" "$p50_ms" "$p99_ms" "$max_ms" "$non2xx" \
     "$socket_errors"
+}
+
+for pass in "${!FSYNC_DELAYS[@]}"; do
+  delay="${FSYNC_DELAYS[$pass]}"
+  if ((pass > 0)); then
+    # The whole stack again, on the same data, with PostgreSQL's new delay: services that
+    # kept connections to the old PostgreSQL would answer 503 to their first request.
+    proc_stop notify2 >/dev/null
+    "$SCRIPTS_DIR/stack.sh" stop >/dev/null
+    PG_FSYNC_DELAY_US=$(delay_us "$delay")
+    "$SCRIPTS_DIR/stack.sh" start >/dev/null
+  fi
+  for s in "${SCENARIOS[@]}"; do
+    case "$s" in
+      ws_idle | ws_delivery | ws_delivery@[0-9]*)
+        ((pass == 0)) || continue
+        ws_prepare
+        s_kind="${s%@*}"
+        "ws_scenario_${s_kind#ws_}" "$s"
+        ws_done+=("$s")
+        ;;
+      *)
+        label="$s"
+        [[ "$delay" == 0 ]] || label="$s@${delay}ms"
+        wrk_scenario "$s" "$label"
+        ;;
+    esac
+  done
 done
 if ((${#cpu_rows[@]})); then
   printf '\nCPU ms per 1,000 requests (user + system, from /proc; wrk itself not counted)\n'
