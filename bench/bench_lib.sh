@@ -20,6 +20,23 @@ bench_users() {
   export BENCH_TOKEN BENCH_USER_ID BENCH_PEER_ID
 }
 
+# bench_peers: BENCH_PEERS (64) more users, the receivers of messages_spread, inserted in
+# one statement with the bench user's password hash (registering them over HTTP would cost
+# a bcrypt hash each); exports BENCH_PEER_IDS, comma-separated. Needs DATABASE_URL.
+bench_peers() {
+  local stamp
+  stamp=$(date +%s%N)
+  BENCH_PEER_IDS=$(psql "$DATABASE_URL" -qtA -v ON_ERROR_STOP=1 <<SQL | paste -sd,
+INSERT INTO users (name, email, username, password_hash)
+SELECT 'Peer ' || g, 'peer' || g || '.$stamp@bench.test', 'peer$stamp' || '_' || g, u.password_hash
+FROM generate_series(1, ${BENCH_PEERS:-64}) AS g, users AS u
+WHERE u.id = $BENCH_USER_ID
+RETURNING id;
+SQL
+  )
+  export BENCH_PEER_IDS
+}
+
 # bench_cpu_ticks NAME: CPU (user + system, in clock ticks) NAME has used so far: a
 # process by its PID file, PostgreSQL as its postmaster and every backend under it.
 bench_cpu_ticks() {

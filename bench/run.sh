@@ -33,7 +33,8 @@ export STACK_DIR="${BENCH_STACK_DIR:-$ROOT_DIR/.data/bench}"
 DURATION="${BENCH_DURATION:-15s}"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
-ALL_SCENARIOS=(health users_get users_me orders_create orders_get messages_send ws_idle ws_delivery)
+ALL_SCENARIOS=(health users_get users_me orders_create orders_get messages_send messages_spread ws_idle
+  ws_delivery)
 # Milliseconds added to every flush of PostgreSQL's (a cloud volume's commit), one pass of
 # the wrk scenarios per value; the WebSocket scenarios run in the first pass only.
 read -r -a FSYNC_DELAYS <<<"${BENCH_FSYNC_DELAY_MS:-0}"
@@ -88,6 +89,7 @@ BASE="http://127.0.0.1:$EDGE_PORT"
 # shellcheck source=bench_lib.sh
 source "$BENCH_DIR/bench_lib.sh"
 bench_users
+bench_peers
 order=$(curl -sf -X POST "$BASE/api/orders" -H 'Content-Type: application/json' \
   -H "Authorization: Bearer $BENCH_TOKEN" -d '{"product":"Bench","amount":10.50}' || true)
 BENCH_ORDER_ID=$(sed -E 's/.*"data":\{"id":([0-9]+).*/\1/' <<<"$order")

@@ -16,7 +16,8 @@ messages_app_new(metrics_t *metrics)
         abort();
     self->conninfo = config_str("DATABASE_URL", "host=127.0.0.1 port=55432 dbname=busd user=busd");
     self->pub_endpoint = config_str("BUS_PUB_ENDPOINT", "tcp://127.0.0.1:5557");
-    self->threads = (int) config_int("MESSAGES_THREADS", 4, 1, 64);
+    /* As orders (orders_app.c): enough commits in flight to share each disk flush. */
+    self->threads = (int) config_int("MESSAGES_THREADS", 16, 1, 64);
     self->metrics = metrics;
     self->probe = db_probe_new(self->conninfo);
     return self;
