@@ -16,7 +16,8 @@ ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
 REV_A="$1" REV_B="$2"
 shift 2
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(health users_get users_me orders_create orders_get messages_send)
+((${#SCENARIOS[@]})) || SCENARIOS=(health users_get users_me orders_create orders_get messages_send
+  messages_spread)
 ROUNDS="${BENCH_ROUNDS:-2}"
 WORK="$ROOT_DIR/.data/compare"
 mkdir -p "$WORK"
