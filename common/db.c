@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Don't hammer a dead server: one reconnect attempt per interval. */
 #define DB_RETRY_MS 500
@@ -166,36 +165,13 @@ db_exec(db_t *self, const char *name, int nparams, const char *const *params)
     return NULL;
 }
 
-/* True when SQL starts with WORD (case-insensitive) followed by the end or a space. */
-static bool
-s_starts(const char *sql, const char *word)
+/* Runs SQL (no parameters) and, when it succeeded, returns 0. */
+static int
+s_run(db_t *self, const char *sql)
 {
-    size_t n = strlen(word);
-    return strncasecmp(sql, word, n) == 0 && (sql[n] == '\0' || sql[n] == ' ' || sql[n] == ';');
-}
-
-int
-db_command(db_t *self, const char *sql)
-{
-    self->sqlstate[0] = '\0';
-    self->lost = false;
-    bool begin = s_starts(sql, "BEGIN") || s_starts(sql, "START");
-    bool end = s_starts(sql, "COMMIT") || s_starts(sql, "ROLLBACK") || s_starts(sql, "END");
-    if (begin && self->in_tx)         /* our own bug; PostgreSQL only warns, and so do we */
-        log_error(NULL, "db_nested_begin", "BEGIN inside an open transaction");
-    if (!db_ready(self)) {
-        if (end)
-            self->in_tx = false;      /* the server rolled it back with the connection */
-        s_fail(self, NULL);
-        return -1;
-    }
     PGresult *res = PQexec(self->conn, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (end)
-        self->in_tx = false;
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-        if (begin)
-            self->in_tx = true;
         PQclear(res);
         dep_health_report(DEP_POSTGRESQL, true);
         return 0;
@@ -203,6 +179,62 @@ db_command(db_t *self, const char *sql)
     s_fail(self, res);
     PQclear(res);
     return -1;
+}
+
+int
+db_command(db_t *self, const char *sql)
+{
+    self->sqlstate[0] = '\0';
+    self->lost = false;
+    if (!db_ready(self)) {
+        s_fail(self, NULL);
+        return -1;
+    }
+    return s_run(self, sql);
+}
+
+int
+db_begin(db_t *self)
+{
+    if (self->in_tx)          /* our own bug; PostgreSQL only warns, and so do we */
+        log_error(NULL, "db_nested_begin", "BEGIN inside an open transaction");
+    if (db_command(self, "BEGIN") != 0)
+        return -1;
+    self->in_tx = true;
+    return 0;
+}
+
+/* COMMIT or ROLLBACK: the transaction is over whatever the answer (a failed COMMIT rolls
+ * back; a lost connection took the transaction with it). */
+static int
+s_end(db_t *self, const char *sql)
+{
+    self->sqlstate[0] = '\0';
+    self->lost = false;
+    bool ready = db_ready(self);
+    int rc = ready ? s_run(self, sql) : -1;
+    if (!ready)
+        s_fail(self, NULL);
+    self->in_tx = false;
+    return rc;
+}
+
+int
+db_commit(db_t *self)
+{
+    return s_end(self, "COMMIT");
+}
+
+int
+db_rollback(db_t *self)
+{
+    return s_end(self, "ROLLBACK");
+}
+
+bool
+db_in_transaction(const db_t *self)
+{
+    return self->in_tx;
 }
 
 const char *

@@ -28,12 +28,24 @@ bool db_ready(db_t *self);
  * when the connection is gone. */
 PGresult *db_exec(db_t *self, const char *name, int nparams, const char *const *params);
 
-/* Plain SQL without parameters (BEGIN, COMMIT, ROLLBACK). 0 on success, -1 on error.
+/* Plain SQL without parameters and outside the transaction calls below (SELECT 1 of a
+ * probe, SET ...). 0 on success, -1 on error. Never BEGIN, COMMIT or ROLLBACK: db_t
+ * follows transactions through the three calls below, never by reading SQL text. */
+int db_command(db_t *self, const char *sql);
+
+/* BEGIN, COMMIT, ROLLBACK: 0 on success, -1 on error (db_sqlstate, db_lost tell why).
  * db_t follows the transaction: outside one, a connection the server dropped (restart,
  * killed backend) is replaced before the next statement, so nothing fails on a stale
  * connection; inside one, a lost connection fails every statement up to the COMMIT or
- * ROLLBACK, which ends it (a COMMIT on a lost connection fails: nothing is acknowledged). */
-int db_command(db_t *self, const char *sql);
+ * ROLLBACK, which ends it whatever it answers (a COMMIT on a lost connection fails:
+ * nothing is acknowledged). A ROLLBACK on a lost connection reconnects and rolls back
+ * nothing: the server dropped the transaction with the connection. */
+int db_begin(db_t *self);
+int db_commit(db_t *self);
+int db_rollback(db_t *self);
+
+/* True between a successful db_begin and the db_commit or db_rollback that ends it. */
+bool db_in_transaction(const db_t *self);
 
 /* The SQLSTATE of the last failed call, "" after a success. */
 const char *db_sqlstate(const db_t *self);

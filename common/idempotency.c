@@ -126,7 +126,7 @@ idempotency_begin(db_t *db, const envelope_t *req, envelope_t *reply)
         envelope_set_error(reply, ERR_BAD_REQUEST, "Invalid Idempotency-Key");
         return false;
     }
-    if (db_command(db, "BEGIN") != 0) {
+    if (db_begin(db) != 0) {
         s_db_error(db, reply);
         return false;
     }
@@ -138,7 +138,7 @@ idempotency_begin(db_t *db, const envelope_t *req, envelope_t *reply)
     if (verdict == S_FAILED)
         s_db_error(db, reply);
     /* A replay or a refusal wrote nothing: ROLLBACK ends the transaction and the lock. */
-    db_command(db, "ROLLBACK");
+    db_rollback(db);
     return false;
 }
 
@@ -172,5 +172,5 @@ idempotency_commit(db_t *db, const envelope_t *req, const envelope_t *reply)
             return -1;
         PQclear(res);
     }
-    return db_command(db, "COMMIT") == 0 ? 0 : -1;
+    return db_commit(db) == 0 ? 0 : -1;
 }

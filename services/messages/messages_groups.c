@@ -233,7 +233,7 @@ messages_group_update(void *state, const envelope_t *req, envelope_t *reply)
     }
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (db_command(self->db, "BEGIN") != 0) {
+    if (db_begin(self->db) != 0) {
         messages_db_error(self, reply);
         goto cleanup;
     }
@@ -268,7 +268,7 @@ messages_group_delete(void *state, const envelope_t *req, envelope_t *reply)
         return;
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (db_command(self->db, "BEGIN") != 0) {
+    if (db_begin(self->db) != 0) {
         messages_db_error(self, reply);
         return;
     }
@@ -362,7 +362,7 @@ messages_member_remove(void *state, const envelope_t *req, envelope_t *reply)
     messages_itoa(req->caller.user_id, uid, sizeof uid);
     messages_itoa(user_id, member, sizeof member);
     bool leaving = user_id == req->caller.user_id;
-    if (db_command(self->db, "BEGIN") != 0) {
+    if (db_begin(self->db) != 0) {
         messages_db_error(self, reply);
         return;
     }

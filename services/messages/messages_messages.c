@@ -243,7 +243,7 @@ messages_message_read(void *state, const envelope_t *req, envelope_t *reply)
         return;
     messages_itoa(id, mid, sizeof mid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (db_command(self->db, "BEGIN") != 0) {
+    if (db_begin(self->db) != 0) {
         messages_db_error(self, reply);
         return;
     }
@@ -265,7 +265,7 @@ messages_message_read(void *state, const envelope_t *req, envelope_t *reply)
         goto rollback;
     }
     PQclear(notif);
-    if (db_command(self->db, "COMMIT") != 0) {
+    if (db_commit(self->db) != 0) {
         messages_db_error(self, reply);
         goto rollback;
     }
@@ -296,7 +296,7 @@ messages_message_delete(void *state, const envelope_t *req, envelope_t *reply)
         return;
     messages_itoa(id, mid, sizeof mid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (db_command(self->db, "BEGIN") != 0) {
+    if (db_begin(self->db) != 0) {
         messages_db_error(self, reply);
         return;
     }
@@ -313,7 +313,7 @@ messages_message_delete(void *state, const envelope_t *req, envelope_t *reply)
         messages_db_error(self, reply);
         goto rollback;
     }
-    if (db_command(self->db, "COMMIT") != 0) {
+    if (db_commit(self->db) != 0) {
         messages_db_error(self, reply);
         goto rollback;
     }

@@ -21,7 +21,7 @@ messages_rollback(messages_thread_t *self)
 {
     /* On a lost connection this reconnects and rolls back nothing: the server already
      * dropped the transaction with the connection. */
-    db_command(self->db, "ROLLBACK");
+    db_rollback(self->db);
 }
 
 bool

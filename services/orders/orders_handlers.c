@@ -174,7 +174,7 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
             envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
         else
             s_db_error(self, reply);
-        db_command(self->db, "ROLLBACK");
+        db_rollback(self->db);
         goto cleanup;
     }
     reply->status = 201;
@@ -182,7 +182,7 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
     PQclear(res);
     if (idempotency_commit(self->db, req, reply) != 0) {
         s_db_error(self, reply);                      /* drops the packed body */
-        db_command(self->db, "ROLLBACK");
+        db_rollback(self->db);
     }
 cleanup:
     form_release(&form);
@@ -306,7 +306,7 @@ s_update(void *state, const envelope_t *req, envelope_t *reply)
         goto cleanup;
     }
     snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
-    if (db_command(self->db, "BEGIN") != 0) {
+    if (db_begin(self->db) != 0) {
         s_db_error(self, reply);
         goto cleanup;
     }
@@ -332,7 +332,7 @@ s_update(void *state, const envelope_t *req, envelope_t *reply)
     PQclear(res);
     const char *params[] = { id, form.values[1].value, form.values[2].value ? amount : NULL, to };
     res = db_exec(self->db, "order_update", 4, params);
-    if (!res || db_command(self->db, "COMMIT") != 0) {
+    if (!res || db_commit(self->db) != 0) {
         s_db_error(self, reply);
         goto cleanup;
     }
@@ -340,7 +340,7 @@ s_update(void *state, const envelope_t *req, envelope_t *reply)
     s_pack_order(envelope_body_packer(reply), res, 0);
 cleanup:
     if (in_tx)
-        db_command(self->db, "ROLLBACK");
+        db_rollback(self->db);
     PQclear(res);
     form_release(&form);
 }

@@ -168,7 +168,7 @@ users_login(void *state, const envelope_t *req, envelope_t *reply)
     }
     users_redis_login_succeeded(t->redis, key);
     explicit_bzero(row.password_hash, sizeof(row.password_hash));
-    if (db_command(t->db, "BEGIN") != 0) {
+    if (db_begin(t->db) != 0) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }

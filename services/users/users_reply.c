@@ -34,7 +34,7 @@ users_reply_form(int rc, const form_t *form, envelope_t *reply)
 void
 users_rollback(users_thread_t *t, const envelope_t *req)
 {
-    if (db_command(t->db, "ROLLBACK") != 0 && !db_lost(t->db))
+    if (db_rollback(t->db) != 0 && !db_lost(t->db))
         log_warn(req->request_id, "db_rollback", "rollback failed, sqlstate %s",
                  db_sqlstate(t->db));
 }

@@ -69,7 +69,7 @@ users_refresh(void *state, const envelope_t *req, envelope_t *reply)
     char sub[24];
     snprintf(sub, sizeof(sub), "%" PRId64, claims.sub);
 
-    if (db_command(t->db, "BEGIN") != 0) {
+    if (db_begin(t->db) != 0) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }
@@ -113,7 +113,7 @@ users_refresh(void *state, const envelope_t *req, envelope_t *reply)
         users_rollback(t, req);
         goto cleanup;
     }
-    if (db_command(t->db, "COMMIT") != 0) {
+    if (db_commit(t->db) != 0) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }
@@ -143,7 +143,7 @@ users_logout(void *state, const envelope_t *req, envelope_t *reply)
 
     /* Database first, inside a transaction, then Redis, then commit: when Redis cannot
      * confirm, the rollback leaves both unchanged and the client may simply retry. */
-    if (db_command(t->db, "BEGIN") != 0) {
+    if (db_begin(t->db) != 0) {
         users_reply_db_error(t, req, reply);
         return;
     }
@@ -167,7 +167,7 @@ users_logout(void *state, const envelope_t *req, envelope_t *reply)
         envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Token store unavailable");
         return;
     }
-    if (db_command(t->db, "COMMIT") != 0) {
+    if (db_commit(t->db) != 0) {
         users_reply_db_error(t, req, reply);
         return;
     }

@@ -98,7 +98,7 @@ s_end_tokens_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *r
 static bool
 s_commit(users_thread_t *t, const envelope_t *req, envelope_t *reply, int64_t id)
 {
-    if (db_command(t->db, "COMMIT") != 0) {
+    if (db_commit(t->db) != 0) {
         users_reply_db_error(t, req, reply);
         return false;
     }
@@ -183,7 +183,7 @@ users_update(void *state, const envelope_t *req, envelope_t *reply)
         SET(U_PASSWORD), hash[0] ? hash : NULL, SET(U_ROLE), v[U_ROLE].value
     };
 #undef SET
-    if (db_command(t->db, "BEGIN") != 0) {
+    if (db_begin(t->db) != 0) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }
@@ -258,7 +258,7 @@ users_delete(void *state, const envelope_t *req, envelope_t *reply)
     int64_t id = 0;
     form_parse_int(form.values[0].value, 1, INT64_MAX, &id);
 
-    if (db_command(t->db, "BEGIN") != 0) {
+    if (db_begin(t->db) != 0) {
         users_reply_db_error(t, req, reply);
         goto cleanup;
     }
