@@ -3,7 +3,7 @@
 #include "users_app.h"
 #include "form.h"
 #include "idempotency.h"
-#include "users_reply.h"
+#include "handler.h"
 #include "users_sql.h"
 #include "users_tokens.h"
 #include "users_redis.h"
@@ -41,12 +41,12 @@ s_issue_and_answer(users_thread_t *t, const envelope_t *req, envelope_t *reply,
     users_issue_t rc = users_tokens_issue(t, row, NULL, &pair);
     if (rc != USERS_ISSUE_OK) {
         if (rc == USERS_ISSUE_DB)
-            users_reply_db_error(t, req, reply);
+            handler_db_error(t->db, req, reply);
         else {
             log_error(req->request_id, "token_sign", "cannot sign tokens");
             envelope_set_error(reply, ERR_INTERNAL, NULL);
         }
-        users_rollback(t, req);
+        handler_rollback(t->db, req);
         goto cleanup;
     }
     /* Packed before the COMMIT: with an Idempotency-Key this answer is stored in the
@@ -54,8 +54,8 @@ s_issue_and_answer(users_thread_t *t, const envelope_t *req, envelope_t *reply,
     reply->status = status;
     users_tokens_pack(envelope_body_packer(reply), t->app, &pair, row);
     if (idempotency_commit(t->db, req, reply) != 0) {
-        users_reply_db_error(t, req, reply);
-        users_rollback(t, req);
+        handler_db_error(t->db, req, reply);
+        handler_rollback(t->db, req);
     }
 cleanup:
     users_pair_release(&pair);
@@ -67,15 +67,14 @@ users_register(void *state, const envelope_t *req, envelope_t *reply)
     users_thread_t *t = state;
     form_t form;
     form_init(&form);
-    int rc = form_read(&form, s_register_fields, req->body_obj);
+    if (!handler_form_read(&form, s_register_fields, NULL, req, reply))
+        goto cleanup;
     /* An account needs a way to log in: an email, a phone or both. Said once, and only
      * when neither field has a problem of its own already. */
-    if (rc >= 0 && !form.values[R_EMAIL].value && !form.values[R_PHONE].value
-        && !form_has_problem(&form, "email") && !form_has_problem(&form, "phone")) {
+    if (!form.values[R_EMAIL].value && !form.values[R_PHONE].value
+        && !form_has_problem(&form, "email") && !form_has_problem(&form, "phone"))
         form_problem(&form, "email", "email or phone should not be empty");
-        rc++;
-    }
-    if (users_reply_form(rc, &form, reply))
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
 
     char *email = form.values[R_EMAIL].value;
@@ -91,7 +90,7 @@ users_register(void *state, const envelope_t *req, envelope_t *reply)
                             sizeof(hash)) != 0) {
         log_error(req->request_id, "bcrypt", "password hashing failed");
         envelope_set_error(reply, ERR_INTERNAL, NULL);
-        users_rollback(t, req);
+        handler_rollback(t->db, req);
         goto cleanup;
     }
     const char *params[] = { form.values[R_NAME].value, email, form.values[R_PHONE].value,
@@ -102,9 +101,9 @@ users_register(void *state, const envelope_t *req, envelope_t *reply)
         if (res)
             envelope_set_error(reply, ERR_INTERNAL, NULL);
         else
-            users_reply_db_error(t, req, reply);
+            handler_db_error(t->db, req, reply);
         PQclear(res);
-        users_rollback(t, req);
+        handler_rollback(t->db, req);
         goto cleanup;
     }
     PQclear(res);
@@ -121,13 +120,12 @@ users_login(void *state, const envelope_t *req, envelope_t *reply)
     users_thread_t *t = state;
     form_t form;
     form_init(&form);
-    int rc = form_read(&form, s_login_fields, req->body_obj);
-    if (rc >= 0 && !form.values[L_EMAIL].value && !form.values[L_PHONE].value
-        && !form_has_problem(&form, "email") && !form_has_problem(&form, "phone")) {
+    if (!handler_form_read(&form, s_login_fields, NULL, req, reply))
+        goto cleanup;
+    if (!form.values[L_EMAIL].value && !form.values[L_PHONE].value
+        && !form_has_problem(&form, "email") && !form_has_problem(&form, "phone"))
         form_problem(&form, "email", "email or phone should not be empty");
-        rc++;
-    }
-    if (users_reply_form(rc, &form, reply))
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
 
     /* Email wins when both are given: one lookup, one account. */
@@ -150,7 +148,7 @@ users_login(void *state, const envelope_t *req, envelope_t *reply)
     }
     PGresult *res = db_exec(t->db, email ? SQL_USER_AUTH_EMAIL : SQL_USER_AUTH_PHONE, 1, &key);
     if (!res) {
-        users_reply_db_error(t, req, reply);
+        handler_db_error(t->db, req, reply);
         goto cleanup;
     }
     users_row_t row;
@@ -168,10 +166,8 @@ users_login(void *state, const envelope_t *req, envelope_t *reply)
     }
     users_redis_login_succeeded(t->redis, key);
     explicit_bzero(row.password_hash, sizeof(row.password_hash));
-    if (db_begin(t->db) != 0) {
-        users_reply_db_error(t, req, reply);
+    if (!handler_begin(t->db, req, reply))
         goto cleanup;
-    }
     s_issue_and_answer(t, req, reply, &row, 200);
 cleanup:
     form_release(&form);

@@ -4,7 +4,7 @@
 #include "cursor.h"
 #include "page.h"
 #include "form.h"
-#include "users_reply.h"
+#include "handler.h"
 #include "users_row.h"
 #include "users_sql.h"
 #include "users_validate.h"
@@ -32,7 +32,7 @@ s_answer_user(users_thread_t *t, const envelope_t *req, envelope_t *reply, const
     PGresult *res = db_exec(t->db, SQL_USER_BY_ID, 1, &id);
     users_row_t row;
     if (!res)
-        users_reply_db_error(t, req, reply);
+        handler_db_error(t->db, req, reply);
     else if (PQntuples(res) != 1)
         envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
     else if (users_row_read(res, 0, &row) != 0)
@@ -47,10 +47,10 @@ s_answer_user(users_thread_t *t, const envelope_t *req, envelope_t *reply, const
 void
 users_me(void *state, const envelope_t *req, envelope_t *reply)
 {
-    if (!users_require_caller(req, reply))
+    if (!handler_require_caller(req, reply))
         return;
     if (req->body_obj && req->body_obj->type != MSGPACK_OBJECT_MAP) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Request body must be a JSON object");
+        envelope_set_error(reply, ERR_BAD_REQUEST, HANDLER_NOT_OBJECT);
         return;
     }
     char id[24];
@@ -63,11 +63,11 @@ s_get(void *state, const envelope_t *req, envelope_t *reply, bool internal)
 {
     form_t form;
     form_init(&form);
-    int rc = form_read(&form, s_id_fields, req->body_obj);
-    if (users_reply_form(rc, &form, reply))
+    if (!handler_form_read(&form, s_id_fields, NULL, req, reply)
+        || handler_form_invalid(&form, reply))
         goto cleanup;
     users_view_t view = internal ? USERS_VIEW_FULL
-                      : users_caller_is_admin(req) ? USERS_VIEW_ADMIN : USERS_VIEW_PUBLIC;
+                      : handler_caller_is_admin(req) ? USERS_VIEW_ADMIN : USERS_VIEW_PUBLIC;
     s_answer_user(state, req, reply, form.values[0].value, view);
 cleanup:
     form_release(&form);
@@ -76,7 +76,7 @@ cleanup:
 void
 users_get(void *state, const envelope_t *req, envelope_t *reply)
 {
-    if (users_require_caller(req, reply))
+    if (handler_require_caller(req, reply))
         s_get(state, req, reply, false);
 }
 
@@ -95,10 +95,10 @@ users_list(void *state, const envelope_t *req, envelope_t *reply)
     PGresult *res = NULL;
     form_t form;
     form_init(&form);
-    if (!users_require_caller(req, reply))
+    if (!handler_require_caller(req, reply))
         goto cleanup;
-    int rc = form_read(&form, s_list_fields, req->body_obj);
-    if (users_reply_form(rc, &form, reply))
+    if (!handler_form_read(&form, s_list_fields, NULL, req, reply)
+        || handler_form_invalid(&form, reply))
         goto cleanup;
 
     page_t page = page_from(form.values[0].value, form.values[1].value);
@@ -107,11 +107,11 @@ users_list(void *state, const envelope_t *req, envelope_t *reply)
     snprintf(fetch_s, sizeof(fetch_s), "%" PRId64, page.limit + 1);
     const char *params[] = { page.after < INT64_MAX ? after_s : NULL, fetch_s };
     if (!(res = db_exec(t->db, SQL_USER_LIST, 2, params))) {
-        users_reply_db_error(t, req, reply);
+        handler_db_error(t->db, req, reply);
         goto cleanup;
     }
     int fetched = PQntuples(res);
-    users_view_t view = users_caller_is_admin(req) ? USERS_VIEW_ADMIN : USERS_VIEW_PUBLIC;
+    users_view_t view = handler_caller_is_admin(req) ? USERS_VIEW_ADMIN : USERS_VIEW_PUBLIC;
     msgpack_packer *pk = envelope_body_packer(reply);
     users_row_t row;
     int64_t last_id = 0;

@@ -9,7 +9,7 @@
 #include "form.h"
 #include "users_event.h"
 #include "users_redis.h"
-#include "users_reply.h"
+#include "handler.h"
 #include "users_sql.h"
 #include "users_tokens.h"
 #include "users_validate.h"
@@ -54,8 +54,8 @@ users_refresh(void *state, const envelope_t *req, envelope_t *reply)
     users_pair_t pair = { 0 };
     form_t form;
     form_init(&form);
-    int rc = form_read(&form, s_refresh_fields, req->body_obj);
-    if (users_reply_form(rc, &form, reply))
+    if (!handler_form_read(&form, s_refresh_fields, NULL, req, reply)
+        || handler_form_invalid(&form, reply))
         goto cleanup;
 
     token_claims_t claims;
@@ -69,21 +69,19 @@ users_refresh(void *state, const envelope_t *req, envelope_t *reply)
     char sub[24];
     snprintf(sub, sizeof(sub), "%" PRId64, claims.sub);
 
-    if (db_begin(t->db) != 0) {
-        users_reply_db_error(t, req, reply);
+    if (!handler_begin(t->db, req, reply))
         goto cleanup;
-    }
     const char *spend[] = { claims.jti, sub, claims.fam };
     PGresult *res = db_exec(t->db, SQL_REFRESH_SPEND, 3, spend);
     if (!res) {
-        users_reply_db_error(t, req, reply);
-        users_rollback(t, req);
+        handler_db_error(t->db, req, reply);
+        handler_rollback(t->db, req);
         goto cleanup;
     }
     bool spent_now = PQntuples(res) == 1;
     PQclear(res);
     if (!spent_now) {
-        users_rollback(t, req);
+        handler_rollback(t->db, req);
         s_revoke_family(t, req, claims.fam, claims.sub);
         envelope_set_error(reply, ERR_UNAUTHORIZED, "Invalid JWT token");
         goto cleanup;
@@ -95,28 +93,26 @@ users_refresh(void *state, const envelope_t *req, envelope_t *reply)
     users_row_t row;
     bool found = res && PQntuples(res) == 1 && users_row_read(res, 0, &row) == 0;
     if (!res)
-        users_reply_db_error(t, req, reply);
+        handler_db_error(t->db, req, reply);
     else if (!found)
         envelope_set_error(reply, ERR_UNAUTHORIZED, "Invalid JWT token");
     PQclear(res);
     if (!found) {
-        users_rollback(t, req);
+        handler_rollback(t->db, req);
         goto cleanup;
     }
 
     users_issue_t issued = users_tokens_issue(t, &row, claims.fam, &pair);
     if (issued != USERS_ISSUE_OK) {
         if (issued == USERS_ISSUE_DB)
-            users_reply_db_error(t, req, reply);
+            handler_db_error(t->db, req, reply);
         else
             envelope_set_error(reply, ERR_INTERNAL, NULL);
-        users_rollback(t, req);
+        handler_rollback(t->db, req);
         goto cleanup;
     }
-    if (db_commit(t->db) != 0) {
-        users_reply_db_error(t, req, reply);
+    if (!handler_commit(t->db, req, reply))
         goto cleanup;
-    }
     users_tokens_pack(envelope_body_packer(reply), t->app, &pair, &row);
 cleanup:
     users_pair_release(&pair);
@@ -127,11 +123,11 @@ void
 users_logout(void *state, const envelope_t *req, envelope_t *reply)
 {
     users_thread_t *t = state;
-    if (!users_require_caller(req, reply))
+    if (!handler_require_caller(req, reply))
         return;
     /* The body is ignored (logout takes none), but it must still be an object or nil. */
     if (req->body_obj && req->body_obj->type != MSGPACK_OBJECT_MAP) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Request body must be a JSON object");
+        envelope_set_error(reply, ERR_BAD_REQUEST, HANDLER_NOT_OBJECT);
         return;
     }
     if (!req->caller.jti[0]) {
@@ -143,16 +139,14 @@ users_logout(void *state, const envelope_t *req, envelope_t *reply)
 
     /* Database first, inside a transaction, then Redis, then commit: when Redis cannot
      * confirm, the rollback leaves both unchanged and the client may simply retry. */
-    if (db_begin(t->db) != 0) {
-        users_reply_db_error(t, req, reply);
+    if (!handler_begin(t->db, req, reply))
         return;
-    }
     if (req->caller.family[0]) {
         const char *params[] = { req->caller.family, uid };
         PGresult *res = db_exec(t->db, SQL_FAMILY_REVOKE_OWN, 2, params);
         if (!res) {
-            users_reply_db_error(t, req, reply);
-            users_rollback(t, req);
+            handler_db_error(t->db, req, reply);
+            handler_rollback(t->db, req);
             return;
         }
         PQclear(res);
@@ -162,15 +156,13 @@ users_logout(void *state, const envelope_t *req, envelope_t *reply)
     if (users_redis_revoke_jti(t->redis, req->caller.jti, ttl) != 0
         || (req->caller.family[0]
             && users_redis_revoke_family(t->redis, req->caller.family, t->app->access_ttl_s) != 0)) {
-        users_rollback(t, req);
+        handler_rollback(t->db, req);
         log_warn(req->request_id, "logout_redis", "Redis unavailable: logout refused");
         envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Token store unavailable");
         return;
     }
-    if (db_commit(t->db) != 0) {
-        users_reply_db_error(t, req, reply);
+    if (!handler_commit(t->db, req, reply))
         return;
-    }
     users_event_revoked(t->events, req->caller.user_id, req->caller.jti, req->caller.family, 0);
     msgpack_pack_nil(envelope_body_packer(reply));
 }

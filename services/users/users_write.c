@@ -8,7 +8,7 @@
 #include "form.h"
 #include "users_event.h"
 #include "users_redis.h"
-#include "users_reply.h"
+#include "handler.h"
 #include "users_row.h"
 #include "users_sql.h"
 #include "users_validate.h"
@@ -42,7 +42,7 @@ s_may_change(const envelope_t *req, envelope_t *reply, const char *id)
 {
     int64_t target = 0;
     form_parse_int(id, 1, INT64_MAX, &target);
-    if (target == req->caller.user_id || users_caller_is_admin(req))
+    if (target == req->caller.user_id || handler_caller_is_admin(req))
         return true;
     envelope_set_error(reply, ERR_FORBIDDEN, NULL);
     return false;
@@ -55,7 +55,7 @@ s_forget_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *reply
 {
     if (users_redis_forget_profile(t->redis, id) == 0)
         return true;
-    users_rollback(t, req);
+    handler_rollback(t->db, req);
     log_warn(req->request_id, "cache_invalidate", "Redis unavailable: change of user %" PRId64
              " refused", id);
     envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Cache unavailable");
@@ -77,8 +77,8 @@ s_end_tokens_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *r
     const char *rp[] = { uid, NULL };
     PGresult *res = db_exec(t->db, SQL_FAMILY_REVOKE_USER, 2, rp);
     if (!res) {
-        users_reply_db_error(t, req, reply);
-        users_rollback(t, req);
+        handler_db_error(t->db, req, reply);
+        handler_rollback(t->db, req);
         return false;
     }
     PQclear(res);
@@ -86,7 +86,7 @@ s_end_tokens_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *r
                                                                : t->app->access_ttl_s;
     *before_ms = clock_wall_ms();
     if (users_redis_revoke_user(t->redis, id, *before_ms, ttl) != 0) {
-        users_rollback(t, req);
+        handler_rollback(t->db, req);
         log_warn(req->request_id, "revoke_user", "Redis unavailable: change of user %" PRId64
                  " refused", id);
         envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Token store unavailable");
@@ -98,10 +98,8 @@ s_end_tokens_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *r
 static bool
 s_commit(users_thread_t *t, const envelope_t *req, envelope_t *reply, int64_t id)
 {
-    if (db_commit(t->db) != 0) {
-        users_reply_db_error(t, req, reply);
+    if (!handler_commit(t->db, req, reply))
         return false;
-    }
     if (users_redis_forget_profile(t->redis, id) != 0)
         log_warn(req->request_id, "cache_invalidate", "second invalidation of user %" PRId64
                  " failed", id);
@@ -120,7 +118,7 @@ s_keeps_contact(users_thread_t *t, const envelope_t *req, envelope_t *reply, for
     users_row_t row;
     int rc = -1;
     if (!res)
-        users_reply_db_error(t, req, reply);
+        handler_db_error(t->db, req, reply);
     else if (PQntuples(res) != 1 || users_row_read(res, 0, &row) != 0)
         envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
     else {
@@ -145,25 +143,23 @@ users_update(void *state, const envelope_t *req, envelope_t *reply)
     PGresult *res = NULL;
     form_t form;
     form_init(&form);
-    if (!users_require_caller(req, reply))
+    if (!handler_require_caller(req, reply))
         goto cleanup;
-    int rc = form_read(&form, s_update_fields, req->body_obj);
-    if (rc < 0 || form_has_problem(&form, "id")) {
-        users_reply_form(rc, &form, reply);
+    if (!handler_form_read(&form, s_update_fields, NULL, req, reply))
         goto cleanup;
-    }
+    /* A bad id names no one: answered before the permission check. */
+    if (form_has_problem(&form, "id") && handler_form_invalid(&form, reply))
+        goto cleanup;
     const form_value_t *v = form.values;
     if (!s_may_change(req, reply, v[U_ID].value))
         goto cleanup;
-    if (v[U_ROLE].present && !users_caller_is_admin(req)) {
+    if (v[U_ROLE].present && !handler_caller_is_admin(req)) {
         envelope_set_error(reply, ERR_FORBIDDEN, NULL);
         goto cleanup;
     }
-    if (v[U_EMAIL].present && !v[U_EMAIL].value && v[U_PHONE].present && !v[U_PHONE].value) {
+    if (v[U_EMAIL].present && !v[U_EMAIL].value && v[U_PHONE].present && !v[U_PHONE].value)
         form_problem(&form, "email", "email or phone should not be empty");
-        rc++;
-    }
-    if (users_reply_form(rc, &form, reply))
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
 
     if (v[U_EMAIL].value)
@@ -183,15 +179,13 @@ users_update(void *state, const envelope_t *req, envelope_t *reply)
         SET(U_PASSWORD), hash[0] ? hash : NULL, SET(U_ROLE), v[U_ROLE].value
     };
 #undef SET
-    if (db_begin(t->db) != 0) {
-        users_reply_db_error(t, req, reply);
+    if (!handler_begin(t->db, req, reply))
         goto cleanup;
-    }
     if ((v[U_EMAIL].present && !v[U_EMAIL].value) || (v[U_PHONE].present && !v[U_PHONE].value)) {
         int lock = s_keeps_contact(t, req, reply, &form, v[U_ID].value, v[U_EMAIL].present,
                                    v[U_PHONE].present);
         if (lock != 0) {
-            users_rollback(t, req);
+            handler_rollback(t->db, req);
             goto cleanup;
         }
     }
@@ -202,8 +196,8 @@ users_update(void *state, const envelope_t *req, envelope_t *reply)
         PGresult *lock = db_exec(t->db, SQL_USER_LOCK, 1, (const char *const *) &v[U_ID].value);
         users_row_t before;
         if (!lock) {
-            users_reply_db_error(t, req, reply);
-            users_rollback(t, req);
+            handler_db_error(t->db, req, reply);
+            handler_rollback(t->db, req);
             goto cleanup;
         }
         if (PQntuples(lock) == 1 && users_row_read(lock, 0, &before) == 0)
@@ -219,14 +213,14 @@ users_update(void *state, const envelope_t *req, envelope_t *reply)
             form_reply(&form, reply);
         }
         else
-            users_reply_db_error(t, req, reply);
-        users_rollback(t, req);
+            handler_db_error(t->db, req, reply);
+        handler_rollback(t->db, req);
         goto cleanup;
     }
     if (PQntuples(res) != 1 || users_row_read(res, 0, &row) != 0) {
         envelope_set_error(reply, PQntuples(res) != 1 ? ERR_NOT_FOUND : ERR_INTERNAL,
                            PQntuples(res) != 1 ? "User not found" : NULL);
-        users_rollback(t, req);
+        handler_rollback(t->db, req);
         goto cleanup;
     }
     int64_t before_ms = 0;
@@ -250,29 +244,27 @@ users_delete(void *state, const envelope_t *req, envelope_t *reply)
     PGresult *res = NULL;
     form_t form;
     form_init(&form);
-    if (!users_require_caller(req, reply))
+    if (!handler_require_caller(req, reply))
         goto cleanup;
-    int rc = form_read(&form, s_delete_fields, req->body_obj);
-    if (users_reply_form(rc, &form, reply) || !s_may_change(req, reply, form.values[0].value))
+    if (!handler_form_read(&form, s_delete_fields, NULL, req, reply)
+        || handler_form_invalid(&form, reply) || !s_may_change(req, reply, form.values[0].value))
         goto cleanup;
     int64_t id = 0;
     form_parse_int(form.values[0].value, 1, INT64_MAX, &id);
 
-    if (db_begin(t->db) != 0) {
-        users_reply_db_error(t, req, reply);
+    if (!handler_begin(t->db, req, reply))
         goto cleanup;
-    }
     /* ON DELETE CASCADE takes the user's sessions (and, later, orders, memberships and
      * notifications) with the row, in this one statement. */
     const char *params[] = { form.values[0].value };
     if (!(res = db_exec(t->db, SQL_USER_DELETE, 1, params))) {
-        users_reply_db_error(t, req, reply);
-        users_rollback(t, req);
+        handler_db_error(t->db, req, reply);
+        handler_rollback(t->db, req);
         goto cleanup;
     }
     if (PQntuples(res) != 1) {
         envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
-        users_rollback(t, req);
+        handler_rollback(t->db, req);
         goto cleanup;
     }
     int64_t before_ms = 0;
