@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "form.h"
+#include "handler.h"
 #include "idempotency.h"
 #include "page.h"
 #include "log.h"
@@ -39,17 +40,6 @@ s_pack_order(msgpack_packer *pk, const PGresult *res, int row)
     envelope_pack_str(pk, PQgetvalue(res, row, ORDER_UPDATED));
 }
 
-/* A failed statement: 503 when the database is gone (nothing was acknowledged), 500
- * otherwise. */
-static void
-s_db_error(orders_thread_t *self, envelope_t *reply)
-{
-    if (db_lost(self->db))
-        envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Database unavailable");
-    else
-        envelope_set_error(reply, ERR_INTERNAL, NULL);
-}
-
 static const char *
 s_check_product(const char *s)
 {
@@ -78,10 +68,11 @@ s_amount(form_t *form, const char *text, char *out, size_t size)
     return st == AMOUNT_OK;
 }
 
+/* The statements' "is the caller an admin" parameter. */
 static const char *
 s_is_admin(const envelope_t *req)
 {
-    return strcmp(req->caller.role, "admin") == 0 ? "true" : "false";
+    return handler_caller_is_admin(req) ? "true" : "false";
 }
 
 /* --- the users service, over the bus ----------------------------------------------- */
@@ -141,17 +132,12 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
     form_t form;
     form_init(&form);
     char amount[32];
-    int problems = form_read(&form, fields, req->body_obj);
-    if (problems < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, NULL, req, reply))
         goto cleanup;
-    }
     if (form.values[1].value)
         s_amount(&form, form.values[1].value, amount, sizeof amount);
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     err_code_t exists = s_user_exists(self, req, req->caller.user_id);
     if (exists == ERR_NOT_FOUND) {
         envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
@@ -173,32 +159,30 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
         if (strcmp(db_sqlstate(self->db), "23503") == 0)   /* the user went meanwhile */
             envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
         else
-            s_db_error(self, reply);
-        db_rollback(self->db);
+            handler_db_error(self->db, req, reply);
+        handler_rollback(self->db, req);
         goto cleanup;
     }
     reply->status = 201;
     s_pack_order(envelope_body_packer(reply), res, 0);
     PQclear(res);
     if (idempotency_commit(self->db, req, reply) != 0) {
-        s_db_error(self, reply);                      /* drops the packed body */
-        db_rollback(self->db);
+        handler_db_error(self->db, req, reply);      /* drops the packed body */
+        handler_rollback(self->db, req);
     }
 cleanup:
     form_release(&form);
 }
 
-/* Reads the :id path parameter into *ID; answers the error itself when it is bad. */
+/* Reads the :id path parameter into ID (text, for the statements); answers the error
+ * itself when it is bad. */
 static bool
 s_order_id(const envelope_t *req, envelope_t *reply, char *id, size_t size)
 {
-    const msgpack_object *v = envelope_map_get(req->body_obj, "id");
-    if (!v || v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 == 0
-        || v->via.u64 > INT64_MAX) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "id must be a valid id");
+    int64_t v;
+    if (!handler_path_id(req, reply, "id", &v))
         return false;
-    }
-    snprintf(id, size, "%" PRIu64, v->via.u64);
+    snprintf(id, size, "%" PRId64, v);
     return true;
 }
 
@@ -213,7 +197,7 @@ s_get(void *state, const envelope_t *req, envelope_t *reply)
     const char *params[] = { id, uid, s_is_admin(req) };
     PGresult *res = db_exec(self->db, "order_get", 3, params);
     if (!res)
-        s_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
     else if (PQntuples(res) == 0)
         envelope_set_error(reply, ERR_NOT_FOUND, "Order not found");
     else
@@ -233,17 +217,13 @@ s_list(void *state, const envelope_t *req, envelope_t *reply)
     };
     form_t form;
     form_init(&form);
-    if (form_read(&form, fields, req->body_obj) < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, NULL, req, reply))
         goto cleanup;
-    }
-    bool admin = strcmp(req->caller.role, "admin") == 0;
+    bool admin = handler_caller_is_admin(req);
     if (form.values[2].value && !admin)
         form_problem(&form, "user_id", "user_id filter is for admins only");
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     page_t page = page_from(form.values[0].value, form.values[1].value);
     char after_s[24], fetch_s[24], uid[24];
     snprintf(after_s, sizeof after_s, "%" PRId64, page.after);
@@ -259,7 +239,7 @@ s_list(void *state, const envelope_t *req, envelope_t *reply)
         res = db_exec(self->db, "order_list_own", 3, params);
     }
     if (!res) {
-        s_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto cleanup;
     }
     int fetched = PQntuples(res);
@@ -295,26 +275,20 @@ s_update(void *state, const envelope_t *req, envelope_t *reply)
     char amount[32], uid[24], id[24];
     if (!s_order_id(req, reply, id, sizeof id))
         goto cleanup;
-    if (form_read(&form, fields, req->body_obj) < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, NULL, req, reply))
         goto cleanup;
-    }
     if (form.values[2].value)
         s_amount(&form, form.values[2].value, amount, sizeof amount);
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
-    if (db_begin(self->db) != 0) {
-        s_db_error(self, reply);
+    if (!handler_begin(self->db, req, reply))
         goto cleanup;
-    }
     in_tx = true;
     const char *lock_params[] = { id, uid, s_is_admin(req) };
     res = db_exec(self->db, "order_lock", 3, lock_params);
     if (!res) {
-        s_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto cleanup;
     }
     if (PQntuples(res) == 0) {
@@ -332,15 +306,17 @@ s_update(void *state, const envelope_t *req, envelope_t *reply)
     PQclear(res);
     const char *params[] = { id, form.values[1].value, form.values[2].value ? amount : NULL, to };
     res = db_exec(self->db, "order_update", 4, params);
-    if (!res || db_commit(self->db) != 0) {
-        s_db_error(self, reply);
+    if (!res) {
+        handler_db_error(self->db, req, reply);
         goto cleanup;
     }
-    in_tx = false;
+    in_tx = false;                                   /* a failed COMMIT ends it too */
+    if (!handler_commit(self->db, req, reply))
+        goto cleanup;
     s_pack_order(envelope_body_packer(reply), res, 0);
 cleanup:
     if (in_tx)
-        db_rollback(self->db);
+        handler_rollback(self->db, req);
     PQclear(res);
     form_release(&form);
 }
@@ -356,7 +332,7 @@ s_delete(void *state, const envelope_t *req, envelope_t *reply)
     const char *params[] = { id, uid, s_is_admin(req) };
     PGresult *res = db_exec(self->db, "order_delete", 3, params);
     if (!res)
-        s_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
     else if (strcmp(PQcmdTuples(res), "0") == 0)
         envelope_set_error(reply, ERR_NOT_FOUND, "Order not found");
     PQclear(res);
