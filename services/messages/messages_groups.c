@@ -10,6 +10,7 @@
 #include "idempotency.h"
 #include "messages_pack.h"
 #include "messages_reply.h"
+#include "handler.h"
 #include "messages_rules.h"
 #include "messages_sql.h"
 #include "cursor.h"
@@ -26,13 +27,13 @@ static const char *const s_skip_member_ids[] = { "member_ids", NULL };
  * group admin gets 403 when NEED_ADMIN. On success returns the group row (caller's
  * PQclear); else NULL with the error in REPLY. */
 static PGresult *
-s_lock_group(messages_thread_t *self, envelope_t *reply, const char *gid, const char *uid,
+s_lock_group(messages_thread_t *self, const envelope_t *req, envelope_t *reply, const char *gid, const char *uid,
              bool need_admin)
 {
     const char *params[] = { gid, uid };
     PGresult *res = db_exec(self->db, "group_lock", 2, params);
     if (!res) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         return NULL;
     }
     if (PQntuples(res) == 0) {
@@ -52,7 +53,7 @@ s_lock_group(messages_thread_t *self, envelope_t *reply, const char *gid, const 
  * false (error answered) when a statement fails or the group is not visible. IN_TX: inside
  * a transaction, where a lost connection must never be retried on a fresh one. */
 static bool
-s_reply_group(messages_thread_t *self, envelope_t *reply, const char *gid, const char *uid,
+s_reply_group(messages_thread_t *self, const envelope_t *req, envelope_t *reply, const char *gid, const char *uid,
               int status, bool in_tx)
 {
     const char *params[] = { gid, uid };
@@ -61,7 +62,7 @@ s_reply_group(messages_thread_t *self, envelope_t *reply, const char *gid, const
     PGresult *members = group ? db_exec(self->db, "group_members", 1, params) : NULL;
     bool ok = false;
     if (!group || !members)
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
     else if (PQntuples(group) == 0)
         envelope_set_error(reply, ERR_NOT_FOUND, "Group not found");
     else {
@@ -82,8 +83,8 @@ s_commit(messages_thread_t *self, const envelope_t *req, envelope_t *reply)
 {
     if (idempotency_commit(self->db, req, reply) == 0)
         return true;
-    messages_db_error(self, reply);
-    messages_rollback(self);
+    handler_db_error(self->db, req, reply);
+    handler_rollback(self->db, req);
     return false;
 }
 
@@ -103,10 +104,8 @@ messages_group_create(void *state, const envelope_t *req, envelope_t *reply)
     int64_t ids[MESSAGES_MEMBER_IDS_MAX];
     int count = 0;
     char gid[24], uid[24], literal[MESSAGES_MEMBER_IDS_MAX * 21 + 3];
-    if (messages_form_read(&form, fields, req->body_obj, s_skip_member_ids) < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, s_skip_member_ids, req, reply))
         goto cleanup;
-    }
     const msgpack_object *list = envelope_map_get(req->body_obj, "member_ids");
     if (list && list->type != MSGPACK_OBJECT_NIL) {
         count = messages_ids_of(list, ids, MESSAGES_MEMBER_IDS_MAX);
@@ -115,10 +114,8 @@ messages_group_create(void *state, const envelope_t *req, envelope_t *reply)
         else if (count == -2)
             form_problem(&form, "member_ids", "member_ids must contain at most 100 ids");
     }
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     messages_ids_literal(ids, count > 0 ? count : 0, literal, sizeof literal);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
     if (!idempotency_begin(self->db, req, reply))   /* a stored answer, 409, 422, or BEGIN */
@@ -138,16 +135,16 @@ messages_group_create(void *state, const envelope_t *req, envelope_t *reply)
         if (strcmp(db_sqlstate(self->db), "23503") == 0)
             envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
         else
-            messages_db_error(self, reply);
+            handler_db_error(self->db, req, reply);
         goto cleanup;
     }
     const char *gparams[] = { gid };
     members = db_exec(self->db, "group_members", 1, gparams);
     if (!members) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto cleanup;
     }
-    if (!s_reply_group(self, reply, gid, uid, 201, true))
+    if (!s_reply_group(self, req, reply, gid, uid, 201, true))
         goto cleanup;
     in_tx = false;
     if (!s_commit(self, req, reply))
@@ -158,7 +155,7 @@ messages_group_create(void *state, const envelope_t *req, envelope_t *reply)
                                   strtoll(PQgetvalue(members, r, MEMBER_USER), NULL, 10));
 cleanup:
     if (in_tx)
-        messages_rollback(self);
+        handler_rollback(self->db, req);
     PQclear(res);
     PQclear(members);
     form_release(&form);
@@ -175,20 +172,16 @@ messages_group_list(void *state, const envelope_t *req, envelope_t *reply)
     };
     form_t form;
     form_init(&form);
-    if (form_read(&form, fields, req->body_obj) < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, NULL, req, reply))
         goto cleanup;
-    }
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     page_t page = page_from(form.values[0].value, form.values[1].value);
     char uid[24], after[24], limit[24];
     const char *params[] = { messages_itoa(req->caller.user_id, uid, sizeof uid),
                              messages_itoa(page.after, after, sizeof after),
                              messages_itoa(page.limit + 1, limit, sizeof limit) };
-    messages_list_page(self, reply, "group_list", 3, params, &page, GROUP_ID,
+    messages_list_page(self, req, reply, "group_list", 3, params, &page, GROUP_ID,
                        messages_pack_group_summary);
 cleanup:
     form_release(&form);
@@ -200,9 +193,9 @@ messages_group_get(void *state, const envelope_t *req, envelope_t *reply)
     messages_thread_t *self = state;
     int64_t id;
     char gid[24], uid[24];
-    if (!messages_path_id(req, reply, "id", &id))
+    if (!handler_path_id(req, reply, "id", &id))
         return;
-    s_reply_group(self, reply, messages_itoa(id, gid, sizeof gid),
+    s_reply_group(self, req, reply, messages_itoa(id, gid, sizeof gid),
                   messages_itoa(req->caller.user_id, uid, sizeof uid), 200, false);
 }
 
@@ -221,38 +214,32 @@ messages_group_update(void *state, const envelope_t *req, envelope_t *reply)
     bool in_tx = false;
     int64_t id;
     char gid[24], uid[24];
-    if (!messages_path_id(req, reply, "id", &id))
+    if (!handler_path_id(req, reply, "id", &id))
         goto cleanup;
-    if (messages_form_read(&form, fields, req->body_obj, s_skip_id) < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, s_skip_id, req, reply))
         goto cleanup;
-    }
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (db_begin(self->db) != 0) {
-        messages_db_error(self, reply);
+    if (!handler_begin(self->db, req, reply))
         goto cleanup;
-    }
     in_tx = true;
-    if (!(res = s_lock_group(self, reply, gid, uid, true)))
+    if (!(res = s_lock_group(self, req, reply, gid, uid, true)))
         goto cleanup;
     PQclear(res);
     const char *params[] = { gid, form.values[0].value };
     if (!(res = db_exec(self->db, "group_rename", 2, params))) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto cleanup;
     }
-    if (!s_reply_group(self, reply, gid, uid, 200, true))
+    if (!s_reply_group(self, req, reply, gid, uid, 200, true))
         goto cleanup;
     in_tx = false;
     s_commit(self, req, reply);
 cleanup:
     if (in_tx)
-        messages_rollback(self);
+        handler_rollback(self->db, req);
     PQclear(res);
     form_release(&form);
 }
@@ -264,21 +251,19 @@ messages_group_delete(void *state, const envelope_t *req, envelope_t *reply)
     PGresult *res = NULL;
     int64_t id;
     char gid[24], uid[24];
-    if (!messages_path_id(req, reply, "id", &id))
+    if (!handler_path_id(req, reply, "id", &id))
         return;
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (db_begin(self->db) != 0) {
-        messages_db_error(self, reply);
+    if (!handler_begin(self->db, req, reply))
         return;
-    }
-    if (!(res = s_lock_group(self, reply, gid, uid, true)))
+    if (!(res = s_lock_group(self, req, reply, gid, uid, true)))
         goto rollback;
     PQclear(res);
     const char *params[] = { gid };
     /* Members cascade; the group's messages (and their notifications) go by trigger. */
     if (!(res = db_exec(self->db, "group_delete", 1, params))) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto rollback;
     }
     PQclear(res);
@@ -286,7 +271,7 @@ messages_group_delete(void *state, const envelope_t *req, envelope_t *reply)
         messages_event_group_deleted(self->events, id);
     return;
 rollback:
-    messages_rollback(self);
+    handler_rollback(self->db, req);
 }
 
 void
@@ -300,26 +285,22 @@ messages_member_add(void *state, const envelope_t *req, envelope_t *reply)
     bool in_tx = false;
     int64_t id;
     char gid[24], uid[24], member[24];
-    if (!messages_path_id(req, reply, "id", &id))
+    if (!handler_path_id(req, reply, "id", &id))
         goto cleanup;
-    if (messages_form_read(&form, fields, req->body_obj, s_skip_ids) < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, s_skip_ids, req, reply))
         goto cleanup;
-    }
     int64_t user_id = messages_id_of(envelope_map_get(req->body_obj, "user_id"));
     if (user_id == 0)
         form_problem(&form, "user_id", "user_id must be a valid id");
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
     messages_itoa(user_id, member, sizeof member);
     if (!idempotency_begin(self->db, req, reply))   /* a stored answer, 409, 422, or BEGIN */
         goto cleanup;
     in_tx = true;
-    if (!(res = s_lock_group(self, reply, gid, uid, true)))
+    if (!(res = s_lock_group(self, req, reply, gid, uid, true)))
         goto cleanup;
     PQclear(res);
     const char *params[] = { gid, member };
@@ -330,17 +311,17 @@ messages_member_add(void *state, const envelope_t *req, envelope_t *reply)
         else if (strcmp(state_code, "23503") == 0)
             envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
         else
-            messages_db_error(self, reply);
+            handler_db_error(self->db, req, reply);
         goto cleanup;
     }
-    if (!s_reply_group(self, reply, gid, uid, 201, true))
+    if (!s_reply_group(self, req, reply, gid, uid, 201, true))
         goto cleanup;
     in_tx = false;
     if (s_commit(self, req, reply))
         messages_event_membership(self->events, "group_joined", id, user_id);
 cleanup:
     if (in_tx)
-        messages_rollback(self);
+        handler_rollback(self->db, req);
     PQclear(res);
     form_release(&form);
 }
@@ -355,23 +336,21 @@ messages_member_remove(void *state, const envelope_t *req, envelope_t *reply)
     PGresult *res = NULL;
     int64_t id, user_id;
     char gid[24], uid[24], member[24];
-    if (!messages_path_id(req, reply, "id", &id)
-        || !messages_path_id(req, reply, "user_id", &user_id))
+    if (!handler_path_id(req, reply, "id", &id)
+        || !handler_path_id(req, reply, "user_id", &user_id))
         return;
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
     messages_itoa(user_id, member, sizeof member);
     bool leaving = user_id == req->caller.user_id;
-    if (db_begin(self->db) != 0) {
-        messages_db_error(self, reply);
+    if (!handler_begin(self->db, req, reply))
         return;
-    }
-    if (!(res = s_lock_group(self, reply, gid, uid, !leaving)))
+    if (!(res = s_lock_group(self, req, reply, gid, uid, !leaving)))
         goto rollback;
     PQclear(res);
     const char *params[] = { gid, member };
     if (!(res = db_exec(self->db, "member_remove", 2, params))) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto rollback;
     }
     bool removed = strcmp(PQcmdTuples(res), "0") != 0;
@@ -381,7 +360,7 @@ messages_member_remove(void *state, const envelope_t *req, envelope_t *reply)
         goto rollback;
     }
     if (!(res = db_exec(self->db, "group_exists", 1, params))) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto rollback;
     }
     bool group_gone = PQntuples(res) == 0;
@@ -395,7 +374,7 @@ messages_member_remove(void *state, const envelope_t *req, envelope_t *reply)
     }
     return;
 rollback:
-    messages_rollback(self);
+    handler_rollback(self->db, req);
 }
 
 void
@@ -412,17 +391,13 @@ messages_member_update(void *state, const envelope_t *req, envelope_t *reply)
     bool in_tx = false;
     int64_t id, user_id;
     char gid[24], uid[24], member[24];
-    if (!messages_path_id(req, reply, "id", &id)
-        || !messages_path_id(req, reply, "user_id", &user_id))
+    if (!handler_path_id(req, reply, "id", &id)
+        || !handler_path_id(req, reply, "user_id", &user_id))
         goto cleanup;
-    if (messages_form_read(&form, fields, req->body_obj, s_skip_ids) < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, s_skip_ids, req, reply))
         goto cleanup;
-    }
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     const char *role = form.values[0].value;
     messages_itoa(id, gid, sizeof gid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
@@ -430,12 +405,12 @@ messages_member_update(void *state, const envelope_t *req, envelope_t *reply)
     if (!idempotency_begin(self->db, req, reply))   /* a stored answer, 409, 422, or BEGIN */
         goto cleanup;
     in_tx = true;
-    if (!(res = s_lock_group(self, reply, gid, uid, true)))
+    if (!(res = s_lock_group(self, req, reply, gid, uid, true)))
         goto cleanup;
     PQclear(res);
     const char *params[] = { gid, member, role };
     if (!(res = db_exec(self->db, "member_get", 2, params))) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto cleanup;
     }
     if (PQntuples(res) == 0) {
@@ -449,7 +424,7 @@ messages_member_update(void *state, const envelope_t *req, envelope_t *reply)
         /* A group with members always keeps an admin: the last one cannot step down (they
          * may leave; then the oldest member takes over). */
         if (!(res = db_exec(self->db, "member_admins", 1, params))) {
-            messages_db_error(self, reply);
+            handler_db_error(self->db, req, reply);
             goto cleanup;
         }
         if (strtoll(PQgetvalue(res, 0, 0), NULL, 10) <= 1) {
@@ -459,16 +434,16 @@ messages_member_update(void *state, const envelope_t *req, envelope_t *reply)
         PQclear(res);
     }
     if (!(res = db_exec(self->db, "member_set_role", 3, params))) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto cleanup;
     }
-    if (!s_reply_group(self, reply, gid, uid, 200, true))
+    if (!s_reply_group(self, req, reply, gid, uid, 200, true))
         goto cleanup;
     in_tx = false;
     s_commit(self, req, reply);
 cleanup:
     if (in_tx)
-        messages_rollback(self);
+        handler_rollback(self->db, req);
     PQclear(res);
     form_release(&form);
 }

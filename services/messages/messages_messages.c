@@ -5,6 +5,7 @@
 #include "idempotency.h"
 #include "messages_pack.h"
 #include "messages_reply.h"
+#include "handler.h"
 #include "messages_rules.h"
 #include "messages_sql.h"
 #include "cursor.h"
@@ -29,14 +30,14 @@ s_reword(form_t *form, const char *field, const char *message)
  * false with the error in REPLY. The receiver row is locked until COMMIT, so it cannot be
  * deleted between this check and the notification rows. */
 static bool
-s_receiver_ok(messages_thread_t *self, envelope_t *reply, bool group, const char *rid,
+s_receiver_ok(messages_thread_t *self, const envelope_t *req, envelope_t *reply, bool group, const char *rid,
               const char *sender)
 {
     const char *params[] = { rid, sender };
     PGresult *res = db_exec(self->db, group ? "group_sender" : "user_lock", group ? 2 : 1, params);
     bool ok = false;
     if (!res)
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
     else if (PQntuples(res) == 0)
         envelope_set_error(reply, ERR_NOT_FOUND, "Receiver not found");
     else if (group && strcmp(PQgetvalue(res, 0, 0), "true") != 0)
@@ -65,10 +66,8 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
     form_init(&form);
     PGresult *msg = NULL, *notifs = NULL;
     bool in_tx = false;
-    if (messages_form_read(&form, fields, req->body_obj, skip) < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, skip, req, reply))
         goto cleanup;
-    }
     s_reword(&form, "receiver_type", "receiver_type must be one of: user, group");
     for (int i = 0; i < form.problem_count; i++)
         if (strcmp(form.problems[i].message, "text is too long") == 0)
@@ -76,10 +75,8 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
     int64_t receiver = messages_id_of(envelope_map_get(req->body_obj, "receiver_id"));
     if (receiver == 0)
         form_problem(&form, "receiver_id", "receiver_id must be a valid id");
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     const char *type = form.values[1].value;
     bool group = strcmp(type, "group") == 0;
     int64_t sender = req->caller.user_id, lo = 0, hi = 0;
@@ -90,7 +87,7 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
     if (!idempotency_begin(self->db, req, reply))   /* a stored answer, 409, 422, or BEGIN */
         goto cleanup;
     in_tx = true;
-    if (!s_receiver_ok(self, reply, group, rid, uid))
+    if (!s_receiver_ok(self, req, reply, group, rid, uid))
         goto cleanup;
     const char *insert[] = { uid, type, rid, group ? NULL : messages_itoa(lo, lo_s, sizeof lo_s),
                              group ? NULL : messages_itoa(hi, hi_s, sizeof hi_s),
@@ -99,7 +96,7 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
         if (strcmp(db_sqlstate(self->db), "23503") == 0)   /* the sender's account is gone */
             envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
         else
-            messages_db_error(self, reply);
+            handler_db_error(self->db, req, reply);
         goto cleanup;
     }
     snprintf(mid, sizeof mid, "%s", PQgetvalue(msg, 0, MSG_ID));
@@ -109,7 +106,7 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
     else if (receiver != sender)
         notifs = db_exec(self->db, "notif_insert_user", 2, nparams);
     if ((group || receiver != sender) && !notifs) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto cleanup;
     }
     /* Acknowledged only once durable: a failed COMMIT answers 503/500 and stores nothing.
@@ -120,15 +117,15 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
     messages_pack_message(envelope_body_packer(reply), msg, 0, 0);
     in_tx = false;
     if (idempotency_commit(self->db, req, reply) != 0) {
-        messages_db_error(self, reply);
-        messages_rollback(self);
+        handler_db_error(self->db, req, reply);
+        handler_rollback(self->db, req);
         goto cleanup;
     }
     metric_add(group ? self->sent_group : self->sent_user, 1);
     messages_event_new_message(self->events, msg, notifs);
 cleanup:
     if (in_tx)
-        messages_rollback(self);
+        handler_rollback(self->db, req);
     PQclear(msg);
     PQclear(notifs);
     form_release(&form);
@@ -162,18 +159,14 @@ messages_message_list(void *state, const envelope_t *req, envelope_t *reply)
     form_t form;
     form_init(&form);
     PGresult *res = NULL;
-    if (form_read(&form, fields, req->body_obj) < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, NULL, req, reply))
         goto cleanup;
-    }
     const char *with = form.values[0].value, *group = form.values[1].value;
     if (!form_has_problem(&form, "with") && !form_has_problem(&form, "group_id")
         && (with != NULL) == (group != NULL))
         form_problem(&form, "with", "exactly one of with, group_id is required");
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     page_t page = page_from(form.values[2].value, form.values[3].value);
     char uid[24], after[24], limit[24], lo_s[24], hi_s[24];
     messages_itoa(req->caller.user_id, uid, sizeof uid);
@@ -189,7 +182,7 @@ messages_message_list(void *state, const envelope_t *req, envelope_t *reply)
     else {
         const char *member[] = { group, uid };
         if (!(res = db_exec(self->db, "member_get", 2, member))) {
-            messages_db_error(self, reply);
+            handler_db_error(self->db, req, reply);
             goto cleanup;
         }
         bool is_member = PQntuples(res) > 0;
@@ -203,7 +196,7 @@ messages_message_list(void *state, const envelope_t *req, envelope_t *reply)
         res = db_exec(self->db, "message_list_group", 3, params);
     }
     if (!res)
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
     else
         messages_list_reply(reply, res, &page, MSG_ID, messages_pack_message_row);
 cleanup:
@@ -214,13 +207,13 @@ cleanup:
 /* Inside a transaction: the message :id, locked. 404 when it does not exist or (when
  * NEED_VISIBLE) the caller may not see it. NULL with the error in REPLY otherwise. */
 static PGresult *
-s_lock_message(messages_thread_t *self, envelope_t *reply, const char *mid, const char *uid,
+s_lock_message(messages_thread_t *self, const envelope_t *req, envelope_t *reply, const char *mid, const char *uid,
                bool need_visible)
 {
     const char *params[] = { mid, uid };
     PGresult *res = db_exec(self->db, "message_lock", 2, params);
     if (!res)
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
     else if (PQntuples(res) == 0
              || (need_visible && strcmp(PQgetvalue(res, 0, MSG_VISIBLE), "true") != 0)) {
         envelope_set_error(reply, ERR_NOT_FOUND, "Message not found");
@@ -239,15 +232,13 @@ messages_message_read(void *state, const envelope_t *req, envelope_t *reply)
     PGresult *res = NULL;
     int64_t id;
     char mid[24], uid[24];
-    if (!messages_path_id(req, reply, "id", &id))
+    if (!handler_path_id(req, reply, "id", &id))
         return;
     messages_itoa(id, mid, sizeof mid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (db_begin(self->db) != 0) {
-        messages_db_error(self, reply);
+    if (!handler_begin(self->db, req, reply))
         return;
-    }
-    if (!(res = s_lock_message(self, reply, mid, uid, true)))
+    if (!(res = s_lock_message(self, req, reply, mid, uid, true)))
         goto rollback;
     bool receiver = strcmp(PQgetvalue(res, 0, MSG_RECEIVER_TYPE), "user") == 0
                     && strcmp(PQgetvalue(res, 0, MSG_RECEIVER_ID), uid) == 0;
@@ -261,26 +252,24 @@ messages_message_read(void *state, const envelope_t *req, envelope_t *reply)
     PGresult *notif = db_exec(self->db, "notif_read_message", 2, params);
     if (!notif || !(res = db_exec(self->db, "message_mark_read", 1, params))) {
         PQclear(notif);
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto rollback;
     }
     PQclear(notif);
-    if (db_commit(self->db) != 0) {
-        messages_db_error(self, reply);
+    if (!handler_commit(self->db, req, reply))
         goto rollback;
-    }
     messages_pack_message(envelope_body_packer(reply), res, 0, 0);
     PQclear(res);
     return;
 rollback:
     PQclear(res);
-    messages_rollback(self);
+    handler_rollback(self->db, req);
 }
 
 static bool
 s_moderates(const envelope_t *req)
 {
-    return strcmp(req->caller.role, "admin") == 0 || strcmp(req->caller.role, "moderator") == 0;
+    return handler_caller_is_admin(req) || handler_caller_is(req, "moderator");
 }
 
 /* The sender, or an admin or moderator: 404 for an unknown message, 403 for anyone else.
@@ -292,15 +281,13 @@ messages_message_delete(void *state, const envelope_t *req, envelope_t *reply)
     PGresult *msg = NULL, *recipients = NULL, *res = NULL;
     int64_t id;
     char mid[24], uid[24];
-    if (!messages_path_id(req, reply, "id", &id))
+    if (!handler_path_id(req, reply, "id", &id))
         return;
     messages_itoa(id, mid, sizeof mid);
     messages_itoa(req->caller.user_id, uid, sizeof uid);
-    if (db_begin(self->db) != 0) {
-        messages_db_error(self, reply);
+    if (!handler_begin(self->db, req, reply))
         return;
-    }
-    if (!(msg = s_lock_message(self, reply, mid, uid, false)))
+    if (!(msg = s_lock_message(self, req, reply, mid, uid, false)))
         goto rollback;
     bool sender = !PQgetisnull(msg, 0, MSG_SENDER) && strcmp(PQgetvalue(msg, 0, MSG_SENDER), uid) == 0;
     if (!sender && !s_moderates(req)) {
@@ -310,17 +297,15 @@ messages_message_delete(void *state, const envelope_t *req, envelope_t *reply)
     const char *params[] = { mid };
     if (!(recipients = db_exec(self->db, "message_recipients", 1, params))
         || !(res = db_exec(self->db, "message_delete", 1, params))) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         goto rollback;
     }
-    if (db_commit(self->db) != 0) {
-        messages_db_error(self, reply);
+    if (!handler_commit(self->db, req, reply))
         goto rollback;
-    }
     messages_event_deleted(self->events, msg, recipients);
     goto cleanup;
 rollback:
-    messages_rollback(self);
+    handler_rollback(self->db, req);
 cleanup:
     PQclear(msg);
     PQclear(recipients);

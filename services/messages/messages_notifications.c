@@ -4,6 +4,7 @@
 #include "messages_handlers.h"
 #include "messages_pack.h"
 #include "messages_reply.h"
+#include "handler.h"
 #include "messages_rules.h"
 #include "messages_sql.h"
 #include "cursor.h"
@@ -22,21 +23,17 @@ messages_notifications_list(void *state, const envelope_t *req, envelope_t *repl
     };
     form_t form;
     form_init(&form);
-    if (form_read(&form, fields, req->body_obj) < 0) {
-        envelope_set_error(reply, ERR_BAD_REQUEST, "Body must be a JSON object");
+    if (!handler_form_read(&form, fields, NULL, req, reply))
         goto cleanup;
-    }
-    if (form.problem_count > 0) {
-        form_reply(&form, reply);
+    if (handler_form_invalid(&form, reply))
         goto cleanup;
-    }
     bool unread = form.values[0].value && strcmp(form.values[0].value, "true") == 0;
     page_t page = page_from(form.values[1].value, form.values[2].value);
     char uid[24], after[24], limit[24];
     const char *params[] = { messages_itoa(req->caller.user_id, uid, sizeof uid),
                              messages_itoa(page.after, after, sizeof after),
                              messages_itoa(page.limit + 1, limit, sizeof limit) };
-    messages_list_page(self, reply, unread ? "notif_list_unread" : "notif_list", 3, params,
+    messages_list_page(self, req, reply, unread ? "notif_list_unread" : "notif_list", 3, params,
                        &page, NOTIF_ID, messages_pack_notification);
 cleanup:
     form_release(&form);
@@ -48,13 +45,13 @@ messages_notification_read(void *state, const envelope_t *req, envelope_t *reply
     messages_thread_t *self = state;
     int64_t id;
     char nid[24], uid[24];
-    if (!messages_path_id(req, reply, "id", &id))
+    if (!handler_path_id(req, reply, "id", &id))
         return;
     const char *params[] = { messages_itoa(id, nid, sizeof nid),
                              messages_itoa(req->caller.user_id, uid, sizeof uid) };
     PGresult *res = db_exec(self->db, "notif_read", 2, params);
     if (!res)
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
     else if (PQntuples(res) == 0)
         envelope_set_error(reply, ERR_NOT_FOUND, "Notification not found");
     else
@@ -70,7 +67,7 @@ messages_notifications_read_all(void *state, const envelope_t *req, envelope_t *
     const char *params[] = { messages_itoa(req->caller.user_id, uid, sizeof uid) };
     PGresult *res = db_exec(self->db, "notif_read_all", 1, params);
     if (!res) {
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
         return;
     }
     msgpack_packer *pk = envelope_body_packer(reply);

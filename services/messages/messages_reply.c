@@ -1,70 +1,12 @@
-/* messages_reply.c -- helpers every handler of the messages service shares. */
+/* messages_reply.c -- the list answers every list method of the messages service ends with
+ * (the rest of what handlers share is common/handler.c). */
 #include "messages_reply.h"
-#include "messages_rules.h"
 #include "cursor.h"
+#include "handler.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void
-messages_db_error(messages_thread_t *self, envelope_t *reply)
-{
-    if (db_lost(self->db))
-        envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Database unavailable");
-    else
-        envelope_set_error(reply, ERR_INTERNAL, NULL);
-}
-
-void
-messages_rollback(messages_thread_t *self)
-{
-    /* On a lost connection this reconnects and rolls back nothing: the server already
-     * dropped the transaction with the connection. */
-    db_rollback(self->db);
-}
-
-bool
-messages_path_id(const envelope_t *req, envelope_t *reply, const char *key, int64_t *id)
-{
-    *id = messages_id_of(envelope_map_get(req->body_obj, key));
-    if (*id > 0)
-        return true;
-    char msg[64];
-    snprintf(msg, sizeof msg, "%s must be a valid id", key);
-    envelope_set_error(reply, ERR_BAD_REQUEST, msg);
-    return false;
-}
-
-static bool
-s_skipped(const msgpack_object *key, const char *const *skip)
-{
-    for (; skip && *skip; skip++)
-        if (envelope_str_eq(key, *skip))
-            return true;
-    return false;
-}
-
-int
-messages_form_read(form_t *form, const form_field_t *fields, const msgpack_object *body,
-                   const char *const *skip)
-{
-    if (!body || body->type != MSGPACK_OBJECT_MAP || body->via.map.size == 0)
-        return form_read(form, fields, body);
-    msgpack_object_kv *kv = calloc(body->via.map.size, sizeof *kv);
-    if (!kv)
-        abort();
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < body->via.map.size; i++)
-        if (!s_skipped(&body->via.map.ptr[i].key, skip))
-            kv[n++] = body->via.map.ptr[i];
-    msgpack_object view = *body;
-    view.via.map.ptr = kv;
-    view.via.map.size = n;
-    int rc = form_read(form, fields, &view);
-    free(kv);
-    return rc;
-}
 
 const char *
 messages_itoa(int64_t v, char *out, size_t size)
@@ -87,13 +29,13 @@ messages_list_reply(envelope_t *reply, const PGresult *res, const page_t *page, 
 }
 
 void
-messages_list_page(messages_thread_t *self, envelope_t *reply, const char *stmt, int nparams,
-                   const char *const *params, const page_t *page, int id_col,
-                   messages_pack_fn *pack)
+messages_list_page(messages_thread_t *self, const envelope_t *req, envelope_t *reply,
+                   const char *stmt, int nparams, const char *const *params,
+                   const page_t *page, int id_col, messages_pack_fn *pack)
 {
     PGresult *res = db_exec(self->db, stmt, nparams, params);
     if (!res)
-        messages_db_error(self, reply);
+        handler_db_error(self->db, req, reply);
     else
         messages_list_reply(reply, res, page, id_col, pack);
     PQclear(res);

@@ -103,6 +103,17 @@ START_TEST(test_form_skip_and_problems)
     form_release(&form);
     envelope_destroy(&reply);
 
+    /* Only the keys named are skipped: another one is still unknown. */
+    reply = envelope_new_reply(req);
+    static const char *const skip_ids[] = { "ids", NULL };
+    form_init(&form);
+    ck_assert(handler_form_read(&form, s_fields, skip_ids, req, reply));
+    ck_assert_int_eq(form.problem_count, 1);
+    ck_assert_str_eq(form.problems[0].field, "id");
+    ck_assert_str_eq(form.values[0].value, "ada");
+    form_release(&form);
+    envelope_destroy(&reply);
+
     reply = envelope_new_reply(req);
     static const char *const skip[] = { "ids", "id", NULL };
     form_init(&form);

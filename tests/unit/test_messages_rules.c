@@ -1,6 +1,6 @@
 /* test_messages_rules.c -- the input rules of groups and messages: text and name lengths,
- * receiver types, roles, strict ids from msgpack, id arrays, pairs and topics, and
- * messages_form_read() skipping the fields a handler reads itself. */
+ * receiver types, roles, strict ids from msgpack, id arrays, pairs and topics. (Reading a
+ * body without the fields a handler reads itself is the handler kit's: test_handler.c.) */
 #include "messages_reply.h"
 #include "messages_rules.h"
 #include "cursor.h"
@@ -136,49 +136,6 @@ START_TEST(test_pair_and_topic)
 END_TEST
 
 /* {"text": "hi", "receiver_id": 5, "extra": 1}: receiver_id skipped, extra reported. */
-START_TEST(test_form_read_skips)
-{
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init(&buf);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 3);
-    envelope_pack_key(&pk, "text");
-    envelope_pack_str(&pk, "hi");
-    envelope_pack_key(&pk, "receiver_id");
-    msgpack_pack_int64(&pk, 5);
-    envelope_pack_key(&pk, "extra");
-    msgpack_pack_int64(&pk, 1);
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    ck_assert_int_eq(msgpack_unpack_next(&u, buf.data, buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
-
-    static const form_field_t fields[] = {
-        { .key = "text", .max_bytes = 100, .required = true, .check = messages_check_text },
-        { .key = NULL }
-    };
-    static const char *const skip[] = { "receiver_id", NULL };
-    form_t form;
-    form_init(&form);
-    ck_assert_int_eq(messages_form_read(&form, fields, &u.data, skip), 1);
-    ck_assert_str_eq(form.problems[0].field, "extra");
-    ck_assert_str_eq(form.values[0].value, "hi");
-    form_release(&form);
-
-    form_init(&form);             /* an empty body: the required field is missing */
-    ck_assert_int_eq(messages_form_read(&form, fields, NULL, skip), 1);
-    ck_assert_str_eq(form.problems[0].message, "text should not be empty");
-    form_release(&form);
-
-    msgpack_object not_map = { .type = MSGPACK_OBJECT_POSITIVE_INTEGER };
-    form_init(&form);
-    ck_assert_int_eq(messages_form_read(&form, fields, &not_map, skip), -1);
-    form_release(&form);
-    msgpack_unpacked_destroy(&u);
-    msgpack_sbuffer_destroy(&buf);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -188,7 +145,6 @@ main(void)
     tcase_add_test(tc, test_name_type_role);
     tcase_add_test(tc, test_ids);
     tcase_add_test(tc, test_pair_and_topic);
-    tcase_add_test(tc, test_form_read_skips);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
