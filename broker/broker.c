@@ -14,6 +14,7 @@
  * The same loop forwards events from XSUB (publishers) to XPUB (subscribers) and
  * subscriptions back upstream. */
 #include "broker.h"
+#include "mem.h"
 #include <assert.h>
 #include <errno.h>
 #include <stdatomic.h>
@@ -230,9 +231,7 @@ s_service_require(broker_t *self, const char *name)
     service_t *service = (service_t *) zhashx_lookup(self->services, name);
     if (service)
         return service;
-    service = (service_t *) calloc(1, sizeof *service);
-    if (!service)
-        return NULL;
+    service = mem_calloc(1, sizeof *service);
     snprintf(service->name, sizeof service->name, "%s", name);
     service->idle = zlistx_new();
     service->queue = zlistx_new();
@@ -493,11 +492,7 @@ s_front_message(broker_t *self, zmsg_t *msg, bool draining)
     zframe_t *service = zmsg_next(msg);
     zframe_t *nonce = zmsg_next(msg);
     zframe_t *body = zmsg_next(msg);
-    req = (request_t *) calloc(1, sizeof *req);
-    if (!req) {
-        zframe_destroy(&client);
-        goto cleanup;
-    }
+    req = mem_calloc(1, sizeof *req);
     req->client = client;
     if (!bus_header_is(zframe_data(header), zframe_size(header), BUS_CLIENT)) {
         why = "protocol header";
@@ -575,11 +570,7 @@ s_worker_ready(broker_t *self, zframe_t *identity, const char *key, zframe_t *na
         return;
     }
     service_t *service = s_service_require(self, name);
-    worker_t *worker = (worker_t *) calloc(1, sizeof *worker);
-    if (!service || !worker) {
-        free(worker);
-        return;
-    }
+    worker_t *worker = mem_calloc(1, sizeof *worker);
     snprintf(worker->key, sizeof worker->key, "%s", key);
     worker->identity = zframe_dup(identity);
     worker->service = service;
@@ -888,8 +879,10 @@ static zsock_t *
 s_router_new(const broker_config_t *cfg, const char *endpoint, const char *domain)
 {
     zsock_t *sock = zsock_new(ZMQ_ROUTER);
-    if (!sock)
+    if (!sock) {
+        log_error(NULL, "bus_bind_failed", "cannot make a socket for %s", endpoint);
         return NULL;
+    }
     bus_security_server(sock, domain);
     bus_socket_heartbeats(sock, cfg->heartbeat_ms, cfg->liveness);
     zsock_set_router_mandatory(sock, 1);
@@ -926,8 +919,10 @@ s_proxy_socket_new(const broker_config_t *cfg, int type, const char *endpoint,
                    const char *domain)
 {
     zsock_t *sock = zsock_new(type);
-    if (!sock)
+    if (!sock) {
+        log_error(NULL, "bus_bind_failed", "cannot make a socket for %s", endpoint);
         return NULL;
+    }
     bus_security_server(sock, domain);
     bus_socket_heartbeats(sock, cfg->heartbeat_ms, cfg->liveness);
     zsock_set_maxmsgsize(sock, BUS_MAX_MSG_SIZE);
@@ -943,9 +938,7 @@ broker_t *
 broker_new(const broker_config_t *cfg)
 {
     assert(cfg && cfg->client_bind && cfg->worker_bind);
-    broker_t *self = (broker_t *) calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    broker_t *self = mem_calloc(1, sizeof *self);
     self->cfg = *cfg;
     if (self->cfg.heartbeat_ms <= 0)
         self->cfg.heartbeat_ms = BUS_HEARTBEAT_MS_DEFAULT;

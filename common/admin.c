@@ -1,5 +1,6 @@
 /* admin.c -- the admin HTTP port of every process: liveness, readiness, metrics. */
 #include "admin.h"
+#include "mem.h"
 #include "config.h"
 #include "dep_health.h"
 #include "log.h"
@@ -48,7 +49,7 @@ static int
 s_metrics(struct mg_connection *conn, void *cbdata)
 {
     admin_t *self = cbdata;
-    char *text = self->metrics ? metrics_render(self->metrics) : strdup("");
+    char *text = self->metrics ? metrics_render(self->metrics) : mem_strdup("");
     s_send(conn, 200, "text/plain; version=0.0.4; charset=utf-8", text);
     free(text);
     return 200;
@@ -57,9 +58,7 @@ s_metrics(struct mg_connection *conn, void *cbdata)
 admin_t *
 admin_new(int port, metrics_t *metrics, admin_ready_fn *ready, void *arg)
 {
-    admin_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    admin_t *self = mem_calloc(1, sizeof *self);
     self->metrics = metrics;
     self->ready = ready;
     self->arg = arg;

@@ -6,6 +6,7 @@
  * (100 ms, backing off to 1 s). Each call carries a fresh random nonce, and replies with
  * another nonce (late answers to calls that timed out or moved) are discarded. */
 #include "bus_client.h"
+#include "mem.h"
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -70,11 +71,11 @@ s_links_update(bus_client_t *self)
 bus_client_t *
 bus_client_new(const char *endpoints)
 {
-    if (!endpoints)
+    if (!endpoints) {
+        log_error(NULL, "bus_client", "no broker list");
         return NULL;
-    bus_client_t *self = (bus_client_t *) calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    }
+    bus_client_t *self = mem_calloc(1, sizeof *self);
     self->endpoints = bus_endpoints_new(endpoints);
     if (!self->endpoints) {
         bus_client_destroy(&self);
@@ -82,6 +83,7 @@ bus_client_new(const char *endpoints)
     }
     s_links_update(self);
     if (self->count == 0) {
+        log_error(NULL, "bus_client", "no broker of %s could be linked", endpoints);
         bus_client_destroy(&self);
         return NULL;
     }

@@ -1,5 +1,6 @@
 /* bus_endpoints.c -- a configured broker list expanded to one address per broker. */
 #include "bus_endpoints.h"
+#include "mem.h"
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -70,9 +71,7 @@ bus_endpoints_new(const char *list)
         log_error(NULL, "bus_endpoints_invalid", "empty broker list");
         return NULL;
     }
-    bus_endpoints_t *self = (bus_endpoints_t *) calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    bus_endpoints_t *self = mem_calloc(1, sizeof *self);
     self->resolve_ms = (int) config_int("BUS_RESOLVE_MS", BUS_RESOLVE_MS_DEFAULT, 0, 3600000);
     const char *p = list;
     while (*p) {
@@ -145,9 +144,7 @@ s_entry_resolve(entry_t *e)
     size_t n = 0;
     for (struct addrinfo *ai = res; ai && n < BUS_ENDPOINTS_MAX; ai = ai->ai_next)
         n++;
-    endpoint_t *addrs = (endpoint_t *) calloc(n ? n : 1, sizeof *addrs);
-    if (!addrs)
-        abort();
+    endpoint_t *addrs = mem_calloc(n ? n : 1, sizeof *addrs);
     size_t count = 0;
     for (struct addrinfo *ai = res; ai && count < n; ai = ai->ai_next) {
         char ip[INET6_ADDRSTRLEN] = "";
@@ -184,9 +181,7 @@ bus_endpoints_refresh(bus_endpoints_t *self, bus_endpoints_fn *added, bus_endpoi
             s_entry_resolve(e);
         cap += e->is_name && e->addr_count ? e->addr_count : 1;
     }
-    endpoint_t *set = (endpoint_t *) calloc(cap, sizeof *set);
-    if (!set)
-        abort();
+    endpoint_t *set = mem_calloc(cap, sizeof *set);
     size_t count = 0;
     for (size_t i = 0; i < self->entry_count; i++) {
         const entry_t *e = &self->entries[i];

@@ -1,5 +1,6 @@
 /* bus_link.c -- one DEALER to one broker, with a watch on its connection. */
 #include "bus_link.h"
+#include "mem.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,7 @@ struct bus_link_t {
 bus_link_t *
 bus_link_new(const char *endpoint, bool immediate)
 {
-    bus_link_t *self = (bus_link_t *) calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    bus_link_t *self = mem_calloc(1, sizeof *self);
     snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->sock = bus_socket_new(ZMQ_DEALER);
     if (!self->sock)

@@ -1,5 +1,7 @@
 /* bus_monitor.c -- libzmq's socket monitor, read without blocking. */
 #include "bus_monitor.h"
+#include "log.h"
+#include "mem.h"
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,20 +18,20 @@ bus_monitor_t *
 bus_monitor_new(void *handle)
 {
     static atomic_uint_fast64_t serial;
-    bus_monitor_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    bus_monitor_t *self = mem_calloc(1, sizeof *self);
     char address[64];
     snprintf(address, sizeof address, "inproc://bus-monitor-%llu",
              (unsigned long long) atomic_fetch_add(&serial, 1));
     if (zmq_socket_monitor(handle, address,
                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) != 0) {
+        log_error(NULL, "bus_monitor", "cannot monitor a bus socket: %s", zmq_strerror(errno));
         free(self);
         return NULL;
     }
     self->watched = handle;
     self->pair = zsock_new(ZMQ_PAIR);
     if (!self->pair || zsock_connect(self->pair, "%s", address) != 0) {
+        log_error(NULL, "bus_monitor", "cannot connect the monitor's pair socket");
         bus_monitor_destroy(&self);
         return NULL;
     }

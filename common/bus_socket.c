@@ -1,5 +1,6 @@
 /* bus_socket.c -- the settings every bus socket shares (see bus_socket.h). */
 #include "bus_socket.h"
+#include "log.h"
 #include <pthread.h>
 #include "bus_proto.h"
 #include "bus_security.h"
@@ -51,8 +52,10 @@ bus_socket_new(int type)
 {
     bus_zsys_setup();
     zsock_t *sock = zsock_new(type);
-    if (!sock)
+    if (!sock) {
+        log_error(NULL, "bus_socket", "cannot make a ZeroMQ socket: %s", zmq_strerror(errno));
         return NULL;
+    }
     bus_security_client(sock);
     zsock_set_linger(sock, 0);
     zsock_set_maxmsgsize(sock, BUS_MAX_MSG_SIZE);

@@ -10,6 +10,7 @@
  * so a request from one may wait in the socket while the worker serves another's. That
  * wait is one request long at most per broker, and the spread over threads keeps it rare. */
 #include "bus_worker.h"
+#include "mem.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -128,12 +129,12 @@ bus_worker_t *
 bus_worker_new(const char *endpoints, const char *service)
 {
     if (!endpoints || !service || !bus_service_valid(service, strlen(service))
-        || strncmp(service, "mmi.", 4) == 0)
+        || strncmp(service, "mmi.", 4) == 0) {
+        log_error(NULL, "bus_worker", "invalid service name or broker list");
         return NULL;
+    }
     bus_zsys_setup();
-    bus_worker_t *self = (bus_worker_t *) calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    bus_worker_t *self = mem_calloc(1, sizeof *self);
     snprintf(self->service, sizeof self->service, "%s", service);
     self->heartbeat_ms = bus_heartbeat_ms();
     self->liveness = bus_liveness();
@@ -143,8 +144,10 @@ bus_worker_new(const char *endpoints, const char *service)
         return NULL;
     }
     bus_endpoints_refresh(self->endpoints, s_broker_add, s_broker_remove, self);
-    if (self->count == 0 || !self->brokers[0].link)
+    if (self->count == 0 || !self->brokers[0].link) {
+        log_error(NULL, "bus_worker", "no broker of %s could be linked", endpoints);
         bus_worker_destroy(&self);
+    }
     return self;
 }
 

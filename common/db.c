@@ -1,6 +1,7 @@
 /* db.c -- one PostgreSQL connection for one thread, statements prepared per connection,
  * reconnect on demand. */
 #include "db.h"
+#include "mem.h"
 #include "clock.h"
 #include "dep_health.h"
 #include "log.h"
@@ -69,10 +70,8 @@ s_connect(db_t *self)
 db_t *
 db_new(const char *conninfo, const db_statement_t *statements)
 {
-    db_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    self->conninfo = strdup(conninfo);
+    db_t *self = mem_calloc(1, sizeof *self);
+    self->conninfo = mem_strdup(conninfo);
     self->statements = statements;
     if (!s_connect(self))
         dep_health_report(DEP_POSTGRESQL, false);
@@ -257,9 +256,7 @@ struct db_probe_t {
 db_probe_t *
 db_probe_new(const char *conninfo)
 {
-    db_probe_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    db_probe_t *self = mem_calloc(1, sizeof *self);
     pthread_mutex_init(&self->lock, NULL);
     self->db = db_new(conninfo, NULL);
     return self;

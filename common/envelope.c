@@ -1,5 +1,6 @@
 /* envelope.c -- encoding and checked decoding of the bus envelope (schemas/envelope.md). */
 #include "envelope.h"
+#include "mem.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,7 @@
 static void *
 s_alloc(size_t size)
 {
-    void *p = calloc(1, size);
-    if (!p)
-        abort();   /* like CZMQ: out of memory is not a recoverable condition here */
-    return p;
+    return mem_calloc(1, size);
 }
 
 envelope_t *
@@ -429,9 +427,7 @@ envelope_decode(const void *data, size_t size, const char **err)
         goto fail;
     }
     self = envelope_new(ENVELOPE_REQUEST);
-    self->raw = malloc(size);
-    if (!self->raw)
-        abort();
+    self->raw = mem_malloc(size);
     memcpy(self->raw, data, size);
     size_t off = 0;
     if (msgpack_unpack_next(&self->unpacked, self->raw, size, &off) != MSGPACK_UNPACK_SUCCESS) {

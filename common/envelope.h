@@ -78,7 +78,7 @@ typedef struct {
     bool decoded;
 } envelope_t;
 
-/* A new, empty envelope of KIND. Never NULL (aborts on out-of-memory, like CZMQ). */
+/* A new, empty envelope of KIND. Never NULL (out of memory ends the process: mem.h). */
 envelope_t *envelope_new(envelope_kind_t kind);
 
 /* Frees the envelope and sets *self_p to NULL. Accepts NULL. */

@@ -1,5 +1,6 @@
 /* events.c -- publishing events on the bus through a PUB socket. */
 #include "events.h"
+#include "mem.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include "bus_proto.h"
@@ -58,9 +59,7 @@ s_random_start(void)
 events_t *
 events_new(const char *endpoints)
 {
-    events_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    events_t *self = mem_calloc(1, sizeof *self);
     msgpack_sbuffer_init(&self->stamped);
     self->next_id = s_random_start();
     self->brokers = bus_endpoints_new(endpoints);

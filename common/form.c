@@ -1,5 +1,6 @@
 /* form.c -- reading a request body against a table of allowed fields; shared checks. */
 #include "form.h"
+#include "mem.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +88,7 @@ s_read_number(const form_field_t *field, const msgpack_object *obj, form_value_t
         snprintf(msg, msg_size, "%s must be a number", field->key);
         return msg;
     }
-    out->value = strdup(text);
+    out->value = mem_strdup(text);
     return NULL;
 }
 
@@ -111,7 +112,7 @@ s_read_value(const form_field_t *field, const msgpack_object *obj, form_value_t 
     else if (field->integer_ok && obj->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
         char digits[24];
         snprintf(digits, sizeof digits, "%" PRIu64, obj->via.u64);
-        out->value = strdup(digits);
+        out->value = mem_strdup(digits);
     }
     else if (obj->type == MSGPACK_OBJECT_STR) {
         uint32_t size = obj->via.str.size;
@@ -131,7 +132,7 @@ s_read_value(const form_field_t *field, const msgpack_object *obj, form_value_t 
         return msg;
     }
     if (!out->value)
-        abort();   /* out of memory */
+        mem_fail("form value");
     return field->check ? field->check(out->value) : NULL;
 }
 

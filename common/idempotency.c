@@ -1,6 +1,7 @@
 /* idempotency.c -- begin / replay-or-proceed / store-and-commit for Idempotency-Key
  * (idempotency.h). */
 #include "idempotency.h"
+#include "mem.h"
 #include "log.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,9 +67,7 @@ s_replay(envelope_t *reply, const char *status_text, const char *hex)
     if (hex_len == 0 || hex_len % 2 || status < 200 || status > 299)
         return -1;
     size_t size = hex_len / 2;
-    unsigned char *bytes = malloc(size);
-    if (!bytes)
-        abort();
+    unsigned char *bytes = mem_malloc(size);
     for (size_t i = 0; i < size; i++) {
         int hi = s_hex_value(hex[2 * i]), lo = s_hex_value(hex[2 * i + 1]);
         if (hi < 0 || lo < 0) {
@@ -153,9 +152,7 @@ idempotency_commit(db_t *db, const envelope_t *req, const envelope_t *reply)
             body = nil;
             size = 1;
         }
-        char *hex = malloc(2 * size + 1);
-        if (!hex)
-            abort();
+        char *hex = mem_malloc(2 * size + 1);
         static const char digits[] = "0123456789abcdef";
         for (size_t i = 0; i < size; i++) {
             hex[2 * i] = digits[(unsigned char) body[i] >> 4];

@@ -1,6 +1,7 @@
 /* metrics.c -- counters, gauges and histograms rendered in the Prometheus text format.
  * Series live in a small chained hash; updates are lock-free atomics. */
 #include "metrics.h"
+#include "mem.h"
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -45,9 +46,7 @@ struct metrics_t {
 metrics_t *
 metrics_new(void)
 {
-    metrics_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    metrics_t *self = mem_calloc(1, sizeof *self);
     pthread_mutex_init(&self->lock, NULL);
     return self;
 }
@@ -95,13 +94,11 @@ metrics_get(metrics_t *self, metric_type_t type, const char *name, const char *h
         if (strcmp(m->name, name) == 0 && strcmp(m->labels, labels) == 0)
             break;
     if (!m) {
-        m = calloc(1, sizeof *m);
-        if (!m)
-            abort();
+        m = mem_calloc(1, sizeof *m);
         m->type = type;
-        m->name = strdup(name);
-        m->help = strdup(help ? help : name);
-        m->labels = strdup(labels);
+        m->name = mem_strdup(name);
+        m->help = mem_strdup(help ? help : name);
+        m->labels = mem_strdup(labels);
         m->next_in_slot = self->slots[slot];
         self->slots[slot] = m;
         if (self->last)
@@ -168,9 +165,7 @@ s_printf(s_buf_t *b, const char *fmt, ...)
             return;
         }
         b->cap = b->cap * 2 + (size_t) n;
-        b->data = realloc(b->data, b->cap);
-        if (!b->data)
-            abort();
+        b->data = mem_realloc(b->data, b->cap);
     }
 }
 
@@ -215,9 +210,7 @@ s_render_one(s_buf_t *b, metric_t *m)
 char *
 metrics_render(metrics_t *self)
 {
-    s_buf_t b = { malloc(4096), 0, 4096 };
-    if (!b.data)
-        abort();
+    s_buf_t b = { mem_malloc(4096), 0, 4096 };
     b.data[0] = '\0';
     pthread_mutex_lock(&self->lock);
     /* Group by name: for each first-seen name, emit HELP/TYPE and all its series. */

@@ -1,5 +1,6 @@
 /* redis_conn.c -- one hiredis connection per thread; bounded time; rebuilt after errors. */
 #include "redis_conn.h"
+#include "mem.h"
 #include "clock.h"
 #include "config.h"
 #include "dep_health.h"
@@ -23,9 +24,7 @@ struct redis_conn_t {
 redis_conn_t *
 redis_conn_new(void)
 {
-    redis_conn_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    redis_conn_t *self = mem_calloc(1, sizeof *self);
     snprintf(self->host, sizeof self->host, "%s", config_str("REDIS_HOST", "127.0.0.1"));
     snprintf(self->password, sizeof self->password, "%s", config_str("REDIS_PASSWORD", ""));
     self->port = (int) config_int("REDIS_PORT", 56379, 1, 65535);

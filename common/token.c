@@ -2,6 +2,8 @@
  * file that includes jwt.h. */
 #define _GNU_SOURCE                  /* strcasestr */
 #include "token.h"
+#include "log.h"
+#include "mem.h"
 #include "config.h"
 #include <jwt.h>
 #include <openssl/crypto.h>
@@ -30,10 +32,10 @@ s_read_file(const char *path, int *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    unsigned char *buf = malloc(65536);
-    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+    unsigned char *buf = mem_malloc(65536);
+    size_t n = fread(buf, 1, 65535, f);
     fclose(f);
-    if (!buf || n == 0) {
+    if (n == 0) {
         free(buf);
         return NULL;
     }
@@ -46,18 +48,20 @@ token_keys_t *
 token_keys_new(const char *alg, const char *verify_key, const char *sign_key)
 {
     jwt_alg_t a = jwt_str_alg(alg);
-    if (a != JWT_ALG_HS256 && a != JWT_ALG_RS256 && a != JWT_ALG_ES256)
+    if (a != JWT_ALG_HS256 && a != JWT_ALG_RS256 && a != JWT_ALG_ES256) {
+        log_error(NULL, "token_keys", "unsupported algorithm %.16s", alg ? alg : "(none)");
         return NULL;
-    if (!verify_key || !*verify_key)
+    }
+    if (!verify_key || !*verify_key) {
+        log_error(NULL, "token_keys", "no verification key");
         return NULL;
-    token_keys_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    }
+    token_keys_t *self = mem_calloc(1, sizeof *self);
     self->alg = a;
-    self->verify_key = (unsigned char *) strdup(verify_key);
+    self->verify_key = (unsigned char *) mem_strdup(verify_key);
     self->verify_len = (int) strlen(verify_key);
     if (sign_key) {
-        self->sign_key = (unsigned char *) strdup(sign_key);
+        self->sign_key = (unsigned char *) mem_strdup(sign_key);
         self->sign_len = (int) strlen(sign_key);
     }
     return self;

@@ -129,7 +129,7 @@ typedef struct {
     edge_request_t req;
 } edge_thread_t;
 
-/* A worker thread's state: bus client, Redis connection, buffers. NULL on out-of-memory. */
+/* A worker thread's state: bus client, Redis connection, buffers. Never NULL. */
 edge_thread_t *edge_thread_new(edge_app_t *app);
 void edge_thread_destroy(edge_thread_t **self_p);
 

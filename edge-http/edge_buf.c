@@ -1,5 +1,6 @@
 /* edge_buf.c -- a growable byte buffer. */
 #include "edge_buf.h"
+#include "mem.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +20,7 @@ s_reserve(edge_buf_t *self, size_t extra)
     size_t cap = self->cap ? self->cap : 1024;
     while (cap < self->len + extra + 1)
         cap *= 2;
-    char *data = realloc(self->data, cap);
-    if (!data)
-        return -1;
-    self->data = data;
+    self->data = mem_realloc(self->data, cap);
     self->cap = cap;
     return 0;
 }

@@ -13,10 +13,10 @@ typedef struct {
 /* Empties the buffer, keeping its memory. */
 void edge_buf_reset(edge_buf_t *self);
 
-/* Appends LEN bytes. Returns 0, or -1 when memory runs out (the buffer is unchanged). */
+/* Appends LEN bytes. Returns 0 (out of memory ends the process: common/mem.h). */
 int edge_buf_append(edge_buf_t *self, const void *data, size_t len);
 
-/* Appends a printf-style string. Returns 0 or -1. */
+/* Appends a printf-style string. Returns 0, or -1 when FMT cannot be formatted. */
 int edge_buf_printf(edge_buf_t *self, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Frees the memory. */

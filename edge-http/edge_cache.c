@@ -1,5 +1,6 @@
 /* edge_cache.c -- GET and SET EX of profile answers. */
 #include "edge_cache.h"
+#include "mem.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,7 @@ struct edge_cache_t {
 edge_cache_t *
 edge_cache_new(const edge_route_t *table, int ttl_s, metrics_t *metrics)
 {
-    edge_cache_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    edge_cache_t *self = mem_calloc(1, sizeof *self);
     for (int i = 0; table && table[i].method; i++)
         if (strcmp(table[i].method, "GET") == 0 && strcmp(table[i].path, "/api/users/:id") == 0)
             self->route = &table[i];

@@ -2,6 +2,7 @@
  * while its address holds a connection, so there are never more entries than CivetWeb
  * has worker threads. */
 #include "edge_connlimit.h"
+#include "mem.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,9 +28,7 @@ edge_connlimit_new(int per_address)
 {
     if (per_address <= 0)
         return NULL;
-    edge_connlimit_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    edge_connlimit_t *self = mem_calloc(1, sizeof *self);
     self->limit = per_address;
     pthread_mutex_init(&self->lock, NULL);
     return self;
@@ -80,10 +79,11 @@ edge_connlimit_open(edge_connlimit_t *self, const char *addr)
         return true;
     pthread_mutex_lock(&self->lock);
     s_entry_t **link = s_link(self, addr);
-    if (!*link && (*link = calloc(1, sizeof **link)))
+    if (!*link) {
+        *link = mem_calloc(1, sizeof **link);
         strcpy((*link)->addr, addr);
-    /* Out of memory: not counted, not refused. */
-    bool ok = !*link || ++(*link)->count <= self->limit;
+    }
+    bool ok = ++(*link)->count <= self->limit;
     pthread_mutex_unlock(&self->lock);
     return ok;
 }

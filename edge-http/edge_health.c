@@ -1,5 +1,6 @@
 /* edge_health.c -- the broker probe thread and the /health body. */
 #include "edge_health.h"
+#include "mem.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,13 +142,12 @@ s_run(void *arg)
 edge_health_t *
 edge_health_new(const char *endpoint, int interval_ms)
 {
-    edge_health_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
-    self->endpoint = strdup(endpoint);
+    edge_health_t *self = mem_calloc(1, sizeof *self);
+    self->endpoint = mem_strdup(endpoint);
     self->interval_ms = interval_ms > 0 ? interval_ms : 1000;
     pthread_mutex_init(&self->lock, NULL);
-    if (!self->endpoint || pthread_create(&self->thread, NULL, s_run, self) != 0) {
+    if (pthread_create(&self->thread, NULL, s_run, self) != 0) {
+        log_error(NULL, "edge_health", "cannot start the broker probe thread");
         pthread_mutex_destroy(&self->lock);
         free(self->endpoint);
         free(self);

@@ -1,6 +1,7 @@
 /* edge_ratelimit.c -- the Lua script, its reply, the route overrides and the in-memory
  * fallback. */
 #include "edge_ratelimit.h"
+#include "mem.h"
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -108,9 +109,7 @@ s_route_spec(void *arg, int index, const char *value)
 edge_ratelimit_t *
 edge_ratelimit_new(const edge_rl_config_t *cfg, const edge_route_t *table)
 {
-    edge_ratelimit_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    edge_ratelimit_t *self = mem_calloc(1, sizeof *self);
     self->cfg = *cfg;
     self->table = table;
     pthread_mutex_init(&self->mem_lock, NULL);
@@ -131,13 +130,14 @@ edge_ratelimit_new(const edge_rl_config_t *cfg, const edge_route_t *table)
     }
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (!EVP_Digest(s_script, strlen(s_script), md, &mdlen, EVP_sha1(), NULL) || mdlen != 20)
+    if (!EVP_Digest(s_script, strlen(s_script), md, &mdlen, EVP_sha1(), NULL) || mdlen != 20) {
+        log_error(NULL, "edge_config", "no SHA-1 in OpenSSL for the rate-limit script");
         goto fail;
+    }
     for (unsigned int i = 0; i < mdlen; i++)
         snprintf(self->sha + 2 * i, 3, "%02x", md[i]);
-    if (cfg->fallback == EDGE_RL_FALLBACK_MEMORY
-        && !(self->mem = calloc(S_MEM_SLOTS, sizeof *self->mem)))
-        goto fail;
+    if (cfg->fallback == EDGE_RL_FALLBACK_MEMORY)
+        self->mem = mem_calloc(S_MEM_SLOTS, sizeof *self->mem);
     return self;
 fail:
     edge_ratelimit_destroy(&self);

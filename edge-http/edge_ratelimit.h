@@ -65,7 +65,7 @@ typedef struct {
 typedef struct edge_ratelimit_t edge_ratelimit_t;
 
 /* From CFG and the route TABLE (route overrides name templates of it). NULL on a spec that
- * does not parse (logged) or out-of-memory. */
+ * does not parse, or the SHA-1 of the script cannot be made (logged). */
 edge_ratelimit_t *edge_ratelimit_new(const edge_rl_config_t *cfg, const edge_route_t *table);
 void edge_ratelimit_destroy(edge_ratelimit_t **self_p);
 

@@ -25,7 +25,7 @@ typedef struct {
 const char *edge_reply_reason(int status);
 
 /* Appends the status line, the headers of HEAD, Content-Length and BODY to OUT.
- * Returns 0 or -1 (out of memory). */
+ * Returns 0 or -1 (a head that cannot be formatted). */
 int edge_reply_http(edge_buf_t *out, int status, const edge_reply_head_t *head,
                     const char *body, size_t body_len);
 

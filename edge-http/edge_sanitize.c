@@ -1,6 +1,7 @@
 /* edge_sanitize.c -- tag, handler and protocol removal as a small state machine over the
  * bytes, then escaping; and the shared cache of recent results. */
 #include "edge_sanitize.h"
+#include "mem.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -257,9 +258,7 @@ s_hash(const char *s, size_t len)
 edge_sanitize_cache_t *
 edge_sanitize_cache_new(int capacity)
 {
-    edge_sanitize_cache_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    edge_sanitize_cache_t *self = mem_calloc(1, sizeof *self);
     pthread_mutex_init(&self->lock, NULL);
     self->capacity = capacity > 0 ? capacity : 0;
     self->head = self->tail = -1;
@@ -267,12 +266,8 @@ edge_sanitize_cache_new(int capacity)
         self->nbuckets = 1;
         while (self->nbuckets < 2 * self->capacity)
             self->nbuckets *= 2;
-        self->entries = calloc((size_t) self->capacity, sizeof *self->entries);
-        self->buckets = malloc((size_t) self->nbuckets * sizeof *self->buckets);
-        if (!self->entries || !self->buckets) {
-            edge_sanitize_cache_destroy(&self);
-            return NULL;
-        }
+        self->entries = mem_calloc((size_t) self->capacity, sizeof *self->entries);
+        self->buckets = mem_malloc((size_t) self->nbuckets * sizeof *self->buckets);
         for (int i = 0; i < self->nbuckets; i++)
             self->buckets[i] = -1;
     }
@@ -349,9 +344,7 @@ s_insert(edge_sanitize_cache_t *self, uint64_t hash, const char *in, size_t len,
          const edge_buf_t *out)
 {
     size_t vlen = rc == EDGE_SANITIZE_CHANGED ? out->len : 0;
-    char *key = malloc(len + vlen + 1);
-    if (!key)
-        return;                                       /* not caching is fine */
+    char *key = mem_malloc(len + vlen + 1);
     memcpy(key, in, len);
     if (vlen)
         memcpy(key + len, out->data, vlen);

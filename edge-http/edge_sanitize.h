@@ -44,7 +44,7 @@ edge_sanitize_rc_t edge_sanitize_text(const char *in, size_t len, edge_buf_t *ou
  * every worker thread behind one mutex. Only strings that miss the fast path reach it. */
 typedef struct edge_sanitize_cache_t edge_sanitize_cache_t;
 
-/* CAPACITY entries (0: no caching at all). NULL on out-of-memory. */
+/* CAPACITY entries (0: no caching at all). Never NULL (memory: common/mem.h). */
 edge_sanitize_cache_t *edge_sanitize_cache_new(int capacity);
 void edge_sanitize_cache_destroy(edge_sanitize_cache_t **self_p);
 

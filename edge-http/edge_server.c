@@ -1,6 +1,7 @@
 /* edge_server.c -- CivetWeb glue: start, stop, thread state, the catch-all handler. */
 #define _GNU_SOURCE                          /* pthread_timedjoin_np */
 #include "edge_server.h"
+#include "mem.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,9 +155,7 @@ edge_server_new(edge_app_t *app)
     log_info(NULL, "civetweb_features", "civetweb %s features 0x%x", mg_version(),
              mg_check_feature(0x3ff));
 
-    edge_server_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    edge_server_t *self = mem_calloc(1, sizeof *self);
     struct mg_callbacks callbacks;
     memset(&callbacks, 0, sizeof callbacks);
     callbacks.init_thread = s_init_thread;

@@ -1,6 +1,7 @@
 /* edge_thread.c -- per-worker-thread state: ZeroMQ sockets and hiredis contexts are not
  * thread-safe, so each CivetWeb worker owns its own. */
 #include "edge_app.h"
+#include "mem.h"
 #include <stdlib.h>
 #include "log.h"
 
@@ -9,9 +10,7 @@
 edge_thread_t *
 edge_thread_new(edge_app_t *app)
 {
-    edge_thread_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    edge_thread_t *self = mem_calloc(1, sizeof *self);
     self->app = app;
     /* A failed connect is retried on the first request that needs the bus. */
     self->bus = bus_client_new(app->cfg.bus_endpoint);

@@ -1,5 +1,6 @@
 /* edge_watchdog.c -- the deadline thread and the search for a late socket. */
 #include "edge_watchdog.h"
+#include "mem.h"
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
@@ -112,15 +113,13 @@ s_run(void *arg)
 edge_watchdog_t *
 edge_watchdog_new(int local_port, int slots)
 {
-    edge_watchdog_t *self = calloc(1, sizeof *self);
-    if (!self || !(self->slots = calloc((size_t) slots, sizeof *self->slots))) {
-        free(self);
-        return NULL;
-    }
+    edge_watchdog_t *self = mem_calloc(1, sizeof *self);
+    self->slots = mem_calloc((size_t) slots, sizeof *self->slots);
     self->local_port = local_port;
     self->count = slots;
     pthread_mutex_init(&self->lock, NULL);
     if (pthread_create(&self->thread, NULL, s_run, self) != 0) {
+        log_error(NULL, "edge_watchdog", "cannot start the watchdog thread");
         pthread_mutex_destroy(&self->lock);
         free(self->slots);
         free(self);
