@@ -69,7 +69,8 @@ main(void)
     broker = broker_new(&cfg);
     if (!broker)
         goto cleanup;
-    admin = admin_new((int) config_int("ADMIN_PORT", 9100, 0, 65535), metrics, s_ready, NULL);
+    admin = admin_new((int) config_int("ADMIN_PORT", ADMIN_DEFAULT_PORT_BROKER, 0, 65535),
+                      metrics, s_ready, NULL);
     if (!admin) {
         log_error(NULL, "admin_failed", "cannot open the admin port");
         goto cleanup;

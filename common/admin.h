@@ -4,6 +4,16 @@
 #include <stdbool.h>
 #include "metrics.h"
 
+/* Each process's default admin port, named once: ADMIN_PORT overrides it. Two processes
+ * on one machine never share a default; scripts/lib/env.sh (ADMIN_PORT_<PROCESS> of each
+ * stack) and deploy/ follow the same plan. */
+#define ADMIN_DEFAULT_PORT_EDGE      9099
+#define ADMIN_DEFAULT_PORT_BROKER    9100
+#define ADMIN_DEFAULT_PORT_USERS     9101
+#define ADMIN_DEFAULT_PORT_ORDERS    9102
+#define ADMIN_DEFAULT_PORT_MESSAGES  9103
+#define ADMIN_DEFAULT_PORT_NOTIFY    9104
+
 typedef struct admin_t admin_t;
 
 /* True when the process can do its work (database reachable, broker joined, ...). */

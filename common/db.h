@@ -6,6 +6,9 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+/* DATABASE_URL when unset: the local stack's PostgreSQL (scripts/lib/env.sh). */
+#define DB_CONNINFO_DEFAULT "host=127.0.0.1 port=55432 dbname=busd user=busd"
+
 typedef struct {
     const char *name;        /* the prepared statement's name */
     const char *sql;         /* with $1..$n placeholders */

@@ -4,7 +4,9 @@
 #include "bus_security.h"
 #include "clock.h"
 #include "config.h"
+#include "db.h"
 #include "log.h"
+#include "mem.h"
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@ typedef struct {
     metrics_t *metrics;
     const char *endpoint;
     pthread_t thread;
+    bool failed;                  /* its state or its worker could not be made */
 } s_thread_t;
 
 static void
@@ -86,11 +89,19 @@ static void *
 s_thread_main(void *arg)
 {
     s_thread_t *t = arg;
+    bus_worker_t *worker = NULL;
     t->state = t->pool->thread_new ? t->pool->thread_new(t->app) : NULL;
-    bus_worker_t *worker = bus_worker_new(t->endpoint, t->pool->service);
-    if (!worker) {
+    if (t->pool->thread_new && !t->state) {
+        /* thread_new logged why; a pool short of a thread would serve on, degraded,
+         * without anyone noticing: stop, and let the orchestrator say so. */
+        log_error(NULL, "worker_start", "cannot set up a worker thread of %s", t->pool->service);
+        t->failed = true;
+        service_stop = 1;
+    }
+    else if (!(worker = bus_worker_new(t->endpoint, t->pool->service))) {
         log_error(NULL, "worker_start", "cannot connect worker for %s to %s", t->pool->service,
                   t->endpoint);
+        t->failed = true;
         service_stop = 1;
     }
     else
@@ -101,9 +112,17 @@ s_thread_main(void *arg)
     return NULL;
 }
 
+void
+service_config_load(service_config_t *cfg, int default_admin_port)
+{
+    cfg->admin_port = (int) config_int("ADMIN_PORT", default_admin_port, 0, 65535);
+    cfg->worker_endpoint = config_str("BUS_WORKER_ENDPOINT", "tcp://127.0.0.1:5556");
+    cfg->database_url = config_str("DATABASE_URL", DB_CONNINFO_DEFAULT);
+}
+
 int
 service_run(const char *process, const service_pool_t *pools, int pool_count, void *app,
-            metrics_t *metrics, int default_admin, admin_ready_fn *ready)
+            metrics_t *metrics, const service_config_t *cfg, admin_ready_fn *ready)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -118,20 +137,20 @@ service_run(const char *process, const service_pool_t *pools, int pool_count, vo
         log_error(NULL, "bus_security", "%s", err);
         return 1;
     }
-    const char *endpoint = config_str("BUS_WORKER_ENDPOINT", "tcp://127.0.0.1:5556");
-    int admin_port = (int) config_int("ADMIN_PORT", default_admin, 0, 65535);
+    const char *endpoint = cfg->worker_endpoint;
+    int admin_port = cfg->admin_port;
     s_service_ready = ready;
     admin_t *admin = admin_new(admin_port, metrics, s_ready, app);
-    if (!admin)
+    if (!admin) {
+        bus_security_fini();
         return 1;
+    }
 
     int total = 0;
     for (int p = 0; p < pool_count; p++)
         total += pools[p].threads;
-    s_thread_t *threads = calloc((size_t) total, sizeof *threads);
-    if (!threads)
-        abort();
-    int n = 0;
+    s_thread_t *threads = mem_calloc((size_t) total, sizeof *threads);
+    int n = 0, rc = 0;
     for (int p = 0; p < pool_count; p++)
         for (int i = 0; i < pools[p].threads; i++, n++) {
             threads[n] = (s_thread_t) { .pool = &pools[p], .app = app, .metrics = metrics,
@@ -139,16 +158,20 @@ service_run(const char *process, const service_pool_t *pools, int pool_count, vo
             if (pthread_create(&threads[n].thread, NULL, s_thread_main, &threads[n]) != 0) {
                 log_error(NULL, "thread_start", "cannot start thread %d", n);
                 service_stop = 1;
+                rc = 1;
                 break;
             }
         }
     log_info(NULL, "started", "%s serving on %s with %d threads, admin port %d", process,
              endpoint, n, admin_port);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         pthread_join(threads[i].thread, NULL);
+        if (threads[i].failed)
+            rc = 1;
+    }
     free(threads);
     admin_destroy(&admin);
     bus_security_fini();
     log_info(NULL, "stopped", "%s stopped", process);
-    return 0;
+    return rc;
 }

@@ -14,8 +14,9 @@ typedef struct {
 } service_method_t;
 
 /* A pool of THREADS worker threads registered as SERVICE. Each thread calls
- * THREAD_NEW(app) for its own state, serves requests through DISPATCH (the METHODS table,
- * NULL-terminated), and calls THREAD_DESTROY(&state) at the end. Slow methods (bcrypt) get
+ * THREAD_NEW(app) for its own state (NULL, with the reason logged, stops the process),
+ * serves requests through DISPATCH (the METHODS table, NULL-terminated), and calls
+ * THREAD_DESTROY(&state) at the end. Slow methods (bcrypt) get
  * a pool and a service name of their own, so they never queue ahead of fast ones. */
 typedef struct {
     const char *service;
@@ -25,11 +26,23 @@ typedef struct {
     void (*thread_destroy)(void **state_p);
 } service_pool_t;
 
-/* Runs the pools until SIGTERM or SIGINT, with the admin port on ADMIN_PORT (DEFAULT_ADMIN
- * when unset). READY (may be NULL) answers /health/ready. Returns the process exit code.
- * BUS_WORKER_ENDPOINT names the broker (tcp://127.0.0.1:5556). */
+/* The settings every service process shares; each process's own table
+ * (<service>_config.c) embeds them and fills them with service_config_load. */
+typedef struct {
+    int admin_port;               /* ADMIN_PORT, the process's ADMIN_DEFAULT_PORT_*; 0: none */
+    const char *worker_endpoint;  /* BUS_WORKER_ENDPOINT, tcp://127.0.0.1:5556: the brokers */
+    const char *database_url;     /* DATABASE_URL, DB_CONNINFO_DEFAULT */
+} service_config_t;
+
+/* Fills *CFG from the environment; DEFAULT_ADMIN_PORT is the process's
+ * ADMIN_DEFAULT_PORT_* (admin.h). */
+void service_config_load(service_config_t *cfg, int default_admin_port);
+
+/* Runs the pools until SIGTERM or SIGINT, with the admin port and broker of CFG. READY
+ * (may be NULL) answers /health/ready. Returns the process exit code: 1 when the process
+ * could not start (bus security, admin port, a thread's state: each logged), else 0. */
 int service_run(const char *process, const service_pool_t *pools, int pool_count, void *app,
-                metrics_t *metrics, int default_admin, admin_ready_fn *ready);
+                metrics_t *metrics, const service_config_t *cfg, admin_ready_fn *ready);
 
 /* Calls the handler of REQ->method in METHODS, or answers BAD_REQUEST "Unknown method". */
 void service_dispatch(const service_method_t *methods, void *state, const envelope_t *req,

@@ -1,6 +1,7 @@
 /* edge_config.c -- the edge's environment table. */
 #include "edge_config.h"
 #include <strings.h>
+#include "admin.h"
 #include "config.h"
 #include "edge_json.h"
 #include "edge_ratelimit.h"
@@ -35,7 +36,7 @@ edge_config_load(edge_config_t *cfg)
     cfg->health_interval_ms = (int) config_int("EDGE_HEALTH_INTERVAL_MS", 1000, 100, 60000);
     cfg->slow_ms = (int) config_int("EDGE_SLOW_MS", 1000, 1, 600000);
     cfg->hsts = config_bool("HSTS_ENABLED", false);
-    cfg->admin_port = (int) config_int("ADMIN_PORT", 9099, 0, 65535);
+    cfg->admin_port = (int) config_int("ADMIN_PORT", ADMIN_DEFAULT_PORT_EDGE, 0, 65535);
     cfg->public_metrics = config_bool("METRICS_PUBLIC", true);
 
     cfg->sanitize = config_bool("SANITIZE_ENABLED", true);

@@ -4,22 +4,17 @@
 #include "messages_event.h"
 #include "messages_handlers.h"
 #include "messages_sql.h"
-#include "config.h"
+#include "mem.h"
 #include "log.h"
 #include <stdlib.h>
 
 messages_app_t *
-messages_app_new(metrics_t *metrics)
+messages_app_new(const messages_config_t *cfg, metrics_t *metrics)
 {
-    messages_app_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    self->conninfo = config_str("DATABASE_URL", "host=127.0.0.1 port=55432 dbname=busd user=busd");
-    self->pub_endpoint = config_str("BUS_PUB_ENDPOINT", "tcp://127.0.0.1:5557");
-    /* As orders (orders_app.c): enough commits in flight to share each disk flush. */
-    self->threads = (int) config_int("MESSAGES_THREADS", 16, 1, 64);
+    messages_app_t *self = mem_calloc(1, sizeof *self);
+    self->cfg = *cfg;
     self->metrics = metrics;
-    self->probe = db_probe_new(self->conninfo);
+    self->probe = db_probe_new(self->cfg.service.database_url);
     return self;
 }
 
@@ -37,16 +32,14 @@ messages_app_destroy(messages_app_t **self_p)
 void *
 messages_thread_new(void *app)
 {
-    messages_thread_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    messages_thread_t *self = mem_calloc(1, sizeof *self);
     self->app = app;
-    self->db = db_new(self->app->conninfo, messages_statements);
+    self->db = db_new(self->app->cfg.service.database_url, messages_statements);
     /* Without a PUB socket the service still works: the notification rows are written and
      * clients catch up on reconnect (?since=); only the live push is lost. */
-    self->events = events_new(self->app->pub_endpoint);
+    self->events = events_new(self->app->cfg.pub_endpoint);
     if (!self->events)
-        log_error(NULL, "events_start", "cannot connect PUB to %s", self->app->pub_endpoint);
+        log_error(NULL, "events_start", "cannot connect PUB to %s", self->app->cfg.pub_endpoint);
     static const char *help = "Messages stored, by receiver type";
     self->sent_user = metrics_get(self->app->metrics, METRIC_COUNTER, "messages_sent_total",
                                   help, "receiver_type=\"user\"");

@@ -7,13 +7,12 @@
 #include <stdbool.h>
 #include "db.h"
 #include "events.h"
+#include "messages_config.h"
 #include "metrics.h"
 #include "service.h"
 
 typedef struct {
-    const char *conninfo;          /* DATABASE_URL */
-    const char *pub_endpoint;      /* BUS_PUB_ENDPOINT: the broker's XSUB */
-    int threads;                   /* MESSAGES_THREADS */
+    messages_config_t cfg;         /* the settings (messages_config.h) */
     metrics_t *metrics;            /* the process's registry (not owned) */
     db_probe_t *probe;            /* /health/ready, on an admin thread */
 } messages_app_t;
@@ -26,10 +25,13 @@ typedef struct {
     metric_t *sent_group;          /* messages_sent_total{receiver_type="group"} */
 } messages_thread_t;
 
-/* Settings from the environment; METRICS is kept for the threads. Never NULL. */
-messages_app_t *messages_app_new(metrics_t *metrics);
+/* The process's context for CFG (copied); METRICS is kept for the threads. Never NULL:
+ * the probe connects lazily. */
+messages_app_t *messages_app_new(const messages_config_t *cfg, metrics_t *metrics);
 void messages_app_destroy(messages_app_t **self_p);
 
+/* service_pool_t thread hooks. Never NULL: the connection is made lazily and the events
+ * socket is optional. */
 void *messages_thread_new(void *app);
 void messages_thread_destroy(void **state_p);
 bool messages_app_ready(void *app);

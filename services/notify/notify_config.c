@@ -1,5 +1,6 @@
 /* notify_config.c -- the env table of the notify service. */
 #include "notify_config.h"
+#include "admin.h"
 #include "config.h"
 #include <stdio.h>
 #include <unistd.h>
@@ -9,7 +10,7 @@ notify_config_load(notify_config_t *cfg)
 {
     snprintf(cfg->bind, sizeof cfg->bind, "%s", config_str("NOTIFY_BIND", "127.0.0.1"));
     cfg->port = (int) config_int("NOTIFY_PORT", 8081, 1, 65535);
-    cfg->admin_port = (int) config_int("ADMIN_PORT", 9104, 0, 65535);
+    cfg->admin_port = (int) config_int("ADMIN_PORT", ADMIN_DEFAULT_PORT_NOTIFY, 0, 65535);
     snprintf(cfg->sub_endpoint, sizeof cfg->sub_endpoint, "%s",
              config_str("BUS_SUB_ENDPOINT", "tcp://127.0.0.1:5558"));
     snprintf(cfg->pub_endpoint, sizeof cfg->pub_endpoint, "%s",

@@ -2,17 +2,20 @@
 #include "service.h"
 #include "log.h"
 #include "orders_app.h"
+#include "orders_config.h"
 
 int
 main(void)
 {
     log_init("orders");
-    orders_app_t *app = orders_app_new();
+    orders_config_t cfg;
+    orders_config_load(&cfg);
+    orders_app_t *app = orders_app_new(&cfg);
     metrics_t *metrics = metrics_new();
     service_pool_t pools[] = {
-        { "orders", app->threads, orders_methods, orders_thread_new, orders_thread_destroy },
+        { "orders", cfg.threads, orders_methods, orders_thread_new, orders_thread_destroy },
     };
-    int rc = service_run("orders", pools, 1, app, metrics, 9102, orders_app_ready);
+    int rc = service_run("orders", pools, 1, app, metrics, &cfg.service, orders_app_ready);
     metrics_destroy(&metrics);
     orders_app_destroy(&app);
     return rc;

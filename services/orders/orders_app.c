@@ -2,23 +2,16 @@
 #include "service.h"
 #include "orders_app.h"
 #include "orders_sql.h"
-#include "config.h"
+#include "log.h"
+#include "mem.h"
 #include <stdlib.h>
 
 orders_app_t *
-orders_app_new(void)
+orders_app_new(const orders_config_t *cfg)
 {
-    orders_app_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    self->conninfo = config_str("DATABASE_URL", "host=127.0.0.1 port=55432 dbname=busd user=busd");
-    self->bus_endpoint = config_str("BUS_CLIENT_ENDPOINT", "tcp://127.0.0.1:5555");
-    self->users_timeout_ms = (int) config_int("ORDERS_USERS_TIMEOUT_MS", 5000, 50, 60000);
-    /* Each thread waits for its own COMMIT's flush: with 4, a disk taking 3 ms per flush
-     * capped orders at ~4 / 3 ms. 16 commits in flight share PostgreSQL's flushes (group
-     * commit); docs/BENCHMARKS.md ("Writes on a slow disk") has the measurements. */
-    self->threads = (int) config_int("ORDERS_THREADS", 16, 1, 64);
-    self->probe = db_probe_new(self->conninfo);
+    orders_app_t *self = mem_calloc(1, sizeof *self);
+    self->cfg = *cfg;
+    self->probe = db_probe_new(self->cfg.service.database_url);
     return self;
 }
 
@@ -36,12 +29,15 @@ orders_app_destroy(orders_app_t **self_p)
 void *
 orders_thread_new(void *app)
 {
-    orders_thread_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    orders_thread_t *self = mem_calloc(1, sizeof *self);
     self->app = app;
-    self->db = db_new(self->app->conninfo, orders_statements);
-    self->bus = bus_client_new(self->app->bus_endpoint);
+    self->db = db_new(self->app->cfg.service.database_url, orders_statements);
+    self->bus = bus_client_new(self->app->cfg.bus_endpoint);
+    if (!self->bus) {
+        log_error(NULL, "bus_client", "cannot make a bus client for %s",
+                  self->app->cfg.bus_endpoint);
+        orders_thread_destroy((void **) &self);
+    }
     return self;
 }
 

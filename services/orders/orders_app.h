@@ -6,13 +6,11 @@
 #include <stdbool.h>
 #include "bus_client.h"
 #include "db.h"
+#include "orders_config.h"
 #include "service.h"
 
 typedef struct {
-    const char *conninfo;          /* DATABASE_URL */
-    const char *bus_endpoint;      /* BUS_CLIENT_ENDPOINT, for users.get_user_by_id */
-    int users_timeout_ms;          /* ORDERS_USERS_TIMEOUT_MS: cap of the inner call */
-    int threads;                   /* ORDERS_THREADS */
+    orders_config_t cfg;           /* the settings (orders_config.h) */
     db_probe_t *probe;            /* /health/ready, on an admin thread */
 } orders_app_t;
 
@@ -22,9 +20,12 @@ typedef struct {
     bus_client_t *bus;
 } orders_thread_t;
 
-orders_app_t *orders_app_new(void);
+/* The process's context for CFG (copied). Never NULL: the probe connects lazily. */
+orders_app_t *orders_app_new(const orders_config_t *cfg);
 void orders_app_destroy(orders_app_t **self_p);
 
+/* service_pool_t thread hooks. NULL, with the reason logged, when the bus client cannot
+ * be made (a malformed BUS_CLIENT_ENDPOINT). */
 void *orders_thread_new(void *app);
 void orders_thread_destroy(void **state_p);
 bool orders_app_ready(void *app);

@@ -83,7 +83,7 @@ s_is_admin(const envelope_t *req)
 static err_code_t
 s_user_exists(orders_thread_t *self, const envelope_t *req, int64_t user_id)
 {
-    int timeout = self->app->users_timeout_ms;
+    int timeout = self->app->cfg.users_timeout_ms;
     if (req->deadline_ms > 0) {
         int64_t left = req->deadline_ms - clock_wall_ms();
         if (left <= 0)

@@ -4,24 +4,16 @@
 #define USERS_APP_H
 #include <pthread.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <crypt.h>
 #include "db.h"
 #include "events.h"
 #include "redis_conn.h"
 #include "token.h"
+#include "users_config.h"
 #include "users_password.h"
 
 typedef struct {
-    const char *conninfo;          /* DATABASE_URL */
-    const char *pub_endpoint;      /* BUS_PUB_ENDPOINT: session_revoked events for notify */
-    int bcrypt_cost;               /* BCRYPT_COST, at least USERS_BCRYPT_MIN_COST */
-    int64_t access_ttl_s;          /* JWT_ACCESS_TTL_S */
-    int64_t refresh_ttl_s;         /* JWT_REFRESH_TTL_S */
-    int auth_threads;              /* USERS_AUTH_THREADS */
-    int users_threads;             /* USERS_THREADS */
-    int login_max_failures;        /* LOGIN_MAX_FAILURES, 10 per account ... */
-    int64_t login_failure_window_s; /* ... within LOGIN_FAILURE_WINDOW_S, 900 */
+    users_config_t cfg;            /* the settings (users_config.h) */
     token_keys_t *keys;            /* signs access and refresh tokens */
     /* A hash of a random password at the configured cost: login runs crypt_r against it
      * for an unknown user, so "no such user" costs the same time as "wrong password". */
@@ -39,12 +31,14 @@ typedef struct {
     struct crypt_data *crypt;
 } users_thread_t;
 
-/* Reads the settings and keys from the environment. NULL with a reason in *ERR (a static
- * string) when the process cannot work: no signing key, no randomness for the salt. */
-users_app_t *users_app_new(const char **err);
+/* The process's context for CFG (copied), with the signing keys from the environment
+ * (common/token.c). NULL, with the reason logged, when the process cannot work: no
+ * signing key, no bcrypt in libcrypt. */
+users_app_t *users_app_new(const users_config_t *cfg);
 void users_app_destroy(users_app_t **self_p);
 
-/* service_pool_t thread hooks: APP is a users_app_t. Never NULL (aborts on out-of-memory). */
+/* service_pool_t thread hooks: APP is a users_app_t. Never NULL: the connections are
+ * made lazily (and the events socket is optional); memory is common/mem.h's. */
 void *users_thread_new(void *app);
 void users_thread_destroy(void **state_p);
 

@@ -3,7 +3,7 @@
 #include "users_password.h"
 #include "users_sql.h"
 #include "users_validate.h"
-#include "config.h"
+#include "mem.h"
 #include "log.h"
 #include "service.h"
 #include <stdlib.h>
@@ -62,13 +62,13 @@ s_run(void *arg)
     users_bootstrap_t *self = arg;
     users_app_t *app = self->app;
     struct crypt_data *cd = users_password_scratch_new();
-    db_t *db = db_new(app->conninfo, users_statements);
-    const char *name = config_str("ADMIN_NAME", "Admin");
-    const char *email = config_str("ADMIN_EMAIL", NULL);
-    const char *password = config_str("ADMIN_PASSWORD", NULL);
+    db_t *db = db_new(app->cfg.service.database_url, users_statements);
+    const char *name = app->cfg.admin_name;
+    const char *email = app->cfg.admin_email;
+    const char *password = app->cfg.admin_password;
     bool warned = false;
-    while (cd && !service_stop) {
-        int rc = users_bootstrap_once(db, cd, app->bcrypt_cost, name, email, password);
+    while (!service_stop) {
+        int rc = users_bootstrap_once(db, cd, app->cfg.bcrypt_cost, name, email, password);
         if (rc != -1)
             break;
         if (!warned)
@@ -86,11 +86,9 @@ s_run(void *arg)
 users_bootstrap_t *
 users_bootstrap_start(users_app_t *app)
 {
-    users_bootstrap_t *self = calloc(1, sizeof(*self));
-    if (!self)
-        return NULL;
+    users_bootstrap_t *self = mem_calloc(1, sizeof(*self));
     self->app = app;
-    if (!config_str("ADMIN_EMAIL", NULL) || !config_str("ADMIN_PASSWORD", NULL)) {
+    if (!app->cfg.admin_email || !app->cfg.admin_password) {
         log_info(NULL, "admin_bootstrap", "ADMIN_EMAIL or ADMIN_PASSWORD unset: skipped");
         return self;
     }

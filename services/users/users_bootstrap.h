@@ -12,7 +12,8 @@
 typedef struct users_bootstrap_t users_bootstrap_t;
 
 /* Starts the bootstrap for APP, or does nothing (still returns an object) when
- * ADMIN_EMAIL or ADMIN_PASSWORD is unset. NULL only on out-of-memory. */
+ * ADMIN_EMAIL or ADMIN_PASSWORD is unset. Never NULL: a thread that cannot start is
+ * logged, and the admin is then made at the next start. */
 users_bootstrap_t *users_bootstrap_start(users_app_t *app);
 
 /* Stops retrying (SIGTERM already set service_stop), joins the thread, frees. */

@@ -1,12 +1,13 @@
 /* users_password.c -- bcrypt ($2b$) through libxcrypt. */
 #include "users_password.h"
+#include "mem.h"
 #include <stdlib.h>
 #include <string.h>
 
 struct crypt_data *
 users_password_scratch_new(void)
 {
-    return calloc(1, sizeof(struct crypt_data));
+    return mem_calloc(1, sizeof(struct crypt_data));
 }
 
 int

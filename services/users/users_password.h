@@ -13,7 +13,7 @@
 #define USERS_HASH_SIZE         128     /* room for any "$2b$" hash (60 characters) */
 
 /* A new zeroed struct crypt_data on the heap (it is about 32 KiB: too big for a worker's
- * stack). NULL on out-of-memory. Free with free(). */
+ * stack). Never NULL (common/mem.h). Free with free(). */
 struct crypt_data *users_password_scratch_new(void);
 
 /* Hashes PASSWORD with a fresh random salt at COST (raised to USERS_BCRYPT_MIN_COST) into

@@ -53,7 +53,7 @@ users_tokens_issue(users_thread_t *t, const users_row_t *row, const char *family
      * short-lived access token, which is re-signed from the database on every refresh. */
     snprintf(c.typ, sizeof(c.typ), "refresh");
     token_random_id(c.jti);
-    c.exp = now + t->app->refresh_ttl_s;
+    c.exp = now + t->app->cfg.refresh_ttl_s;
     snprintf(expires, sizeof(expires), "%" PRId64, c.exp);
     const char *params[] = { c.jti, out->family, user_id, expires };
     PGresult *res = db_exec(t->db, SQL_REFRESH_INSERT, 4, params);
@@ -64,7 +64,7 @@ users_tokens_issue(users_thread_t *t, const users_row_t *row, const char *family
 
     snprintf(c.typ, sizeof(c.typ), "access");
     token_random_id(c.jti);
-    c.exp = now + t->app->access_ttl_s;
+    c.exp = now + t->app->cfg.access_ttl_s;
     users_copy_utf8(c.name, sizeof(c.name), row->name);
     users_copy_utf8(c.email, sizeof(c.email), row->email);
     users_copy_utf8(c.phone, sizeof(c.phone), row->phone);
@@ -102,7 +102,7 @@ users_tokens_pack(msgpack_packer *pk, const users_app_t *app, const users_pair_t
     envelope_pack_key(pk, "token_type");
     envelope_pack_str(pk, "Bearer");
     envelope_pack_key(pk, "expires_in");
-    msgpack_pack_int64(pk, app->access_ttl_s);
+    msgpack_pack_int64(pk, app->cfg.access_ttl_s);
     envelope_pack_key(pk, "user");
     users_row_pack(pk, row, USERS_VIEW_FULL);
 }

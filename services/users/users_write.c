@@ -82,8 +82,8 @@ s_end_tokens_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *r
         return false;
     }
     PQclear(res);
-    int64_t ttl = t->app->refresh_ttl_s > t->app->access_ttl_s ? t->app->refresh_ttl_s
-                                                               : t->app->access_ttl_s;
+    int64_t ttl = t->app->cfg.refresh_ttl_s > t->app->cfg.access_ttl_s ? t->app->cfg.refresh_ttl_s
+                                                               : t->app->cfg.access_ttl_s;
     *before_ms = clock_wall_ms();
     if (users_redis_revoke_user(t->redis, id, *before_ms, ttl) != 0) {
         handler_rollback(t->db, req);
@@ -166,7 +166,7 @@ users_update(void *state, const envelope_t *req, envelope_t *reply)
         users_lowercase(v[U_EMAIL].value);
     char hash[USERS_HASH_SIZE] = "";
     if (v[U_PASSWORD].value
-        && users_password_hash(t->crypt, t->app->bcrypt_cost, v[U_PASSWORD].value, hash,
+        && users_password_hash(t->crypt, t->app->cfg.bcrypt_cost, v[U_PASSWORD].value, hash,
                                sizeof(hash)) != 0) {
         envelope_set_error(reply, ERR_INTERNAL, NULL);
         goto cleanup;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include "users_app.h"
+#include "users_config.h"
 #include "users_handlers.h"
 #include "clock.h"
 
@@ -34,9 +35,10 @@ s_setup(void)
     setenv("REDIS_PORT", getenv("TEST_REDIS_PORT") ? getenv("TEST_REDIS_PORT") : "6379", 1);
     setenv("JWT_SECRET", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 1);
     setenv("BCRYPT_COST", "10", 1);
-    const char *err = NULL;
-    s_app = users_app_new(&err);
-    ck_assert_msg(s_app != NULL, "users_app_new: %s", err ? err : "?");
+    users_config_t cfg;
+    users_config_load(&cfg);
+    s_app = users_app_new(&cfg);
+    ck_assert_msg(s_app != NULL, "users_app_new failed (the reason is logged above)");
     s_thread = users_thread_new(s_app);
     snprintf(s_tag, sizeof(s_tag), "%" PRId64, clock_wall_ms());
 }
@@ -461,10 +463,10 @@ START_TEST(test_outages)
     ck_assert_int_eq(r->status, 200);
     envelope_destroy(&r);
 
-    const char *conninfo = s_app->conninfo;
-    s_app->conninfo = "host=127.0.0.1 port=1 dbname=x user=x connect_timeout=1";
+    const char *conninfo = s_app->cfg.service.database_url;
+    s_app->cfg.service.database_url = "host=127.0.0.1 port=1 dbname=x user=x connect_timeout=1";
     void *no_db = users_thread_new(s_app);
-    s_app->conninfo = conninfo;
+    s_app->cfg.service.database_url = conninfo;
     s_thread = no_db;
     req = s_req("me", &s.caller, 0);
     r = s_call(users_me, &req);

@@ -1,0 +1,13 @@
+/* messages_config.c -- the environment table of the messages process. */
+#include "messages_config.h"
+#include "admin.h"
+#include "config.h"
+
+void
+messages_config_load(messages_config_t *cfg)
+{
+    service_config_load(&cfg->service, ADMIN_DEFAULT_PORT_MESSAGES);
+    cfg->pub_endpoint = config_str("BUS_PUB_ENDPOINT", "tcp://127.0.0.1:5557");
+    /* As orders (orders_config.c): enough commits in flight to share each disk flush. */
+    cfg->threads = (int) config_int("MESSAGES_THREADS", 16, 1, 64);
+}

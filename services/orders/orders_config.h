@@ -1,0 +1,18 @@
+/* orders_config.h -- the orders process's settings, read once from the environment at
+ * start (orders_config.c is the table: name, default, bounds). */
+#ifndef ORDERS_CONFIG_H
+#define ORDERS_CONFIG_H
+#include "service.h"
+
+typedef struct {
+    service_config_t service;      /* ADMIN_PORT (9102), BUS_WORKER_ENDPOINT, DATABASE_URL */
+    const char *bus_endpoint;      /* BUS_CLIENT_ENDPOINT, tcp://127.0.0.1:5555: for
+                                      users.get_user_by_id */
+    int users_timeout_ms;          /* ORDERS_USERS_TIMEOUT_MS, 5000: cap of that call */
+    int threads;                   /* ORDERS_THREADS, 16 */
+} orders_config_t;
+
+/* Fills *CFG from the environment (bounded; bad values fall back to the defaults). */
+void orders_config_load(orders_config_t *cfg);
+
+#endif
