@@ -1,6 +1,7 @@
 /* idempotency.c -- begin / replay-or-proceed / store-and-commit for Idempotency-Key
  * (idempotency.h). */
 #include "idempotency.h"
+#include "handler.h"
 #include "mem.h"
 #include "log.h"
 #include <stdio.h>
@@ -32,17 +33,6 @@ s_block_valid(const envelope_idem_t *idem)
         || strlen(idem->fingerprint) != 64)
         return false;
     return strspn(idem->fingerprint, "0123456789abcdef") == 64;
-}
-
-/* 503 when the database is gone (nothing was acknowledged), 500 otherwise: the rule of
- * every service's own database errors. */
-static void
-s_db_error(db_t *db, envelope_t *reply)
-{
-    if (db_lost(db))
-        envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Database unavailable");
-    else
-        envelope_set_error(reply, ERR_INTERNAL, NULL);
 }
 
 static int
@@ -126,7 +116,7 @@ idempotency_begin(db_t *db, const envelope_t *req, envelope_t *reply)
         return false;
     }
     if (db_begin(db) != 0) {
-        s_db_error(db, reply);
+        handler_db_error(db, req, reply);
         return false;
     }
     if (!idempotency_requested(req))
@@ -135,7 +125,7 @@ idempotency_begin(db_t *db, const envelope_t *req, envelope_t *reply)
     if (verdict == S_PROCEED)
         return true;
     if (verdict == S_FAILED)
-        s_db_error(db, reply);
+        handler_db_error(db, req, reply);
     /* A replay or a refusal wrote nothing: ROLLBACK ends the transaction and the lock. */
     db_rollback(db);
     return false;
