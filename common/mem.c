@@ -8,7 +8,8 @@ void
 mem_fail(const char *what)
 {
     /* write(2), not the logger: formatting a JSON line may itself need memory. */
-    static const char head[] = "{\"level\":\"error\",\"event\":\"out_of_memory\",\"msg\":\"out of memory in ";
+    static const char head[] =
+        "{\"level\":\"error\",\"event\":\"out_of_memory\",\"msg\":\"out of memory in ";
     static const char tail[] = "\"}\n";
     ssize_t ignored = write(STDERR_FILENO, head, sizeof head - 1);
     if (what)

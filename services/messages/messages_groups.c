@@ -27,8 +27,8 @@ static const char *const s_skip_member_ids[] = { "member_ids", NULL };
  * group admin gets 403 when NEED_ADMIN. On success returns the group row (caller's
  * PQclear); else NULL with the error in REPLY. */
 static PGresult *
-s_lock_group(messages_thread_t *self, const envelope_t *req, envelope_t *reply, const char *gid, const char *uid,
-             bool need_admin)
+s_lock_group(messages_thread_t *self, const envelope_t *req, envelope_t *reply,
+             const char *gid, const char *uid, bool need_admin)
 {
     const char *params[] = { gid, uid };
     PGresult *res = db_exec(self->db, "group_lock", 2, params);
@@ -53,8 +53,8 @@ s_lock_group(messages_thread_t *self, const envelope_t *req, envelope_t *reply, 
  * false (error answered) when a statement fails or the group is not visible. IN_TX: inside
  * a transaction, where a lost connection must never be retried on a fresh one. */
 static bool
-s_reply_group(messages_thread_t *self, const envelope_t *req, envelope_t *reply, const char *gid, const char *uid,
-              int status, bool in_tx)
+s_reply_group(messages_thread_t *self, const envelope_t *req, envelope_t *reply,
+              const char *gid, const char *uid, int status, bool in_tx)
 {
     const char *params[] = { gid, uid };
     PGresult *group = in_tx ? db_exec(self->db, "group_get", 2, params)

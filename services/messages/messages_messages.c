@@ -30,8 +30,8 @@ s_reword(form_t *form, const char *field, const char *message)
  * false with the error in REPLY. The receiver row is locked until COMMIT, so it cannot be
  * deleted between this check and the notification rows. */
 static bool
-s_receiver_ok(messages_thread_t *self, const envelope_t *req, envelope_t *reply, bool group, const char *rid,
-              const char *sender)
+s_receiver_ok(messages_thread_t *self, const envelope_t *req, envelope_t *reply, bool group,
+              const char *rid, const char *sender)
 {
     const char *params[] = { rid, sender };
     PGresult *res = db_exec(self->db, group ? "group_sender" : "user_lock", group ? 2 : 1, params);
@@ -207,8 +207,8 @@ cleanup:
 /* Inside a transaction: the message :id, locked. 404 when it does not exist or (when
  * NEED_VISIBLE) the caller may not see it. NULL with the error in REPLY otherwise. */
 static PGresult *
-s_lock_message(messages_thread_t *self, const envelope_t *req, envelope_t *reply, const char *mid, const char *uid,
-               bool need_visible)
+s_lock_message(messages_thread_t *self, const envelope_t *req, envelope_t *reply,
+               const char *mid, const char *uid, bool need_visible)
 {
     const char *params[] = { mid, uid };
     PGresult *res = db_exec(self->db, "message_lock", 2, params);

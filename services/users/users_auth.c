@@ -86,8 +86,8 @@ users_register(void *state, const envelope_t *req, envelope_t *reply)
     if (!idempotency_begin(t->db, req, reply))
         goto cleanup;
     char hash[USERS_HASH_SIZE];
-    if (users_password_hash(t->crypt, t->app->cfg.bcrypt_cost, form.values[R_PASSWORD].value, hash,
-                            sizeof(hash)) != 0) {
+    if (users_password_hash(t->crypt, t->app->cfg.bcrypt_cost, form.values[R_PASSWORD].value,
+                            hash, sizeof(hash)) != 0) {
         log_error(req->request_id, "bcrypt", "password hashing failed");
         envelope_set_error(reply, ERR_INTERNAL, NULL);
         handler_rollback(t->db, req);
@@ -136,7 +136,8 @@ users_login(void *state, const envelope_t *req, envelope_t *reply)
     /* Counted for unknown accounts too, so the refusal tells nothing about existence; and
      * before bcrypt, so a locked account costs no hashing. */
     int64_t retry_after = 0;
-    if (users_redis_login_failures(t->redis, key, &retry_after) >= t->app->cfg.login_max_failures) {
+    if (users_redis_login_failures(t->redis, key, &retry_after)
+        >= t->app->cfg.login_max_failures) {
         log_warn(req->request_id, "login_locked", "too many failed logins for one account");
         envelope_set_error(reply, ERR_RATE_LIMIT_EXCEEDED,
                            "Too many failed logins for this account, try again later");

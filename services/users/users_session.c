@@ -155,7 +155,8 @@ users_logout(void *state, const envelope_t *req, envelope_t *reply)
     int64_t ttl = req->caller.exp > now ? req->caller.exp - now : t->app->cfg.access_ttl_s;
     if (users_redis_revoke_jti(t->redis, req->caller.jti, ttl) != 0
         || (req->caller.family[0]
-            && users_redis_revoke_family(t->redis, req->caller.family, t->app->cfg.access_ttl_s) != 0)) {
+            && users_redis_revoke_family(t->redis, req->caller.family,
+                                         t->app->cfg.access_ttl_s) != 0)) {
         handler_rollback(t->db, req);
         log_warn(req->request_id, "logout_redis", "Redis unavailable: logout refused");
         envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Token store unavailable");

@@ -179,7 +179,7 @@ START_TEST(test_caller)
 {
     envelope_t *admin = s_req(NULL, "admin", 7);
     envelope_t *user = s_req(NULL, "user", 8);
-    envelope_t *anon = s_req(NULL, "admin", 0);       /* a role without a caller counts for nothing */
+    envelope_t *anon = s_req(NULL, "admin", 0);   /* a role without a caller: nothing */
     ck_assert(handler_caller_is_admin(admin));
     ck_assert(!handler_caller_is_admin(user));
     ck_assert(!handler_caller_is_admin(anon));
