@@ -1,8 +1,10 @@
 /* notify_server.c -- the libwebsockets side: context, protocol callback, writes, the tick
- * timer and the loop. The decisions live in notify_hub.c. */
+ * timer and the loop. The decisions live in notify_hub.c and the modules it uses. */
 #include "notify_server.h"
 #include "notify_app.h"
 #include "clock.h"
+#include "notify_join.h"
+#include "notify_send.h"
 #include "log.h"
 #include "notify_token.h"
 #include <ev.h>
@@ -349,7 +351,7 @@ error:
 static void
 s_close_one(int64_t key, void *value, void *arg)
 {
-    notify_hub_close(arg, value, NOTIFY_CLOSE_GOING_AWAY, "shutdown");
+    notify_send_close(arg, value, NOTIFY_CLOSE_GOING_AWAY, "shutdown");
 }
 
 /* One iteration of the loop: waits for the sockets that have news, the tick or lws's own
@@ -408,7 +410,7 @@ notify_server_destroy(notify_server_t **self_p)
     redis_conn_destroy(&app->redis);
     /* Users left behind by a context destroyed with sockets open. */
     notify_idmap_destroy(&app->sessions);
-    notify_hub_free_joins(app);
+    notify_join_free_all(app);
     notify_idmap_destroy(&app->joins);
     notify_idmap_destroy(&app->users);
     notify_topics_destroy(&app->topics);
