@@ -140,7 +140,9 @@ ws_scenario_held() {
   local active_line replica_line
   active_line=$(grep '^WS_RESULT ' "$STACK_DIR/$name.out" 2>/dev/null || true)
   replica_line=$(grep '^WS_REPLICA ' "$STACK_DIR/$name.out" 2>/dev/null || true)
+  # A run that printed nothing leaves dashes, not an unset variable (set -u).
   ws_held_rows+=("$(
+    local ready=0 sent_rps=- p99_ms=- cpu_ms=- frames=- cpu_us_per_frame=-
     eval "${active_line#WS_RESULT }"
     local a_ready="$ready"
     eval "${replica_line#WS_REPLICA }"
