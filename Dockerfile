@@ -11,7 +11,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libzmq3-dev libczmq-dev libmsgpack-dev libcivetweb-dev libjwt-dev libpq-dev \
-      libhiredis-dev libjson-c-dev libwebsockets-dev libcrypt-dev libssl-dev \
+      libhiredis-dev libjson-c-dev libwebsockets-dev libev-dev libcrypt-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the build reads, so an edit to docs or tests reuses the layers above and below.
@@ -30,7 +30,9 @@ RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUSD_BUILD_TESTS
  && runtime-packages.sh /out/usr/local/bin/* >/out/runtime-packages.txt \
  && echo "runtime packages:" $(cat /out/runtime-packages.txt)
 
-# --- runtime: the shared libraries the binaries name, tini, nothing else
+# --- runtime: the shared libraries the binaries name, tini, and what is loaded with dlopen:
+# notify's event loop is lws's libev plugin (libwebsockets-evlib_ev.so), which no ELF
+# NEEDED entry names (services/notify/README.md, "Event loop")
 FROM debian:12-slim
 COPY --from=build /out/runtime-packages.txt /usr/local/share/busd/runtime-packages.txt
 # upgrade: the local base is a debootstrap of the release (made once per machine, so it
@@ -38,6 +40,7 @@ COPY --from=build /out/runtime-packages.txt /usr/local/share/busd/runtime-packag
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get upgrade -y \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini \
+      libwebsockets-evlib-ev \
       $(cat /usr/local/share/busd/runtime-packages.txt) \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 # A numeric uid and gid (10001) that no Debian package uses: runAsNonRoot can check it.

@@ -6,6 +6,9 @@
 #   ws_idle      5,000 authenticated sockets on one notify replica, no traffic: memory
 #   ws_delivery  5,000 sockets over two replicas while messages are POSTed at a fixed rate:
 #                201-to-frame delivery latency, frames received vs expected, memory
+#   ws_held[@N]  N sockets (19,000) held on one replica by several ws_load processes while
+#                20 of them get messages at a fixed rate: RSS, notify's CPU per frame
+#                (not in the default list: bench/run.sh ws_held@1000 ws_held@19000)
 #
 #   bench/run.sh [SCENARIO ...]      default: every scenario below
 #   BENCH_DURATION=15s BENCH_THREADS=2 BENCH_CONNECTIONS=64 bench/run.sh health users_get
@@ -150,6 +153,10 @@ for pass in "${!FSYNC_DELAYS[@]}"; do
   fi
   for s in "${SCENARIOS[@]}"; do
     case "$s" in
+      ws_held | ws_held@[0-9]*)
+        ((pass == 0)) || continue
+        ws_scenario_held "$s"
+        ;;
       ws_idle | ws_delivery | ws_delivery@[0-9]*)
         ((pass == 0)) || continue
         ws_prepare
@@ -173,3 +180,4 @@ if ((${#cpu_rows[@]})); then
   printf '%s\n' "${cpu_rows[@]}"
 fi
 ((${#ws_done[@]} == 0)) || ws_tables "${ws_done[@]}"
+((${#ws_held_rows[@]} == 0)) || ws_held_table

@@ -2,10 +2,13 @@
  * and the delivery-latency join. */
 #include "wsl_http.h"
 #include "wsl_lat.h"
+#include "wsl_net.h"
 #include "wsl_ws.h"
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 START_TEST(test_ws_answer)
 {
@@ -67,6 +70,35 @@ START_TEST(test_http_answer)
 }
 END_TEST
 
+/* The CPU figure of ws_held reads /proc/<pid>/stat: this process's own, which grows as it
+ * burns CPU; a pid file naming no process reads -1, never 0. */
+START_TEST(test_cpu_ticks)
+{
+    char path[] = "/tmp/test_wsl_pidXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "%ld /some/binary\n", (long) getpid());
+    fclose(f);
+    long long a = wsl_cpu_ticks(path);
+    ck_assert_int_ge(a, 0);
+    volatile unsigned long x = 0;
+    long long b = a;
+    for (int round = 0; round < 200 && b == a; round++) {
+        for (unsigned long i = 0; i < 10000000UL; i++)
+            x += i;
+        b = wsl_cpu_ticks(path);
+    }
+    ck_assert_int_gt(b, a);
+    f = fopen(path, "w");
+    fprintf(f, "999999999\n");
+    fclose(f);
+    ck_assert_int_eq(wsl_cpu_ticks(path), -1);
+    unlink(path);
+    ck_assert_int_eq(wsl_cpu_ticks(path), -1);
+}
+END_TEST
+
 START_TEST(test_delivery_join)
 {
     wsl_marks_t acks = { 0 }, frames = { 0 };
@@ -96,6 +128,7 @@ main(void)
     tcase_add_test(tc, test_ws_frames);
     tcase_add_test(tc, test_http_answer);
     tcase_add_test(tc, test_delivery_join);
+    tcase_add_test(tc, test_cpu_ticks);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -5,16 +5,26 @@
  *   ws_load --users FILE --url ws://127.0.0.1:28081/ws[,PIDFILE] [--url ...]
  *           [--edge 127.0.0.1:28080] [--sockets 5000] [--rate 2500] [--duration 10]
  *           [--http-conns 64] [--group ID --group-members K --group-every M]
+ *           [--skip N] [--source 127.0.0.X] [--hold S] [--ready-file PATH]
  *
  * FILE: one user id per line (rows that exist: messages checks its receivers); the tokens
  * are minted here from JWT_SECRET. User I goes to replica I mod (number of --url). Group
  * messages are sent as the group's creator, BENCH_TOKEN, whose socket is not held; the
  * group's members are the first K users of FILE. Rate 0: hold the sockets, measure, exit.
- * Prints the human summary on stderr and machine lines (WS_REPLICA, WS_RESULT) on stdout. */
+ * Prints the human summary on stderr and machine lines (WS_REPLICA, WS_RESULT) on stdout.
+ *
+ * Holding many sockets over several processes (run.sh's ws_held): --skip N starts at the
+ * file's N+1-th user, --source binds the sockets to a local address of their own,
+ * --ready-file is written once every socket is ready or dead, and --hold S keeps them
+ * that long after (SIGTERM or SIGINT ends the hold early, and the run reports). A
+ * replica's CPU (from its PIDFILE) is measured over the sending phase: WS_REPLICA's
+ * cpu_ms and frames, and the CPU per frame it delivered. */
 #include "wsl_app.h"
 #include "wsl_http.h"
 #include "wsl_net.h"
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +47,20 @@ typedef struct {
     int group_every;
     int window;              /* handshakes in flight at once */
     double connect_timeout_s, hold_s, drain_s;
+    size_t skip;             /* users of the file to pass over */
+    const char *source;      /* local address of the WebSockets, or NULL */
+    const char *ready_file;  /* written once the sockets are up, or NULL */
 } wsl_opts_t;
+
+/* Set by SIGTERM or SIGINT: the hold ends and the run reports. */
+static volatile sig_atomic_t s_stop;
+
+static void
+s_on_signal(int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
 
 static uint64_t s_rng = 0x9e3779b97f4a7c15u;
 
@@ -68,7 +91,8 @@ s_parse(int argc, char **argv, wsl_opts_t *o)
         { "sockets", 1, 0, 'n' }, { "rate", 1, 0, 'r' }, { "duration", 1, 0, 'd' },
         { "http-conns", 1, 0, 'c' }, { "group", 1, 0, 'g' }, { "group-members", 1, 0, 'k' },
         { "group-every", 1, 0, 'm' }, { "window", 1, 0, 'W' }, { "hold", 1, 0, 'h' },
-        { "drain", 1, 0, 'D' }, { 0, 0, 0, 0 }
+        { "drain", 1, 0, 'D' }, { "skip", 1, 0, 'S' }, { "source", 1, 0, 's' },
+        { "ready-file", 1, 0, 'R' }, { 0, 0, 0, 0 }
     };
     int opt;
     while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -90,6 +114,9 @@ s_parse(int argc, char **argv, wsl_opts_t *o)
         case 'W': o->window = atoi(optarg); break;
         case 'h': o->hold_s = atof(optarg); break;
         case 'D': o->drain_s = atof(optarg); break;
+        case 'S': o->skip = strtoul(optarg, NULL, 10); break;
+        case 's': o->source = optarg; break;
+        case 'R': o->ready_file = optarg; break;
         default: return -1;
         }
     }
@@ -147,7 +174,7 @@ static void
 s_hold(wsl_app_t *app, double secs)
 {
     int64_t t0 = wsl_now_ns();
-    while (s_secs_since(t0) < secs)
+    while (s_secs_since(t0) < secs && !s_stop)
         wsl_pump(app, 50);
 }
 
@@ -257,10 +284,16 @@ s_report(wsl_app_t *app, const wsl_opts_t *o, size_t n, double connect_s, double
         double per_k = r->ready ? r->rss_held_kib * mib / ((double) r->ready / 1000) : 0;
         double delta_k = r->ready ? (r->rss_held_kib - r->rss_before_kib) * mib
                                         / ((double) r->ready / 1000) : 0;
+        double cpu_ms = r->cpu_before >= 0 && r->cpu_after >= 0
+                            ? (double) (r->cpu_after - r->cpu_before) * 1000
+                                  / (double) sysconf(_SC_CLK_TCK)
+                            : -1;
         printf("WS_REPLICA replica=%d url=%s sockets=%zu ready=%zu rss_before_mib=%.1f "
-               "rss_held_mib=%.1f rss_after_mib=%.1f mib_per_1k=%.2f delta_mib_per_1k=%.2f\n",
+               "rss_held_mib=%.1f rss_after_mib=%.1f mib_per_1k=%.2f delta_mib_per_1k=%.2f "
+               "cpu_ms=%.0f frames=%zu cpu_us_per_frame=%.1f\n",
                i + 1, r->host, r->sockets, r->ready, r->rss_before_kib * mib,
-               r->rss_held_kib * mib, r->rss_after_kib * mib, per_k, delta_k);
+               r->rss_held_kib * mib, r->rss_after_kib * mib, per_k, delta_k, cpu_ms,
+               r->frames, cpu_ms >= 0 && r->frames ? cpu_ms * 1000 / (double) r->frames : 0);
     }
     wsl_lat_t post, dlv, e2e;
     wsl_lat_of(app->post_ns, app->n_post, &post);
@@ -303,8 +336,30 @@ main(int argc, char **argv)
     memset(&app, 0, sizeof app);
     app.epfd = epoll_create1(EPOLL_CLOEXEC);
     const char *group_token = getenv("BENCH_TOKEN");
-    if (!(app.users = wsl_users_load(o.users_file, &app.n_users, err, sizeof err))
-        || wsl_users_mint(app.users, app.n_users, err, sizeof err) < 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    if (o.source) {
+        if (inet_pton(AF_INET, o.source, &app.source) != 1) {
+            fprintf(stderr, "ws_load: bad --source '%s'\n", o.source);
+            goto cleanup;
+        }
+        app.has_source = 1;
+    }
+    if (!(app.users = wsl_users_load(o.users_file, &app.n_users, err, sizeof err))) {
+        fprintf(stderr, "ws_load: %s\n", err);
+        goto cleanup;
+    }
+    if (o.skip >= app.n_users) {
+        fprintf(stderr, "ws_load: --skip %zu leaves none of %zu users\n", o.skip, app.n_users);
+        goto cleanup;
+    }
+    /* Tokens are not minted yet: the users passed over own nothing to free. */
+    memmove(app.users, app.users + o.skip, (app.n_users - o.skip) * sizeof *app.users);
+    app.n_users -= o.skip;
+    if (wsl_users_mint(app.users, app.n_users, err, sizeof err) < 0) {
         fprintf(stderr, "ws_load: %s\n", err);
         goto cleanup;
     }
@@ -335,6 +390,13 @@ main(int argc, char **argv)
     double connect_s = s_connect_all(&app, &o, n);
     fprintf(stderr, "ws_load: %zu of %zu sockets ready in %.2f s (%zu refused, %zu dead)\n",
             app.ready, n, connect_s, app.refused, app.dead);
+    if (o.ready_file) {
+        FILE *f = fopen(o.ready_file, "w");
+        if (f) {
+            fprintf(f, "ready=%zu sockets=%zu\n", app.ready, n);
+            fclose(f);
+        }
+    }
     /* Idle a moment so the replicas' allocations after "ready" count too. */
     s_hold(&app, o.hold_s);
     for (int i = 0; i < app.n_replicas; i++)
@@ -342,8 +404,14 @@ main(int argc, char **argv)
                                            ? wsl_rss_kib(app.replicas[i].pid_file) : -1;
     double send_s = 0;
     size_t skipped = 0;
+    for (int i = 0; i < app.n_replicas; i++)
+        app.replicas[i].cpu_before = app.replicas[i].pid_file
+                                         ? wsl_cpu_ticks(app.replicas[i].pid_file) : -1;
     if (o.rate > 0 && app.ready > 1)
         send_s = s_send_phase(&app, &o, n, group_token, &skipped);
+    for (int i = 0; i < app.n_replicas; i++)
+        app.replicas[i].cpu_after = app.replicas[i].pid_file
+                                        ? wsl_cpu_ticks(app.replicas[i].pid_file) : -1;
     for (int i = 0; i < app.n_replicas; i++)
         app.replicas[i].rss_after_kib = app.replicas[i].pid_file
                                             ? wsl_rss_kib(app.replicas[i].pid_file) : -1;

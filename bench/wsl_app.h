@@ -41,6 +41,8 @@ typedef struct {
     long rss_before_kib, rss_held_kib, rss_after_kib;
     size_t sockets;          /* sockets assigned to this replica */
     size_t ready;            /* of them, "ready" */
+    size_t frames;           /* new_message and notification frames it delivered */
+    long long cpu_before, cpu_after;   /* its CPU ticks around the sending phase */
 } wsl_replica_t;
 
 typedef struct {
@@ -54,6 +56,8 @@ typedef struct {
     int n_http;
     int *http_free;          /* stack of idle HTTP connection indices */
     int n_http_free;
+    struct in_addr source;   /* local address of the WebSockets, when has_source */
+    int has_source;
     struct sockaddr_in edge_addr;
     char edge_host[64];
 

@@ -38,7 +38,7 @@ wsl_ws_open(wsl_app_t *app, size_t i)
     wsl_replica_t *r = &app->replicas[c->replica];
     app->handshaking++;
     c->state = WSL_CONNECTING;
-    c->fd = wsl_connect_nb(&r->addr);
+    c->fd = wsl_connect_nb(&r->addr, app->has_source ? &app->source : NULL);
     struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = c };
     if (c->fd < 0 || epoll_ctl(app->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
         if (c->fd >= 0)
@@ -110,11 +110,13 @@ s_ws_text(wsl_app_t *app, wsl_conn_t *c, const char *p, size_t len, int64_t now)
             return;
         }
         app->new_message_frames++;
+        app->replicas[c->replica].frames++;
         if (wsl_marks_add(&app->frames, id, now) < 0)
             app->unparsed_frames++;
-    } else if (rest > 13 && memcmp(name, "notification\"", 13) == 0)
+    } else if (rest > 13 && memcmp(name, "notification\"", 13) == 0) {
         app->notification_frames++;
-    else if (rest > 6 && memcmp(name, "ready\"", 6) == 0) {
+        app->replicas[c->replica].frames++;
+    } else if (rest > 6 && memcmp(name, "ready\"", 6) == 0) {
         if (c->state == WSL_JOINING) {
             c->state = WSL_READY;
             app->handshaking--;
@@ -211,7 +213,7 @@ wsl_http_open(wsl_app_t *app, int i)
     wsl_conn_t *c = &app->http[i];
     memset(c, 0, sizeof *c);
     c->kind = WSL_HTTP;
-    c->fd = wsl_connect_nb(&app->edge_addr);
+    c->fd = wsl_connect_nb(&app->edge_addr, NULL);
     if (c->fd < 0)
         return -1;
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };

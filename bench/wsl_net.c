@@ -41,11 +41,22 @@ wsl_url_parse(const char *url, const char *path_default, struct sockaddr_in *add
 }
 
 int
-wsl_connect_nb(const struct sockaddr_in *addr)
+wsl_connect_nb(const struct sockaddr_in *addr, const struct in_addr *source)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
+    if (source) {
+        /* The port is picked at connect, per destination: bind alone would reserve one of
+         * the address's ephemeral ports for good. */
+        int one = 1;
+        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+        struct sockaddr_in local = { .sin_family = AF_INET, .sin_addr = *source };
+        if (bind(fd, (const struct sockaddr *) &local, sizeof local) < 0) {
+            close(fd);
+            return -1;
+        }
+    }
     /* Requests and frames are small and latency is the figure: no Nagle delay. */
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -74,8 +85,9 @@ wsl_now_ns(void)
     return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-long
-wsl_rss_kib(const char *pid_file)
+/* The first word of PID_FILE, or -1. */
+static long
+s_pid_of(const char *pid_file)
 {
     FILE *f = fopen(pid_file, "r");
     if (!f)
@@ -83,8 +95,40 @@ wsl_rss_kib(const char *pid_file)
     long pid = -1;
     int ok = fscanf(f, "%ld", &pid);
     fclose(f);
-    if (ok != 1 || pid <= 0)
+    return ok == 1 && pid > 0 ? pid : -1;
+}
+
+long long
+wsl_cpu_ticks(const char *pid_file)
+{
+    long pid = s_pid_of(pid_file);
+    if (pid < 0)
         return -1;
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    /* Fields after the command (which may hold spaces): state is the 3rd, utime the 14th
+     * and stime the 15th. */
+    const char *p = strrchr(line, ')');
+    unsigned long long ut, st;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st)
+                  != 2)
+        return -1;
+    return (long long) (ut + st);
+}
+
+long
+wsl_rss_kib(const char *pid_file)
+{
+    long pid = s_pid_of(pid_file);
+    if (pid < 0)
+        return -1;
+    FILE *f;
     char path[64], line[256];
     snprintf(path, sizeof path, "/proc/%ld/status", pid);
     if (!(f = fopen(path, "r")))

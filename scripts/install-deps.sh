@@ -14,6 +14,8 @@ PACKAGES=(
   libzmq3-dev libczmq-dev libmsgpack-dev libcivetweb-dev libjwt-dev libpq-dev libhiredis-dev
   check libsubunit-dev libjson-c-dev libwebsockets-dev libcrypt-dev libcurl4-openssl-dev
   libssl-dev
+  # notify's event loop: libev, and lws's plugin for it (loaded with dlopen, so named here)
+  libev-dev libwebsockets-evlib-ev
   # servers of the local and test stacks; the local cluster's load balancer
   postgresql redis-server haproxy
   # load tests and scripts; jq for the README's quick start (tests/quickstart)

@@ -86,7 +86,7 @@ struct notify_user_t {
     enum { NOTIFY_GROUPS_NONE = 0, NOTIFY_GROUPS_LOADING, NOTIFY_GROUPS_LOADED } groups_state;
 };
 
-/* A group_joined being made gap-free (notify_hub.c): its marker id (from the session id
+/* A group_joined being made gap-free (notify_join.c): its marker id (from the session id
  * counter, so one sync topic space serves both), and the sockets that need its catch-up:
  * those whose own marker went out before the group's topic was subscribed. */
 typedef struct {
@@ -142,7 +142,10 @@ typedef struct {
     volatile sig_atomic_t *stop;
 } notify_app_t;
 
-/* --- notify_hub.c: users, topics, events, sync and replay (lws thread only) -------- */
+/* --- notify_hub.c: sockets joining and leaving, bus events, database results, the tick
+ * (lws thread only). What it decides with: notify_users (users, groups, topics),
+ * notify_send (what a socket is sent), notify_sync (markers), notify_join (join
+ * catch-ups), notify_resync (every socket caught up after a broker came or went). */
 
 /* Registers an authenticated, established socket. 0, or -1 (the caller closes it). */
 int notify_hub_join(notify_app_t *app, notify_session_t *ss, struct lws *wsi);
@@ -159,16 +162,6 @@ void notify_hub_results(notify_app_t *app);
 
 /* Periodic work: resend sync markers that did not come back, follow the broker list. */
 void notify_hub_tick(notify_app_t *app);
-
-/* Catches every open socket up from the database (a broker was lost or came up): WHY is
- * logged. */
-void notify_hub_resync_all(notify_app_t *app, const char *why);
-
-/* Frees the catch-ups still in progress (at shutdown). */
-void notify_hub_free_joins(notify_app_t *app);
-
-/* Closes SS with CODE (and REASON) at once, dropping what it had queued. */
-void notify_hub_close(notify_app_t *app, notify_session_t *ss, uint16_t code, const char *reason);
 
 /* Reads the SUB socket until it is empty (after each wake-up and socket operation). */
 void notify_hub_drain(notify_app_t *app);

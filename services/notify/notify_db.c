@@ -2,6 +2,7 @@
 #include "notify_db.h"
 #include "db.h"
 #include "log.h"
+#include "notify_dbarray.h"
 #include "notify_event.h"
 #include "notify_frame.h"
 #include <pthread.h>
@@ -12,14 +13,33 @@
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-/* $3 is the bound plus one, so one extra row tells that the replay was truncated. */
+/* Replays and resyncs read in batches of at most this many sockets: one query instead of
+ * one per socket (a broker lost with 19,000 sockets open was 19,000 queries). The bound
+ * keeps one result, at worst BATCH_MAX times NOTIFY_REPLAY_MAX rows, in a few MiB. */
+#define BATCH_MAX 64
+
+/* The bound plus one is the LIMIT, so one extra row tells that the replay was truncated. */
 static const db_statement_t s_statements[] = {
     { "notify_groups", "SELECT group_id FROM group_members WHERE user_id = $1", 1 },
-    { "notify_replay",
-      "SELECT n.id, n.is_read, " TS("n.created_at") ", m.id, m.sender_id, m.receiver_type, "
-      "m.receiver_id, m.text, m.is_read, " TS("m.created_at")
+    /* Replays (?since=: the rows after an id) and resyncs without a cursor (the rows
+     * created since a time, on PostgreSQL's clock against notify's: one host, or NTP) of
+     * many sockets at once: socket K of the batch is row K of the arrays (user, rows
+     * after this id, rows created at or after this unix ms; 0 where the socket has no
+     * such bound), each with its own bound (LIMIT in the LATERAL), the rows in socket
+     * then id order, tagged with K (the last column). */
+    { "notify_replay_batch",
+      "SELECT r.nid, r.nread, r.ncreated, r.mid, r.sender_id, r.receiver_type, r.receiver_id,"
+      " r.text, r.mread, r.mcreated, q.k"
+      " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY"
+      " AS q(user_id, after_id, since_ms, k)"
+      " CROSS JOIN LATERAL (SELECT n.id AS nid, n.is_read AS nread, " TS("n.created_at")
+      " AS ncreated, m.id AS mid, m.sender_id, m.receiver_type, m.receiver_id, m.text,"
+      " m.is_read AS mread, " TS("m.created_at") " AS mcreated"
       " FROM notifications n JOIN messages m ON m.id = n.message_id"
-      " WHERE n.user_id = $1 AND n.id > $2 ORDER BY n.id LIMIT $3", 3 },
+      " WHERE n.user_id = q.user_id AND n.id > q.after_id"
+      " AND n.created_at >= to_timestamp(q.since_ms::float8 / 1000)"
+      " ORDER BY n.id LIMIT $4) r"
+      " ORDER BY q.k, r.nid", 4 },
     /* The membership's rows: a message's notifications are written in its transaction,
      * which saw the member row, so it began at most a lock wait before joined_at (both
      * are PostgreSQL's now(), one clock); the margin covers that wait, and costs at worst
@@ -31,14 +51,6 @@ static const db_statement_t s_statements[] = {
       " JOIN group_members gm ON gm.group_id = m.receiver_id AND gm.user_id = n.user_id"
       " WHERE n.user_id = $1 AND m.receiver_type = 'group' AND m.receiver_id = $2"
       " AND n.created_at >= gm.joined_at - interval '30 seconds' ORDER BY n.id LIMIT $3", 3 },
-    /* A socket without a cursor: the rows created since it went live (less a margin the
-     * caller took off), on PostgreSQL's clock against notify's (one host, or NTP). */
-    { "notify_resync",
-      "SELECT n.id, n.is_read, " TS("n.created_at") ", m.id, m.sender_id, m.receiver_type, "
-      "m.receiver_id, m.text, m.is_read, " TS("m.created_at")
-      " FROM notifications n JOIN messages m ON m.id = n.message_id"
-      " WHERE n.user_id = $1 AND n.created_at >= to_timestamp($2::float8 / 1000)"
-      " ORDER BY n.id LIMIT $3", 3 },
     { NULL, NULL, 0 }
 };
 
@@ -129,37 +141,78 @@ cleanup:
     return rc;
 }
 
-/* A ?since= replay, a join catch-up or a resync: the same rows, the same bound. */
+/* Rows FIRST .. FIRST+COUNT-1 of RES, one socket's, into R: at most the bound, and
+ * truncated when there were more. */
 static void
-s_replay(notify_db_t *self, db_t *db, const job_t *job, notify_result_t *r)
+s_replay_rows(notify_db_t *self, const PGresult *res, int first, int count, notify_result_t *r)
+{
+    if (count > self->replay_max) {
+        r->truncated = true;
+        count = self->replay_max;
+    }
+    r->replayed = calloc(count ? (size_t) count : 1, sizeof *r->replayed);
+    if (!r->replayed)
+        abort();
+    for (int i = 0; i < count; i++)
+        if (s_replay_row(self, res, first + i, r, r->user_id) != 0)
+            return;                      /* out of memory: report a failure */
+    r->ok = true;
+}
+
+/* A join catch-up: the rows of one group since the membership began. */
+static void
+s_catchup(notify_db_t *self, db_t *db, const job_t *job, notify_result_t *r)
 {
     char uid[24], arg[24], limit[24];
     snprintf(uid, sizeof uid, "%lld", (long long) job->user_id);
     snprintf(arg, sizeof arg, "%lld", (long long) job->arg);
     snprintf(limit, sizeof limit, "%d", self->replay_max + 1);
     const char *params[3] = { uid, arg, limit };
-    const char *stmt = job->kind == NOTIFY_JOB_CATCHUP  ? "notify_catchup"
-                       : job->kind == NOTIFY_JOB_RESYNC ? "notify_resync"
-                                                        : "notify_replay";
-    PGresult *res = db_exec(db, stmt, 3, params);
+    PGresult *res = db_exec(db, "notify_catchup", 3, params);
     if (!res)
         return;
-    int rows = PQntuples(res);
-    if (rows > self->replay_max) {
-        r->truncated = true;
-        rows = self->replay_max;
+    s_replay_rows(self, res, 0, PQntuples(res), r);
+    PQclear(res);
+}
+
+/* N replays and resyncs (JOBS, results R, same order) in one query: each socket gets the
+ * rows and the bound it would have had alone. A failure fails them all. */
+static void
+s_replay_batch(notify_db_t *self, db_t *db, job_t *const *jobs, size_t n,
+               notify_result_t *const *r)
+{
+    int64_t users[BATCH_MAX], after[BATCH_MAX], since[BATCH_MAX];
+    for (size_t k = 0; k < n; k++) {
+        users[k] = jobs[k]->user_id;
+        after[k] = jobs[k]->kind == NOTIFY_JOB_REPLAY ? jobs[k]->arg : 0;
+        since[k] = jobs[k]->kind == NOTIFY_JOB_RESYNC ? jobs[k]->arg : 0;
     }
-    r->replayed = calloc(rows ? (size_t) rows : 1, sizeof *r->replayed);
-    if (!r->replayed)
-        abort();
-    for (int i = 0; i < rows; i++) {
-        if (s_replay_row(self, res, i, r, job->user_id) != 0) {
-            PQclear(res);
-            return;                      /* out of memory: report a failure */
-        }
+    char a1[NOTIFY_DBARRAY_SIZE(BATCH_MAX)], a2[NOTIFY_DBARRAY_SIZE(BATCH_MAX)],
+        a3[NOTIFY_DBARRAY_SIZE(BATCH_MAX)], limit[24];
+    if (notify_dbarray_format(users, n, a1, sizeof a1) < 0
+        || notify_dbarray_format(after, n, a2, sizeof a2) < 0
+        || notify_dbarray_format(since, n, a3, sizeof a3) < 0)
+        return;
+    snprintf(limit, sizeof limit, "%d", self->replay_max + 1);
+    const char *params[4] = { a1, a2, a3, limit };
+    PGresult *res = db_exec(db, "notify_replay_batch", 4, params);
+    if (!res)
+        return;
+    int rows = PQntuples(res), i = 0;
+    for (size_t k = 0; k < n; k++) {
+        /* The rows of socket K (1-based in the query) follow those of K-1. */
+        int first = i;
+        while (i < rows && s_int(res, i, 10) == (int64_t) k + 1)
+            i++;
+        s_replay_rows(self, res, first, i - first, r[k]);
     }
     PQclear(res);
-    r->ok = true;
+}
+
+static bool
+s_batched(notify_job_kind_t kind)
+{
+    return kind == NOTIFY_JOB_REPLAY || kind == NOTIFY_JOB_RESYNC;
 }
 
 static void
@@ -189,33 +242,47 @@ s_run(void *arg)
             pthread_mutex_unlock(&self->lock);
             break;
         }
-        job_t *job = self->jobs_head;
-        self->jobs_head = job->next;
-        if (!self->jobs_head)
-            self->jobs_tail = NULL;
-        self->job_count--;
+        /* The job at the head; replays and resyncs queued right behind it go with it,
+         * so results still come back in the order the jobs were queued. */
+        job_t *jobs[BATCH_MAX];
+        size_t n = 0;
+        do {
+            job_t *job = self->jobs_head;
+            self->jobs_head = job->next;
+            if (!self->jobs_head)
+                self->jobs_tail = NULL;
+            self->job_count--;
+            jobs[n++] = job;
+        } while (s_batched(jobs[0]->kind) && n < BATCH_MAX && self->jobs_head
+                 && s_batched(self->jobs_head->kind));
         pthread_mutex_unlock(&self->lock);
 
-        notify_result_t *r = calloc(1, sizeof *r);
-        if (!r)
-            abort();
-        r->kind = job->kind;
-        r->user_id = job->user_id;
-        r->session_id = job->session_id;
-        notify_sendq_init(&r->frames);
-        if (job->kind == NOTIFY_JOB_GROUPS)
-            s_groups(self, db, job, r);
+        notify_result_t *r[BATCH_MAX];
+        for (size_t k = 0; k < n; k++) {
+            if (!(r[k] = calloc(1, sizeof *r[k])))
+                abort();
+            r[k]->kind = jobs[k]->kind;
+            r[k]->user_id = jobs[k]->user_id;
+            r[k]->session_id = jobs[k]->session_id;
+            notify_sendq_init(&r[k]->frames);
+        }
+        if (jobs[0]->kind == NOTIFY_JOB_GROUPS)
+            s_groups(self, db, jobs[0], r[0]);
+        else if (jobs[0]->kind == NOTIFY_JOB_CATCHUP)
+            s_catchup(self, db, jobs[0], r[0]);
         else
-            s_replay(self, db, job, r);
-        atomic_store(&self->healthy, r->ok);
-        if (!r->ok)
-            log_warn(NULL, "db_job_failed", "%s for user %lld failed (sqlstate %s)",
-                     job->kind == NOTIFY_JOB_GROUPS ? "group list"
-                     : job->kind == NOTIFY_JOB_CATCHUP ? "join catch-up"
-                     : job->kind == NOTIFY_JOB_RESYNC  ? "resync" : "replay",
-                     (long long) job->user_id, db_sqlstate(db));
-        free(job);
-        s_finish(self, r);
+            s_replay_batch(self, db, jobs, n, r);
+        for (size_t k = 0; k < n; k++) {
+            atomic_store(&self->healthy, r[k]->ok);
+            if (!r[k]->ok)
+                log_warn(NULL, "db_job_failed", "%s for user %lld failed (sqlstate %s)",
+                         jobs[k]->kind == NOTIFY_JOB_GROUPS    ? "group list"
+                         : jobs[k]->kind == NOTIFY_JOB_CATCHUP ? "join catch-up"
+                         : jobs[k]->kind == NOTIFY_JOB_RESYNC  ? "resync" : "replay",
+                         (long long) jobs[k]->user_id, db_sqlstate(db));
+            free(jobs[k]);
+            s_finish(self, r[k]);
+        }
     }
     db_destroy(&db);
     return NULL;

@@ -3,7 +3,10 @@
  * One worker thread with its own connection (DATABASE_URL) runs the two reads notify
  * needs: the groups of a user who connects, and the notifications a reconnecting socket
  * missed (?since=). The lws thread submits jobs; results come back on a queue and the
- * worker calls WAKE (lws_cancel_service) so the loop collects them. */
+ * worker calls WAKE (lws_cancel_service) so the loop collects them. Replays and resyncs
+ * queued one behind the other are read together, up to 64 sockets in one query (a broker
+ * lost with thousands of sockets open queues one per socket); each result is what its
+ * job alone would have read, and results come back in the order the jobs went in. */
 #ifndef NOTIFY_DB_H
 #define NOTIFY_DB_H
 #include <stdbool.h>

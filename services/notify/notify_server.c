@@ -1,20 +1,37 @@
 /* notify_server.c -- the libwebsockets side: context, protocol callback, writes, the tick
- * timer and the loop. The decisions live in notify_hub.c. */
+ * timer and the loop. The decisions live in notify_hub.c and the modules it uses. */
 #include "notify_server.h"
 #include "notify_app.h"
 #include "clock.h"
+#include "notify_join.h"
+#include "notify_send.h"
 #include "log.h"
 #include "notify_token.h"
+#include <ev.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define TICK_US (250 * LWS_US_PER_MS)
+
+/* Descriptors lws holds beside the WebSockets: its listen socket, its wake-up pipe and the
+ * two adopted bus descriptors (SUB and monitor), with room to spare. */
+#define LWS_OWN_FDS 16
+
+/* Descriptors the process holds outside lws: libzmq (its context, sockets, mailboxes and a
+ * TCP connection per broker), PostgreSQL, Redis, the admin port, stdio. */
+#define PROCESS_OWN_FDS 128
 
 struct notify_server_t {
     notify_app_t app;
     struct lws_protocols protocols[3];
     lws_retry_bo_t retry;
+    /* The event loop, ours ("foreign" to lws): epoll through libev. One wait costs the
+     * sockets that have news, not every socket held, as lws's own poll() loop did
+     * (services/notify/README.md, "Event loop"). */
+    struct ev_loop *loop;
+    void *loops[1];
 };
 
 static const char *
@@ -226,6 +243,22 @@ s_adopt_bus_fd(notify_app_t *app, int zfd)
     return 0;
 }
 
+/* lws's descriptor table for MAX_SOCKETS WebSockets plus its own; warns when the process's
+ * open-files limit cannot hold them and the rest of the process too (sockets beyond it
+ * are refused at accept). */
+static unsigned int
+s_fd_limit(int max_sockets)
+{
+    unsigned int want = (unsigned int) max_sockets + LWS_OWN_FDS;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+        && rl.rlim_cur < (rlim_t) want + PROCESS_OWN_FDS)
+        log_warn(NULL, "fd_limit", "open-files limit %llu holds fewer than NOTIFY_MAX_SOCKETS "
+                 "(%d) sockets plus the process's own %d descriptors",
+                 (unsigned long long) rl.rlim_cur, max_sockets, LWS_OWN_FDS + PROCESS_OWN_FDS);
+    return want;
+}
+
 notify_server_t *
 notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *keys)
 {
@@ -266,6 +299,16 @@ notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *
     self->retry.secs_since_valid_ping = (uint16_t) cfg->ping_s;
     self->retry.secs_since_valid_hangup = (uint16_t) cfg->hangup_s;
 
+    /* libev's epoll backend, asked for by name: EVFLAG_AUTO could settle for poll() or
+     * select() on a kernel without epoll, which is the cost this loop exists to remove.
+     * EVFLAG_NOENV: LIBEV_FLAGS in the environment does not choose it either. */
+    self->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
+    if (!self->loop) {
+        log_error(NULL, "loop_failed", "libev has no epoll backend here");
+        goto error;
+    }
+    self->loops[0] = self->loop;
+
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = cfg->port;
@@ -273,11 +316,16 @@ notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *
     info.protocols = self->protocols;
     info.user = app;
     info.count_threads = 1;
-    info.fd_limit_per_thread = (unsigned int) cfg->max_sockets;
+    info.fd_limit_per_thread = s_fd_limit(cfg->max_sockets);
     info.retry_and_idle_policy = &self->retry;
     info.timeout_secs = 10;              /* a handshake that stalls is dropped */
     info.max_http_header_pool = 64;
-    info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    /* LIBEV loads lws's libev plugin (libwebsockets-evlib_ev.so, dlopen: the Debian package
+     * libwebsockets-evlib-ev); our loop as a foreign one keeps lws from installing a SIGINT
+     * watcher of its own (main.c handles both signals) and lets the loop below run one
+     * iteration at a time. */
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = self->loops;
     app->context = lws_create_context(&info);
     if (!app->context) {
         log_error(NULL, "listen_failed", "cannot listen on %s:%d", cfg->bind, cfg->port);
@@ -292,8 +340,8 @@ notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *
         goto error;
     }
     lws_sul_schedule(app->context, 0, &app->tick, s_tick, TICK_US);
-    log_info(NULL, "listening", "notify replica %s on ws://%s:%d/ws", cfg->replica, cfg->bind,
-             cfg->port);
+    log_info(NULL, "listening", "notify replica %s on ws://%s:%d/ws (libev, epoll)",
+             cfg->replica, cfg->bind, cfg->port);
     return self;
 error:
     notify_server_destroy(&self);
@@ -303,7 +351,16 @@ error:
 static void
 s_close_one(int64_t key, void *value, void *arg)
 {
-    notify_hub_close(arg, value, NOTIFY_CLOSE_GOING_AWAY, "shutdown");
+    notify_send_close(arg, value, NOTIFY_CLOSE_GOING_AWAY, "shutdown");
+}
+
+/* One iteration of the loop: waits for the sockets that have news, the tick or lws's own
+ * timers (the tick bounds the wait to 250 ms), and serves them. A signal ends the wait at
+ * once (libev returns from an EVRUN_ONCE interrupted by EINTR). */
+static void
+s_service(notify_server_t *self)
+{
+    ev_run(self->loop, EVRUN_ONCE);
 }
 
 int
@@ -312,15 +369,13 @@ notify_server_run(notify_server_t *self, volatile sig_atomic_t *stop)
     notify_app_t *app = &self->app;
     app->stop = stop;
     while (!*stop)
-        if (lws_service(app->context, 0) < 0)
-            break;
+        s_service(self);
     /* Readiness is already 503 and new upgrades are refused 503 (both read *STOP). For
      * NOTIFY_SHUTDOWN_DELAY_MS the open sockets are still served, so that a load balancer
      * sees the readiness and sends the reconnects below elsewhere. */
     int64_t delay_until = clock_mono_ms() + app->cfg.shutdown_delay_ms;
     while (clock_mono_ms() < delay_until && *stop < 2)
-        if (lws_service(app->context, 0) < 0)
-            break;
+        s_service(self);
     /* Tell every client to come back, elsewhere, with ?since=, and give the closes until
      * NOTIFY_SHUTDOWN_GRACE_MS to go out; a second signal stops waiting. */
     int64_t t0 = clock_mono_ms(), until = t0 + app->cfg.shutdown_grace_ms;
@@ -328,8 +383,7 @@ notify_server_run(notify_server_t *self, volatile sig_atomic_t *stop)
              notify_idmap_size(app->sessions), app->cfg.shutdown_grace_ms);
     notify_idmap_each(app->sessions, s_close_one, app);
     while (notify_idmap_size(app->sessions) > 0 && clock_mono_ms() < until && *stop < 2)
-        if (lws_service(app->context, 0) < 0)
-            break;
+        s_service(self);
     log_info(NULL, "stopping", "%zu sockets left open after %lld ms",
              notify_idmap_size(app->sessions), (long long) (clock_mono_ms() - t0));
     return 0;
@@ -348,11 +402,15 @@ notify_server_destroy(notify_server_t **self_p)
         lws_context_destroy(app->context);
         app->context = NULL;
     }
+    /* After the context: lws stops its watchers on our loop (libev's stops at once, no
+     * close callbacks to run), and only then may the loop go. */
+    if ((*self_p)->loop)
+        ev_loop_destroy((*self_p)->loop);
     notify_bus_destroy(&app->bus);
     redis_conn_destroy(&app->redis);
     /* Users left behind by a context destroyed with sockets open. */
     notify_idmap_destroy(&app->sessions);
-    notify_hub_free_joins(app);
+    notify_join_free_all(app);
     notify_idmap_destroy(&app->joins);
     notify_idmap_destroy(&app->users);
     notify_topics_destroy(&app->topics);
