@@ -217,6 +217,12 @@ db_lost(const db_t *self)
     return self->lost;
 }
 
+bool
+db_in_transaction(const db_t *self)
+{
+    return self->in_tx;
+}
+
 struct db_probe_t {
     pthread_mutex_t lock;
     db_t *db;

@@ -35,6 +35,10 @@ PGresult *db_exec(db_t *self, const char *name, int nparams, const char *const *
  * ROLLBACK, which ends it (a COMMIT on a lost connection fails: nothing is acknowledged). */
 int db_command(db_t *self, const char *sql);
 
+/* True between a BEGIN and its COMMIT or ROLLBACK (db_command's). A handler whose write
+ * ran as one statement on its own has no transaction to end. */
+bool db_in_transaction(const db_t *self);
+
 /* The SQLSTATE of the last failed call, "" after a success. */
 const char *db_sqlstate(const db_t *self);
 

@@ -142,6 +142,14 @@ idempotency_begin(db_t *db, const envelope_t *req, envelope_t *reply)
     return false;
 }
 
+bool
+idempotency_begin_single(db_t *db, const envelope_t *req, envelope_t *reply)
+{
+    if (!idempotency_requested(req))
+        return true;
+    return idempotency_begin(db, req, reply);
+}
+
 int
 idempotency_commit(db_t *db, const envelope_t *req, const envelope_t *reply)
 {
@@ -172,5 +180,7 @@ idempotency_commit(db_t *db, const envelope_t *req, const envelope_t *reply)
             return -1;
         PQclear(res);
     }
+    if (!db_in_transaction(db))              /* idempotency_begin_single, no key */
+        return 0;
     return db_command(db, "COMMIT") == 0 ? 0 : -1;
 }
