@@ -12,8 +12,6 @@ orders_app_new(void)
     if (!self)
         abort();
     self->conninfo = config_str("DATABASE_URL", "host=127.0.0.1 port=55432 dbname=busd user=busd");
-    self->bus_endpoint = config_str("BUS_CLIENT_ENDPOINT", "tcp://127.0.0.1:5555");
-    self->users_timeout_ms = (int) config_int("ORDERS_USERS_TIMEOUT_MS", 5000, 50, 60000);
     /* Each thread waits for its own COMMIT's flush: with 4, a disk taking 3 ms per flush
      * capped orders at ~4 / 3 ms. 16 commits in flight share PostgreSQL's flushes (group
      * commit); docs/BENCHMARKS.md ("Writes on a slow disk") has the measurements. */
@@ -41,7 +39,6 @@ orders_thread_new(void *app)
         abort();
     self->app = app;
     self->db = db_new(self->app->conninfo, orders_statements);
-    self->bus = bus_client_new(self->app->bus_endpoint);
     return self;
 }
 
@@ -52,7 +49,6 @@ orders_thread_destroy(void **state_p)
         return;
     orders_thread_t *self = *state_p;
     db_destroy(&self->db);
-    bus_client_destroy(&self->bus);
     free(self);
     *state_p = NULL;
 }

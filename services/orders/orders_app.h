@@ -1,17 +1,15 @@
 /* orders_app.h -- the orders process's settings and the state each worker thread owns: its
- * PostgreSQL connection and its own bus client for calls to the users service. */
+ * PostgreSQL connection. orders calls no other service (whether a user exists is the
+ * database's foreign key to answer), so it holds no bus client. */
 #ifndef ORDERS_APP_H
 #define ORDERS_APP_H
 #include <pthread.h>
 #include <stdbool.h>
-#include "bus_client.h"
 #include "db.h"
 #include "service.h"
 
 typedef struct {
     const char *conninfo;          /* DATABASE_URL */
-    const char *bus_endpoint;      /* BUS_CLIENT_ENDPOINT, for users.get_user_by_id */
-    int users_timeout_ms;          /* ORDERS_USERS_TIMEOUT_MS: cap of the inner call */
     int threads;                   /* ORDERS_THREADS */
     db_probe_t *probe;            /* /health/ready, on an admin thread */
 } orders_app_t;
@@ -19,7 +17,6 @@ typedef struct {
 typedef struct {
     orders_app_t *app;
     db_t *db;
-    bus_client_t *bus;
 } orders_thread_t;
 
 orders_app_t *orders_app_new(void);

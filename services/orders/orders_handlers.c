@@ -1,10 +1,9 @@
-/* orders_handlers.c -- the orders methods: create (asking the users service over the bus
- * that the user exists), list, get, update (life cycle under a row lock), delete. */
+/* orders_handlers.c -- the orders methods: create (one INSERT; the caller's existence is
+ * the foreign key's to check), list, get, update (life cycle under a row lock), delete. */
 #include "orders_app.h"
 #include "orders_amount.h"
 #include "orders_sql.h"
 #include "orders_status.h"
-#include "clock.h"
 #include "cursor.h"
 #include "form.h"
 #include "idempotency.h"
@@ -50,6 +49,15 @@ s_db_error(orders_thread_t *self, envelope_t *reply)
         envelope_set_error(reply, ERR_INTERNAL, NULL);
 }
 
+/* Ends the open transaction, if any: a lone statement (idempotency_begin_single without a
+ * key) has none left to end. */
+static void
+s_rollback(orders_thread_t *self)
+{
+    if (db_in_transaction(self->db))
+        db_command(self->db, "ROLLBACK");
+}
+
 static const char *
 s_check_product(const char *s)
 {
@@ -84,48 +92,6 @@ s_is_admin(const envelope_t *req)
     return strcmp(req->caller.role, "admin") == 0 ? "true" : "false";
 }
 
-/* --- the users service, over the bus ----------------------------------------------- */
-
-/* Asks users.get_user_by_id whether USER_ID exists, within what is left of REQ's
- * deadline. Returns ERR_NONE, ERR_NOT_FOUND, ERR_SERVICE_UNAVAILABLE or
- * ERR_GATEWAY_TIMEOUT. */
-static err_code_t
-s_user_exists(orders_thread_t *self, const envelope_t *req, int64_t user_id)
-{
-    int timeout = self->app->users_timeout_ms;
-    if (req->deadline_ms > 0) {
-        int64_t left = req->deadline_ms - clock_wall_ms();
-        if (left <= 0)
-            return ERR_GATEWAY_TIMEOUT;
-        if (left < timeout)
-            timeout = (int) left;
-    }
-    envelope_t *call = envelope_new(ENVELOPE_REQUEST);
-    memcpy(call->request_id, req->request_id, sizeof call->request_id);
-    snprintf(call->service, sizeof call->service, "users");
-    snprintf(call->method, sizeof call->method, "get_user_by_id");
-    /* No caller block: only an edge speaks for a user on the bus (bus_security.h); this
-     * is orders asking, as itself, whether the user exists. */
-    msgpack_packer *pk = envelope_body_packer(call);
-    msgpack_pack_map(pk, 1);
-    envelope_pack_key(pk, "id");
-    msgpack_pack_int64(pk, user_id);
-    envelope_t *answer = NULL;
-    err_code_t rc = bus_client_call(self->bus, call, timeout, BUS_CALL_RETRYABLE, &answer);   /* a read */
-    if (rc == ERR_NONE) {
-        if (answer->status == 404)
-            rc = ERR_NOT_FOUND;
-        else if (answer->status != 200)
-            rc = answer->status == 504 ? ERR_GATEWAY_TIMEOUT : ERR_SERVICE_UNAVAILABLE;
-    }
-    if (rc != ERR_NONE && rc != ERR_NOT_FOUND)
-        log_warn(req->request_id, "users_call_failed", "users.get_user_by_id: %s",
-                 answer ? answer->code : err_name(rc));
-    envelope_destroy(&answer);
-    envelope_destroy(&call);
-    return rc;
-}
-
 /* --- methods ------------------------------------------------------------------------ */
 
 static void
@@ -152,29 +118,25 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
         form_reply(&form, reply);
         goto cleanup;
     }
-    err_code_t exists = s_user_exists(self, req, req->caller.user_id);
-    if (exists == ERR_NOT_FOUND) {
-        envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
-        goto cleanup;
-    }
-    if (exists != ERR_NONE) {
-        envelope_set_error(reply, exists, NULL);
-        goto cleanup;
-    }
     char uid[24];
     snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
-    /* With an Idempotency-Key the stored answer is looked up here and the new one is
-     * stored in the INSERT's transaction (common/idempotency.h). */
-    if (!idempotency_begin(self->db, req, reply))
+    /* Without an Idempotency-Key the INSERT is the whole transaction: one round trip. With
+     * one, the stored answer is looked up first and the new one stored in the INSERT's
+     * transaction (common/idempotency.h). */
+    if (!idempotency_begin_single(self->db, req, reply))
         goto cleanup;
     const char *params[] = { uid, form.values[0].value, amount };
     PGresult *res = db_exec(self->db, "order_insert", 3, params);
     if (!res) {
-        if (strcmp(db_sqlstate(self->db), "23503") == 0)   /* the user went meanwhile */
+        /* Whether the caller exists is the foreign key's answer, checked inside this
+         * INSERT's transaction: a user deleted before it (or while a keyed transaction is
+         * open) fails it with 23503, and nothing is written. No question to the users
+         * service: no bus round trip, and no window between a check and the write. */
+        if (strcmp(db_sqlstate(self->db), "23503") == 0)
             envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
         else
             s_db_error(self, reply);
-        db_command(self->db, "ROLLBACK");
+        s_rollback(self);
         goto cleanup;
     }
     reply->status = 201;
@@ -182,7 +144,7 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
     PQclear(res);
     if (idempotency_commit(self->db, req, reply) != 0) {
         s_db_error(self, reply);                      /* drops the packed body */
-        db_command(self->db, "ROLLBACK");
+        s_rollback(self);
     }
 cleanup:
     form_release(&form);
