@@ -20,8 +20,10 @@ void
 messages_rollback(messages_thread_t *self)
 {
     /* On a lost connection this reconnects and rolls back nothing: the server already
-     * dropped the transaction with the connection. */
-    db_command(self->db, "ROLLBACK");
+     * dropped the transaction with the connection. A lone statement outside a
+     * transaction (idempotency_begin_single without a key) has nothing to end. */
+    if (db_in_transaction(self->db))
+        db_command(self->db, "ROLLBACK");
 }
 
 bool
