@@ -25,7 +25,7 @@ s_in(const char *word, const char *const *list)
 bool
 bus_security_may_connect(const char *domain, const char *role)
 {
-    static const char *const front[] = { "edge", "orders", NULL };
+    static const char *const front[] = { "edge", NULL };
     static const char *const back[] = { "users", "orders", "messages", NULL };
     static const char *const xsub[] = { "users", "messages", "notify", NULL };
     static const char *const xpub[] = { "notify", NULL };

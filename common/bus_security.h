@@ -6,8 +6,10 @@
  * of its sockets only the roles that socket serves:
  *
  *   socket (ZAP domain)   roles                  and on each message
- *   clients  "front"      edge, orders           a request speaking for a user (a caller
- *                                                block) only from an edge
+ *   clients  "front"      edge                   a request speaking for a user (a caller
+ *                                                block) only from an edge (kept for any
+ *                                                future client role: today only the edge
+ *                                                may send requests at all)
  *   workers  "back"       users, orders, messages  READY only for the role's own services
  *   XSUB     "xsub"       users, messages, notify  only the role's own events
  *   XPUB     "xpub"       notify                 (only notify reads events)

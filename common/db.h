@@ -47,7 +47,8 @@ int db_begin(db_t *self);
 int db_commit(db_t *self);
 int db_rollback(db_t *self);
 
-/* True between a successful db_begin and the db_commit or db_rollback that ends it. */
+/* True between a successful db_begin and the db_commit or db_rollback that ends it. A
+ * handler whose write ran as one statement on its own has no transaction to end. */
 bool db_in_transaction(const db_t *self);
 
 /* The SQLSTATE of the last failed call, "" after a success. */

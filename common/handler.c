@@ -128,6 +128,10 @@ handler_commit(db_t *db, const envelope_t *req, envelope_t *reply)
 void
 handler_rollback(db_t *db, const envelope_t *req)
 {
+    /* A lone statement outside a transaction (idempotency_begin_single without a key)
+     * has nothing to end. */
+    if (!db_in_transaction(db))
+        return;
     if (db_rollback(db) != 0 && !db_lost(db))
         log_warn(req->request_id, "db_rollback", "rollback failed, sqlstate %s",
                  db_sqlstate(db));

@@ -131,6 +131,14 @@ idempotency_begin(db_t *db, const envelope_t *req, envelope_t *reply)
     return false;
 }
 
+bool
+idempotency_begin_single(db_t *db, const envelope_t *req, envelope_t *reply)
+{
+    if (!idempotency_requested(req))
+        return true;
+    return idempotency_begin(db, req, reply);
+}
+
 int
 idempotency_commit(db_t *db, const envelope_t *req, const envelope_t *reply)
 {
@@ -159,5 +167,7 @@ idempotency_commit(db_t *db, const envelope_t *req, const envelope_t *reply)
             return -1;
         PQclear(res);
     }
+    if (!db_in_transaction(db))              /* idempotency_begin_single, no key */
+        return 0;
     return db_commit(db) == 0 ? 0 : -1;
 }

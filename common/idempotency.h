@@ -71,8 +71,16 @@ bool idempotency_requested(const envelope_t *req);
  * the database error) and no transaction is left open. */
 bool idempotency_begin(db_t *db, const envelope_t *req, envelope_t *reply);
 
+/* As idempotency_begin, for a handler whose write is ONE statement: without a key no
+ * BEGIN is sent and the statement runs on its own. PostgreSQL then runs it in a
+ * transaction of its own and commits it when the statement's Sync arrives, before the
+ * ReadyForQuery that db_exec waits for (a failed commit is the statement's error): the
+ * answer still follows the COMMIT, for one round trip instead of three (BEGIN, the write,
+ * COMMIT). With a key, exactly idempotency_begin. */
+bool idempotency_begin_single(db_t *db, const envelope_t *req, envelope_t *reply);
+
 /* Stores REPLY's status and body under REQ's key when there is one and the status is
- * 2xx, then COMMITs. Returns 0 when committed; -1 on a failure, after which the caller
+ * 2xx, then COMMITs (nothing to commit after idempotency_begin_single without a key). Returns 0 when committed; -1 on a failure, after which the caller
  * answers the database error (db_lost() tells 503 from 500) and rolls back. */
 int idempotency_commit(db_t *db, const envelope_t *req, const envelope_t *reply);
 

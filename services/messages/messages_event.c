@@ -20,26 +20,29 @@ s_pack_head(msgpack_packer *pk, const char *name, int64_t ts)
 }
 
 void
-messages_event_pack_new_message(msgpack_sbuffer *out, const PGresult *message,
-                                const PGresult *notifs, int64_t ts)
+messages_event_pack_new_message(msgpack_sbuffer *out, const PGresult *sent, int64_t ts)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 5);
     s_pack_head(&pk, "new_message", ts);
     envelope_pack_key(&pk, "message");
-    messages_pack_message(&pk, message, 0, 0);
+    messages_pack_message(&pk, sent, 0, 0);
     envelope_pack_key(&pk, "notifications");
-    int n = notifs ? PQntuples(notifs) : 0;
+    int rows = PQntuples(sent), n = 0;
+    for (int r = 0; r < rows; r++)
+        n += !PQgetisnull(sent, r, SEND_NOTIF + NEWNOTIF_USER);
     msgpack_pack_array(&pk, (size_t) n);
-    for (int r = 0; r < n; r++) {
+    for (int r = 0; r < rows; r++) {
+        if (PQgetisnull(sent, r, SEND_NOTIF + NEWNOTIF_USER))
+            continue;
         msgpack_pack_map(&pk, 3);
         envelope_pack_key(&pk, "user_id");
-        messages_pack_id(&pk, notifs, r, NEWNOTIF_USER);
+        messages_pack_id(&pk, sent, r, SEND_NOTIF + NEWNOTIF_USER);
         envelope_pack_key(&pk, "id");
-        messages_pack_id(&pk, notifs, r, NEWNOTIF_ID);
+        messages_pack_id(&pk, sent, r, SEND_NOTIF + NEWNOTIF_ID);
         envelope_pack_key(&pk, "created_at");
-        envelope_pack_str(&pk, PQgetvalue(notifs, r, NEWNOTIF_CREATED));
+        envelope_pack_str(&pk, PQgetvalue(sent, r, SEND_NOTIF + NEWNOTIF_CREATED));
     }
 }
 
@@ -100,15 +103,15 @@ s_message_topic(const PGresult *message, char *topic, size_t size)
 }
 
 void
-messages_event_new_message(events_t *events, const PGresult *message, const PGresult *notifs)
+messages_event_new_message(events_t *events, const PGresult *sent)
 {
     if (!events)
         return;
     char topic[48];
-    s_message_topic(message, topic, sizeof topic);
+    s_message_topic(sent, topic, sizeof topic);
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
-    messages_event_pack_new_message(&buf, message, notifs, clock_wall_ms());
+    messages_event_pack_new_message(&buf, sent, clock_wall_ms());
     s_send(events, topic, &buf);
 }
 

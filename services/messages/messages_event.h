@@ -12,10 +12,9 @@
 
 
 /* {v, event: "new_message", ts, message, notifications: [{user_id, id, created_at}]}
- * from row 0 of MESSAGE (message columns) and every row of NOTIFS (NEWNOTIF columns;
- * NULL for none). */
-void messages_event_pack_new_message(msgpack_sbuffer *out, const PGresult *message,
-                                     const PGresult *notifs, int64_t ts);
+ * from SENT, the answer of message_send_* (messages_sql.h, SEND_*): the message of row 0,
+ * a notification from every row whose notification columns are not NULL. */
+void messages_event_pack_new_message(msgpack_sbuffer *out, const PGresult *sent, int64_t ts);
 
 /* {v, event: "message_deleted", ts, message: {id, sender_id, receiver_type, receiver_id},
  * recipients: [user ids]} from row 0 of MESSAGE and column 0 of every row of RECIPIENTS. */
@@ -29,8 +28,7 @@ void messages_event_pack_group(msgpack_sbuffer *out, const char *name, int64_t g
 
 /* Packs and publishes on the message's topic (u:<receiver>| or g:<group>|). EVENTS may
  * be NULL (no PUB socket): nothing is sent. */
-void messages_event_new_message(events_t *events, const PGresult *message,
-                                const PGresult *notifs);
+void messages_event_new_message(events_t *events, const PGresult *sent);
 void messages_event_deleted(events_t *events, const PGresult *message,
                             const PGresult *recipients);
 

@@ -1,5 +1,5 @@
 /* messages_messages.c -- direct and group messages: send (the message and one notification
- * per recipient in one transaction, the event after COMMIT), history, read, delete. */
+ * per recipient in one statement, the event after COMMIT), history, read, delete. */
 #include "messages_handlers.h"
 #include "messages_event.h"
 #include "idempotency.h"
@@ -26,28 +26,6 @@ s_reword(form_t *form, const char *field, const char *message)
             snprintf(form->problems[i].message, sizeof form->problems[i].message, "%s", message);
 }
 
-/* Inside the transaction: checks the receiver and whether SENDER may write to it; returns
- * false with the error in REPLY. The receiver row is locked until COMMIT, so it cannot be
- * deleted between this check and the notification rows. */
-static bool
-s_receiver_ok(messages_thread_t *self, const envelope_t *req, envelope_t *reply, bool group,
-              const char *rid, const char *sender)
-{
-    const char *params[] = { rid, sender };
-    PGresult *res = db_exec(self->db, group ? "group_sender" : "user_lock", group ? 2 : 1, params);
-    bool ok = false;
-    if (!res)
-        handler_db_error(self->db, req, reply);
-    else if (PQntuples(res) == 0)
-        envelope_set_error(reply, ERR_NOT_FOUND, "Receiver not found");
-    else if (group && strcmp(PQgetvalue(res, 0, 0), "true") != 0)
-        envelope_set_error(reply, ERR_FORBIDDEN, NULL);
-    else
-        ok = true;
-    PQclear(res);
-    return ok;
-}
-
 /* Self-messages (notes to self) are allowed; like group senders, nobody is notified of
  * their own message. */
 void
@@ -64,8 +42,7 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
     static const char *const skip[] = { "receiver_id", NULL };
     form_t form;
     form_init(&form);
-    PGresult *msg = NULL, *notifs = NULL;
-    bool in_tx = false;
+    PGresult *sent = NULL;
     if (!handler_form_read(&form, fields, skip, req, reply))
         goto cleanup;
     s_reword(&form, "receiver_type", "receiver_type must be one of: user, group");
@@ -77,57 +54,54 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
         form_problem(&form, "receiver_id", "receiver_id must be a valid id");
     if (handler_form_invalid(&form, reply))
         goto cleanup;
-    const char *type = form.values[1].value;
-    bool group = strcmp(type, "group") == 0;
+    bool group = strcmp(form.values[1].value, "group") == 0;
     int64_t sender = req->caller.user_id, lo = 0, hi = 0;
     messages_pair(sender, receiver, &lo, &hi);
-    char uid[24], rid[24], lo_s[24], hi_s[24], mid[24];
-    messages_itoa(sender, uid, sizeof uid);
-    messages_itoa(receiver, rid, sizeof rid);
-    if (!idempotency_begin(self->db, req, reply))   /* a stored answer, 409, 422, or BEGIN */
+    char uid[24], rid[24], lo_s[24], hi_s[24];
+    const char *params[] = { messages_itoa(sender, uid, sizeof uid),
+                             messages_itoa(receiver, rid, sizeof rid), form.values[0].value,
+                             messages_itoa(lo, lo_s, sizeof lo_s),
+                             messages_itoa(hi, hi_s, sizeof hi_s) };
+    /* Without an Idempotency-Key the statement below is the whole transaction: one round
+     * trip. With one: a stored answer, 409 or 422 here, or an open transaction. */
+    if (!idempotency_begin_single(self->db, req, reply))
         goto cleanup;
-    in_tx = true;
-    if (!s_receiver_ok(self, req, reply, group, rid, uid))
-        goto cleanup;
-    const char *insert[] = { uid, type, rid, group ? NULL : messages_itoa(lo, lo_s, sizeof lo_s),
-                             group ? NULL : messages_itoa(hi, hi_s, sizeof hi_s),
-                             form.values[0].value };
-    if (!(msg = db_exec(self->db, "message_insert", 6, insert))) {
+    /* The receiver check, the message and its notification rows in one statement
+     * (messages_sql.c, MESSAGE_SEND); the receiver is locked until COMMIT. */
+    sent = db_exec(self->db, group ? "message_send_group" : "message_send_user",
+                   group ? 3 : 5, params);
+    if (!sent) {
         if (strcmp(db_sqlstate(self->db), "23503") == 0)   /* the sender's account is gone */
             envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
         else
             handler_db_error(self->db, req, reply);
-        goto cleanup;
+        goto rollback;
     }
-    snprintf(mid, sizeof mid, "%s", PQgetvalue(msg, 0, MSG_ID));
-    const char *nparams[] = { mid, rid, uid };
-    if (group)
-        notifs = db_exec(self->db, "notif_insert_group", 3, nparams);
-    else if (receiver != sender)
-        notifs = db_exec(self->db, "notif_insert_user", 2, nparams);
-    if ((group || receiver != sender) && !notifs) {
-        handler_db_error(self->db, req, reply);
-        goto cleanup;
+    if (PQntuples(sent) == 0) {
+        envelope_set_error(reply, ERR_NOT_FOUND, "Receiver not found");
+        goto rollback;
+    }
+    if (strcmp(PQgetvalue(sent, 0, SEND_OK), "true") != 0) {   /* not a member */
+        envelope_set_error(reply, ERR_FORBIDDEN, NULL);
+        goto rollback;
     }
     /* Acknowledged only once durable: a failed COMMIT answers 503/500 and stores nothing.
      * The answer is packed first, so that an Idempotency-Key stores it in this same
      * transaction (common/idempotency.h); the failure drops it again. A replay never gets
      * here: no second event. */
     reply->status = 201;
-    messages_pack_message(envelope_body_packer(reply), msg, 0, 0);
-    in_tx = false;
+    messages_pack_message(envelope_body_packer(reply), sent, 0, 0);
     if (idempotency_commit(self->db, req, reply) != 0) {
         handler_db_error(self->db, req, reply);
-        handler_rollback(self->db, req);
-        goto cleanup;
+        goto rollback;
     }
     metric_add(group ? self->sent_group : self->sent_user, 1);
-    messages_event_new_message(self->events, msg, notifs);
+    messages_event_new_message(self->events, sent);
+    goto cleanup;
+rollback:
+    handler_rollback(self->db, req);
 cleanup:
-    if (in_tx)
-        handler_rollback(self->db, req);
-    PQclear(msg);
-    PQclear(notifs);
+    PQclear(sent);
     form_release(&form);
 }
 

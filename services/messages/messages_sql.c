@@ -19,17 +19,35 @@
 
 #define MEMBER_COLS "user_id::text, role, " TS("joined_at")
 
-/* The notifications of one message, one per recipient from SOURCE (a subquery yielding
- * column u). Before a row takes its id, its recipient's advisory lock is taken, in
- * recipient order (no deadlock between two fan-outs): two transactions writing for one user
- * then commit in id order, so a WebSocket replay "after id N" never skips a row that
- * commits later with a smaller id. Volatile functions in the target list run after the
- * ORDER BY (PostgreSQL >= 9.6), hence the locks are taken in order. */
-#define NOTIF_INSERT(source) \
-    "INSERT INTO notifications (user_id, message_id) " \
-    "SELECT r.u, $1::bigint FROM (SELECT s.u, pg_advisory_xact_lock(2020, (s.u % 2147483647)::int) " \
-    "FROM (" source ") s ORDER BY s.u) r " \
-    "RETURNING user_id::text, id::text, " TS("created_at")
+/* Sending a message, as one statement of data-modifying CTEs (all of them see one
+ * snapshot and run to completion; an error anywhere fails the whole statement):
+ *
+ *   c  CHECK: the receiver row, locked FOR KEY SHARE until COMMIT (so it cannot be deleted
+ *      between this check and the notification rows), with "may the sender write to it"
+ *      as column ok. No row: the receiver does not exist.
+ *   m  the message, inserted only when c's ok is true (VALUES: its columns).
+ *   n  one notification per recipient from RECIPIENTS (a query yielding column u), with
+ *      the message's id. Before a row takes its id, its recipient's advisory lock is
+ *      taken, in recipient order (no deadlock between two fan-outs): two transactions
+ *      writing for one user then commit in id order, so a WebSocket replay "after id N"
+ *      never skips a row that commits later with a smaller id. Volatile functions in the
+ *      target list run after the ORDER BY (PostgreSQL >= 9.6), hence the locks are taken
+ *      in order.
+ *
+ * The answer (columns: messages_sql.h, SEND_*): no row when the receiver is unknown; one
+ * row with ok false and the rest NULL when the sender may not write to it; otherwise one
+ * row per notification (a single row with the notification columns NULL when nobody is
+ * notified), each carrying the message. The sender's own existence is the foreign key
+ * messages.sender_id's to check: 23503. */
+#define MESSAGE_SEND(check, values, recipients) \
+    "WITH c AS (" check "), " \
+    "m AS (INSERT INTO messages (sender_id, receiver_type, receiver_id, pair_lo, pair_hi, " \
+    "text) SELECT " values " FROM c WHERE c.ok RETURNING *), " \
+    "n AS (INSERT INTO notifications (user_id, message_id) SELECT r.u, m.id FROM m, " \
+    "(SELECT s.u, pg_advisory_xact_lock(2020, (s.u % 2147483647)::int) FROM (" recipients \
+    ") s ORDER BY s.u) r RETURNING user_id, id, created_at) " \
+    "SELECT " MSG_COLS ", n.user_id::text, n.id::text, " TS("n.created_at") ", c.ok::text " \
+    "FROM c LEFT JOIN m ON true LEFT JOIN n ON true ORDER BY n.user_id"
 
 const db_statement_t messages_statements[] = {
     /* --- groups ---------------------------------------------------------------------- */
@@ -75,19 +93,20 @@ const db_statement_t messages_statements[] = {
       "SELECT count(*)::text FROM group_members WHERE group_id = $1 AND role = 'admin'", 1 },
 
     /* --- messages -------------------------------------------------------------------- */
-    /* The receiver stays until COMMIT (KEY SHARE blocks its deletion, not its update). */
-    { "user_lock", "SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE", 1 },
-    /* The group, locked against deletion, and whether $2 is a member. */
-    { "group_sender",
-      "SELECT EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = g.id "
-      "AND gm.user_id = $2)::text FROM groups g WHERE g.id = $1 FOR KEY SHARE OF g", 2 },
-    { "message_insert",
-      "INSERT INTO messages AS m (sender_id, receiver_type, receiver_id, pair_lo, pair_hi, text) "
-      "VALUES ($1, $2, $3, $4, $5, $6) RETURNING " MSG_COLS, 6 },
-    { "notif_insert_user", NOTIF_INSERT("SELECT $2::bigint AS u"), 2 },
-    { "notif_insert_group",
-      NOTIF_INSERT("SELECT user_id AS u FROM group_members WHERE group_id = $2 "
-                   "AND user_id <> $3"), 3 },
+    /* Sending: the receiver check, the message and its notifications in one statement,
+     * so one round trip (and, without an Idempotency-Key, the whole transaction).
+     * $1 sender, $2 receiver id, $3 text; for a direct message $4, $5 the pair (lo, hi). */
+    { "message_send_user",
+      MESSAGE_SEND("SELECT true AS ok FROM users WHERE id = $2::bigint FOR KEY SHARE",
+                   "$1::bigint, 'user', $2::bigint, $4::bigint, $5::bigint, $3::text",
+                   "SELECT $2::bigint AS u WHERE $2::bigint <> $1::bigint"), 5 },
+    { "message_send_group",
+      MESSAGE_SEND("SELECT EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = g.id "
+                   "AND gm.user_id = $1::bigint) AS ok FROM groups g WHERE g.id = $2::bigint "
+                   "FOR KEY SHARE OF g",
+                   "$1::bigint, 'group', $2::bigint, NULL::bigint, NULL::bigint, $3::text",
+                   "SELECT user_id AS u FROM group_members WHERE group_id = $2::bigint "
+                   "AND user_id <> $1::bigint"), 3 },
     /* History of one conversation, both directions, newest first ($1 <= $2). */
     { "message_list_pair",
       "SELECT " MSG_COLS " FROM messages m WHERE m.receiver_type = 'user' AND m.pair_lo = $1 "

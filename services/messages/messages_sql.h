@@ -23,6 +23,11 @@ enum { MEMBER_USER, MEMBER_ROLE, MEMBER_JOINED };
 /* A notification written with a message: user_id, id, created_at. */
 enum { NEWNOTIF_USER, NEWNOTIF_ID, NEWNOTIF_CREATED };
 
+/* The answer of message_send_user / message_send_group (messages_sql.c, MESSAGE_SEND): the
+ * message from column 0, a notification (NEWNOTIF columns, NULL when nobody is notified)
+ * from SEND_NOTIF, and whether the sender may write to the receiver at SEND_OK. */
+enum { SEND_NOTIF = MSG_NCOLS, SEND_OK = MSG_NCOLS + 3, SEND_NCOLS };
+
 extern const db_statement_t messages_statements[];
 
 #endif

@@ -32,12 +32,6 @@ orders_thread_new(void *app)
     orders_thread_t *self = mem_calloc(1, sizeof *self);
     self->app = app;
     self->db = db_new(self->app->cfg.service.database_url, orders_statements);
-    self->bus = bus_client_new(self->app->cfg.bus_endpoint);
-    if (!self->bus) {
-        log_error(NULL, "bus_client", "cannot make a bus client for %s",
-                  self->app->cfg.bus_endpoint);
-        orders_thread_destroy((void **) &self);
-    }
     return self;
 }
 
@@ -48,7 +42,6 @@ orders_thread_destroy(void **state_p)
         return;
     orders_thread_t *self = *state_p;
     db_destroy(&self->db);
-    bus_client_destroy(&self->bus);
     free(self);
     *state_p = NULL;
 }

@@ -1,10 +1,10 @@
 /* orders_app.h -- the orders process's settings and the state each worker thread owns: its
- * PostgreSQL connection and its own bus client for calls to the users service. */
+ * PostgreSQL connection. orders calls no other service (whether a user exists is the
+ * database's foreign key to answer), so it holds no bus client. */
 #ifndef ORDERS_APP_H
 #define ORDERS_APP_H
 #include <pthread.h>
 #include <stdbool.h>
-#include "bus_client.h"
 #include "db.h"
 #include "orders_config.h"
 #include "service.h"
@@ -17,7 +17,6 @@ typedef struct {
 typedef struct {
     orders_app_t *app;
     db_t *db;
-    bus_client_t *bus;
 } orders_thread_t;
 
 /* The process's context for CFG (copied). Never NULL: the probe connects lazily. */

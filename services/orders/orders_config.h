@@ -6,9 +6,6 @@
 
 typedef struct {
     service_config_t service;      /* ADMIN_PORT (9102), BUS_WORKER_ENDPOINT, DATABASE_URL */
-    const char *bus_endpoint;      /* BUS_CLIENT_ENDPOINT, tcp://127.0.0.1:5555: for
-                                      users.get_user_by_id */
-    int users_timeout_ms;          /* ORDERS_USERS_TIMEOUT_MS, 5000: cap of that call */
     int threads;                   /* ORDERS_THREADS, 16 */
 } orders_config_t;
 

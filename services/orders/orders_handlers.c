@@ -1,10 +1,9 @@
-/* orders_handlers.c -- the orders methods: create (asking the users service over the bus
- * that the user exists), list, get, update (life cycle under a row lock), delete. */
+/* orders_handlers.c -- the orders methods: create (one INSERT; the caller's existence is
+ * the foreign key's to check), list, get, update (life cycle under a row lock), delete. */
 #include "orders_app.h"
 #include "orders_amount.h"
 #include "orders_sql.h"
 #include "orders_status.h"
-#include "clock.h"
 #include "cursor.h"
 #include "form.h"
 #include "handler.h"
@@ -75,48 +74,6 @@ s_is_admin(const envelope_t *req)
     return handler_caller_is_admin(req) ? "true" : "false";
 }
 
-/* --- the users service, over the bus ----------------------------------------------- */
-
-/* Asks users.get_user_by_id whether USER_ID exists, within what is left of REQ's
- * deadline. Returns ERR_NONE, ERR_NOT_FOUND, ERR_SERVICE_UNAVAILABLE or
- * ERR_GATEWAY_TIMEOUT. */
-static err_code_t
-s_user_exists(orders_thread_t *self, const envelope_t *req, int64_t user_id)
-{
-    int timeout = self->app->cfg.users_timeout_ms;
-    if (req->deadline_ms > 0) {
-        int64_t left = req->deadline_ms - clock_wall_ms();
-        if (left <= 0)
-            return ERR_GATEWAY_TIMEOUT;
-        if (left < timeout)
-            timeout = (int) left;
-    }
-    envelope_t *call = envelope_new(ENVELOPE_REQUEST);
-    memcpy(call->request_id, req->request_id, sizeof call->request_id);
-    snprintf(call->service, sizeof call->service, "users");
-    snprintf(call->method, sizeof call->method, "get_user_by_id");
-    /* No caller block: only an edge speaks for a user on the bus (bus_security.h); this
-     * is orders asking, as itself, whether the user exists. */
-    msgpack_packer *pk = envelope_body_packer(call);
-    msgpack_pack_map(pk, 1);
-    envelope_pack_key(pk, "id");
-    msgpack_pack_int64(pk, user_id);
-    envelope_t *answer = NULL;
-    err_code_t rc = bus_client_call(self->bus, call, timeout, BUS_CALL_RETRYABLE, &answer);   /* a read */
-    if (rc == ERR_NONE) {
-        if (answer->status == 404)
-            rc = ERR_NOT_FOUND;
-        else if (answer->status != 200)
-            rc = answer->status == 504 ? ERR_GATEWAY_TIMEOUT : ERR_SERVICE_UNAVAILABLE;
-    }
-    if (rc != ERR_NONE && rc != ERR_NOT_FOUND)
-        log_warn(req->request_id, "users_call_failed", "users.get_user_by_id: %s",
-                 answer ? answer->code : err_name(rc));
-    envelope_destroy(&answer);
-    envelope_destroy(&call);
-    return rc;
-}
-
 /* --- methods ------------------------------------------------------------------------ */
 
 static void
@@ -138,25 +95,21 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
         s_amount(&form, form.values[1].value, amount, sizeof amount);
     if (handler_form_invalid(&form, reply))
         goto cleanup;
-    err_code_t exists = s_user_exists(self, req, req->caller.user_id);
-    if (exists == ERR_NOT_FOUND) {
-        envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
-        goto cleanup;
-    }
-    if (exists != ERR_NONE) {
-        envelope_set_error(reply, exists, NULL);
-        goto cleanup;
-    }
     char uid[24];
     snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
-    /* With an Idempotency-Key the stored answer is looked up here and the new one is
-     * stored in the INSERT's transaction (common/idempotency.h). */
-    if (!idempotency_begin(self->db, req, reply))
+    /* Without an Idempotency-Key the INSERT is the whole transaction: one round trip. With
+     * one, the stored answer is looked up first and the new one stored in the INSERT's
+     * transaction (common/idempotency.h). */
+    if (!idempotency_begin_single(self->db, req, reply))
         goto cleanup;
     const char *params[] = { uid, form.values[0].value, amount };
     PGresult *res = db_exec(self->db, "order_insert", 3, params);
     if (!res) {
-        if (strcmp(db_sqlstate(self->db), "23503") == 0)   /* the user went meanwhile */
+        /* Whether the caller exists is the foreign key's answer, checked inside this
+         * INSERT's transaction: a user deleted before it (or while a keyed transaction is
+         * open) fails it with 23503, and nothing is written. No question to the users
+         * service: no bus round trip, and no window between a check and the write. */
+        if (strcmp(db_sqlstate(self->db), "23503") == 0)
             envelope_set_error(reply, ERR_NOT_FOUND, "User not found");
         else
             handler_db_error(self->db, req, reply);

@@ -98,6 +98,16 @@ START_TEST(test_send_direct)
     it_response_destroy(&r);
 
     ck_assert_int_eq(s_count("SELECT count(*) FROM messages WHERE id = $1 AND text = 'Hello there'", mid), 1);
+    /* The row as stored: sender, receiver, the unordered pair, unread. */
+    char mids[24], want[160];
+    snprintf(want, sizeof want, "%" PRId64 " user %" PRId64 " %" PRId64 " %" PRId64 " f",
+             a.id, b.id, a.id < b.id ? a.id : b.id, a.id < b.id ? b.id : a.id);
+    char *row = it_db_text("SELECT concat_ws(' ', sender_id, receiver_type, receiver_id, pair_lo, "
+                           "pair_hi, is_read) FROM messages WHERE id = $1::bigint", 1,
+                           it_itoa(mid, mids, sizeof mids));
+    ck_assert_ptr_nonnull(row);
+    ck_assert_str_eq(row, want);
+    free(row);
     /* One notification, for the receiver, unread, in the same transaction. */
     ck_assert_int_eq(s_count("SELECT count(*) FROM notifications WHERE message_id = $1", mid), 1);
     ck_assert_int_eq(s_count2("SELECT count(*) FROM notifications WHERE message_id = $1 "
@@ -237,8 +247,15 @@ START_TEST(test_send_group)
     s_assert_message(data, b.id, "group", g, "hi all");
     int64_t mid = it_json_int(data, "id");
     it_response_destroy(&r);
-    /* Every member but the sender. */
+    /* Stored as a group message: no pair. Every member but the sender notified. */
+    ck_assert_int_eq(s_count2("SELECT count(*) FROM messages WHERE id = $1 AND sender_id = $2 "
+                              "AND receiver_type = 'group' AND pair_lo IS NULL AND pair_hi IS NULL "
+                              "AND NOT is_read", mid, b.id), 1);
+    ck_assert_int_eq(s_count2("SELECT count(*) FROM messages WHERE id = $1 AND receiver_id = $2",
+                              mid, g), 1);
     ck_assert_int_eq(s_count("SELECT count(*) FROM notifications WHERE message_id = $1", mid), 2);
+    ck_assert_int_eq(s_count("SELECT count(*) FROM notifications WHERE message_id = $1 "
+                             "AND type = 'new_message' AND NOT is_read", mid), 2);
     ck_assert_int_eq(s_count2("SELECT count(*) FROM notifications WHERE message_id = $1 AND user_id = $2",
                               mid, b.id), 0);
     ck_assert_int_eq(s_count2("SELECT count(*) FROM notifications WHERE message_id = $1 AND user_id = $2",
@@ -249,6 +266,30 @@ START_TEST(test_send_group)
     it_user_clear(&b);
     it_user_clear(&c);
     it_user_clear(&outsider);
+}
+END_TEST
+
+/* A sender whose row is gone while their token is still good (deleted behind the users
+ * service's back, as a deletion committing between the edge's token check and the write):
+ * the foreign key messages.sender_id answers inside the statement, 404 "User not found",
+ * and neither the message nor its notification is stored. */
+START_TEST(test_send_sender_gone)
+{
+    it_user_t a, b;
+    IT_USER_REGISTER(&a, "msgghosta");
+    IT_USER_REGISTER(&b, "msgghostb");
+    char aid[24];
+    ck_assert_int_eq(it_db_int("WITH d AS (DELETE FROM users WHERE id = $1::bigint RETURNING id) "
+                               "SELECT count(*) FROM d", -1, 1, it_itoa(a.id, aid, sizeof aid)), 1);
+    it_response_t *r = it_callf(&a, "POST", "/api/messages",
+                                "{\"text\":\"from beyond\",\"receiver_type\":\"user\",\"receiver_id\":%" PRId64 "}",
+                                b.id);
+    IT_ASSERT_ERROR(r, 404, "NOT_FOUND", "User not found");
+    it_response_destroy(&r);
+    ck_assert_int_eq(it_db_int("SELECT count(*) FROM messages WHERE text = 'from beyond'", -1, 0), 0);
+    ck_assert_int_eq(s_count("SELECT count(*) FROM notifications WHERE user_id = $1", b.id), 0);
+    it_user_clear(&a);
+    it_user_clear(&b);
 }
 END_TEST
 
@@ -641,6 +682,7 @@ s_suite(void)
     tcase_add_test(tc, test_read);
     tcase_add_test(tc, test_delete);
     tcase_add_test(tc, test_deleted_sender);
+    tcase_add_test(tc, test_send_sender_gone);
     suite_add_tcase(s, tc);
 
     tc = s_tcase("notifications");

@@ -142,14 +142,18 @@ START_TEST(test_group)
 }
 END_TEST
 
+/* A row of message_send_*'s answer: the message, a notification (or NULLs), ok. */
+#define SEND_ROW(user, id) \
+    "12", NULL, "user", "3", "hello", "false", "2026-11-22T10:30:45.123Z", \
+    user, id, (user) ? "2026-11-22T10:30:45.123Z" : NULL, "true"
+
 START_TEST(test_event_new_message)
 {
-    const char *notifs[] = { "3", "40", "2026-11-22T10:30:45.123Z",
-                             "4", "41", "2026-11-22T10:30:45.123Z" };
-    PGresult *msg = s_result(MSG_NCOLS, 1, s_message_row), *n = s_result(3, 2, notifs);
+    const char *rows[] = { SEND_ROW("3", "40"), SEND_ROW("4", "41") };
+    PGresult *sent = s_result(SEND_NCOLS, 2, rows);
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
-    messages_event_pack_new_message(&buf, msg, n, 1700000000123);
+    messages_event_pack_new_message(&buf, sent, 1700000000123);
     msgpack_unpacked u;
     const msgpack_object *e = s_unpack(&u, &buf);
     ck_assert_int_eq(s_int(e, "v"), 1);
@@ -158,21 +162,26 @@ START_TEST(test_event_new_message)
     s_assert_message(envelope_map_get(e, "message"));
     const msgpack_object *list = envelope_map_get(e, "notifications");
     ck_assert(list && list->type == MSGPACK_OBJECT_ARRAY && list->via.array.size == 2);
+    ck_assert_int_eq(s_int(&list->via.array.ptr[0], "user_id"), 3);
     ck_assert_int_eq(s_int(&list->via.array.ptr[1], "user_id"), 4);
     ck_assert_int_eq(s_int(&list->via.array.ptr[1], "id"), 41);
     ck_assert(envelope_str_eq(envelope_map_get(&list->via.array.ptr[0], "created_at"),
                               "2026-11-22T10:30:45.123Z"));
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(&buf);
+    PQclear(sent);
 
-    msgpack_sbuffer_init(&buf);        /* a note to self: nobody to notify */
-    messages_event_pack_new_message(&buf, msg, NULL, 1);
+    /* a note to self: the one row has no notification, and nobody is notified */
+    const char *self_row[] = { SEND_ROW(NULL, NULL) };
+    sent = s_result(SEND_NCOLS, 1, self_row);
+    msgpack_sbuffer_init(&buf);
+    messages_event_pack_new_message(&buf, sent, 1);
     e = s_unpack(&u, &buf);
+    s_assert_message(envelope_map_get(e, "message"));
     ck_assert_int_eq(envelope_map_get(e, "notifications")->via.array.size, 0);
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(&buf);
-    PQclear(msg);
-    PQclear(n);
+    PQclear(sent);
 }
 END_TEST
 
@@ -213,7 +222,7 @@ START_TEST(test_event_deleted_and_groups)
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(&buf);
 
-    messages_event_new_message(NULL, msg, NULL);   /* no PUB socket: nothing, no crash */
+    messages_event_new_message(NULL, msg);         /* no PUB socket: nothing, no crash */
     messages_event_group_deleted(NULL, 5);
     PQclear(msg);
     PQclear(r);

@@ -15,7 +15,7 @@ static const char *const s_names[] = {
     "ADMIN_PORT", "BUS_WORKER_ENDPOINT", "DATABASE_URL", "BUS_PUB_ENDPOINT",
     "BUS_CLIENT_ENDPOINT", "BCRYPT_COST", "JWT_ACCESS_TTL_S", "JWT_REFRESH_TTL_S",
     "USERS_AUTH_THREADS", "USERS_THREADS", "LOGIN_MAX_FAILURES", "LOGIN_FAILURE_WINDOW_S",
-    "ADMIN_NAME", "ADMIN_EMAIL", "ADMIN_PASSWORD", "ORDERS_USERS_TIMEOUT_MS",
+    "ADMIN_NAME", "ADMIN_EMAIL", "ADMIN_PASSWORD",
     "ORDERS_THREADS", "MESSAGES_THREADS", NULL
 };
 
@@ -49,8 +49,6 @@ START_TEST(test_defaults)
     orders_config_t o;
     orders_config_load(&o);
     ck_assert_int_eq(o.service.admin_port, 9102);
-    ck_assert_str_eq(o.bus_endpoint, "tcp://127.0.0.1:5555");
-    ck_assert_int_eq(o.users_timeout_ms, 5000);
     ck_assert_int_eq(o.threads, 16);
 
     messages_config_t m;
@@ -81,12 +79,10 @@ START_TEST(test_values_and_bounds)
 
     setenv("ADMIN_PORT", "70000", 1);                   /* out of bounds: the default */
     setenv("ORDERS_THREADS", "65", 1);
-    setenv("ORDERS_USERS_TIMEOUT_MS", "50", 1);
     orders_config_t o;
     orders_config_load(&o);
     ck_assert_int_eq(o.service.admin_port, ADMIN_DEFAULT_PORT_ORDERS);
     ck_assert_int_eq(o.threads, 16);
-    ck_assert_int_eq(o.users_timeout_ms, 50);
 
     setenv("ADMIN_PORT", "19103", 1);
     setenv("MESSAGES_THREADS", "1", 1);
