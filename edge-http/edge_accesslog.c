@@ -1,8 +1,10 @@
-/* edge_accesslog.c -- the request-in and request-out lines. */
+/* edge_accesslog.c -- the request-in and request-out lines (the request-in stage). */
 #include "edge_accesslog.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include "log.h"
+#include <civetweb.h>
+#include "edge_thread.h"
 
 void
 edge_accesslog_in(const edge_accesslog_t *self, const edge_accesslog_entry_t *e)
@@ -37,4 +39,33 @@ edge_accesslog_out(const edge_accesslog_t *self, const edge_accesslog_entry_t *e
     log_level_t level = slow ? LOG_WARN : e->probe ? LOG_DEBUG : LOG_INFO;
     log_line(level, e->rid, slow ? "http_request_slow" : "http_request", extra, "%s %s %d",
              e->method, e->route, e->status);
+}
+
+void
+edge_accesslog_entry(edge_thread_t *t, const edge_request_t *r, edge_accesslog_entry_t *e)
+{
+    *e = (edge_accesslog_entry_t) {
+        .rid = r->rid,
+        .method = r->method,
+        .path = r->path,
+        .route = r->route ? r->route->path : "unmatched",
+        .ip = edge_stage_client_ip(t, (edge_request_t *) r),
+        .probe = edge_route_is_probe(r->route),
+        .status = r->status,
+        .code = r->code,
+        .user_id = r->authed ? r->claims.sub : 0,
+    };
+}
+
+/* The request line of the log, once the request got past the checks that refuse it. */
+int
+edge_accesslog_stage_in(edge_thread_t *t, edge_request_t *r)
+{
+    if (!t->app->accesslog.enabled)
+        return EDGE_STAGE_NEXT;
+    edge_accesslog_entry_t e;
+    edge_accesslog_entry(t, r, &e);
+    e.user_agent = mg_get_header(r->conn, "User-Agent");
+    edge_accesslog_in(&t->app->accesslog, &e);
+    return EDGE_STAGE_NEXT;
 }

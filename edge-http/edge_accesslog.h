@@ -10,6 +10,7 @@
 #define EDGE_ACCESSLOG_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "edge_stage.h"
 
 typedef struct {
     bool enabled;            /* ACCESS_LOG, true */
@@ -32,5 +33,11 @@ typedef struct {
 
 void edge_accesslog_in(const edge_accesslog_t *self, const edge_accesslog_entry_t *e);
 void edge_accesslog_out(const edge_accesslog_t *self, const edge_accesslog_entry_t *e);
+
+/* The log entry of request R as far as it went. */
+void edge_accesslog_entry(edge_thread_t *t, const edge_request_t *r, edge_accesslog_entry_t *e);
+
+/* The stage: the request-in line, once the request got past the checks that refuse it. */
+int edge_accesslog_stage_in(edge_thread_t *t, edge_request_t *r);
 
 #endif

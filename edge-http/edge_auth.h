@@ -11,6 +11,7 @@
 #include "redis_conn.h"
 #include "revocation.h"
 #include "token.h"
+#include "edge_stage.h"
 
 #define EDGE_AUTH_MAX_TOKEN  4096
 
@@ -40,5 +41,10 @@ edge_auth_status_t edge_auth_check(const token_keys_t *keys, redis_conn_t *redis
 
 /* The 401 message for STATUS. */
 const char *edge_auth_message(edge_auth_status_t status);
+
+/* The stage: a protected route's token verified (401) and checked against revocation,
+ * together with the rate limit and the profile cache read in one Redis round trip (503
+ * when Redis does not answer: fails closed). */
+int edge_auth_stage(edge_thread_t *t, edge_request_t *r);
 
 #endif

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <msgpack.h>
 #include "edge_route.h"
+#include "edge_stage.h"
 
 #define EDGE_QUERY_MAX_PARAMS  16
 #define EDGE_QUERY_MAX_KEY     32
@@ -34,5 +35,13 @@ int edge_query_parse(const char *qs, edge_query_t *out);
  * JSON object or NULL). */
 void edge_body_pack(msgpack_packer *pk, const edge_match_t *match, const edge_query_t *query,
                     json_object *body);
+
+/* The stages of the request's own input: the query string (400); what the headers say of
+ * the body, before any of it is read (413 over the route's limit, 415 not JSON); and,
+ * once the client passed authentication and the rate limit, the body itself, read within
+ * its limit and one deadline, then parsed (413, 400). */
+int edge_body_stage_query(edge_thread_t *t, edge_request_t *r);
+int edge_body_stage_check(edge_thread_t *t, edge_request_t *r);
+int edge_body_stage_read(edge_thread_t *t, edge_request_t *r);
 
 #endif

@@ -16,6 +16,7 @@
 #include "edge_route.h"
 #include "metrics.h"
 #include "redis_conn.h"
+#include "edge_stage.h"
 
 #define EDGE_CACHE_KEY_MAX     64
 #define EDGE_CACHE_MAX_VALUE   65536     /* a profile is far smaller; never cache a monster */
@@ -45,5 +46,17 @@ int edge_cache_take(edge_cache_t *self, redisReply *reply, edge_buf_t *out);
 /* Stores LEN bytes of DATA under KEY with the TTL. Failures are ignored: a later miss. */
 void edge_cache_put(edge_cache_t *self, redis_conn_t *redis, const char *key, const char *data,
                     size_t len);
+
+/* Names the cache entry of request R in r->cache_key when its route is cached (the view
+ * follows the caller's role: an admin's view is never served to anyone else). False when
+ * nothing is cached for it. */
+bool edge_cache_request_key(edge_thread_t *t, edge_request_t *r);
+
+/* The stage: a cached route answered from the cache (read by edge_auth_stage with the
+ * revocation check, or here); a miss marks the answer to be stored. */
+int edge_cache_stage(edge_thread_t *t, edge_request_t *r);
+
+/* After the bus call: a 200 answer of a cached route that missed goes into the cache. */
+void edge_cache_fill(edge_thread_t *t, edge_request_t *r);
 
 #endif

@@ -1,4 +1,5 @@
-/* edge_connlimit.c -- a chained hash table of address -> open connections. An entry lives
+/* edge_connlimit.c -- open connections per client address, and the stage that refuses
+ * one too many. A chained hash table of address -> open connections. An entry lives
  * while its address holds a connection, so there are never more entries than CivetWeb
  * has worker threads. */
 #include "edge_connlimit.h"
@@ -8,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "edge_clientip.h"
+#include <civetweb.h>
+#include "edge_thread.h"
 
 #define S_BUCKETS 1024
 
@@ -101,4 +104,26 @@ edge_connlimit_close(edge_connlimit_t *self, const char *addr)
         free(e);
     }
     pthread_mutex_unlock(&self->lock);
+}
+
+/* A connection its address opened beyond EDGE_MAX_CONNECTIONS_PER_ADDRESS: counted at its
+ * first request (edge_server.c uncounts it when it closes), refused and closed, which
+ * frees its thread. A trusted proxy's address is not limited. */
+int
+edge_connlimit_stage(edge_thread_t *t, edge_request_t *r)
+{
+    edge_app_t *app = t->app;
+    const char *peer = r->ri->remote_addr;
+    if (!app->connlimit || edge_clientip_trusted(&app->clientip, peer))
+        return EDGE_STAGE_NEXT;
+    if (!t->conn_addr[0] && peer[0] && strlen(peer) < sizeof t->conn_addr) {
+        t->conn_over_limit = !edge_connlimit_open(app->connlimit, peer);
+        strcpy(t->conn_addr, peer);
+    }
+    if (!t->conn_over_limit)
+        return EDGE_STAGE_NEXT;
+    r->must_close = true;
+    if (app->conn_refusals)
+        metric_add(app->conn_refusals, 1);
+    return edge_stage_fail(r, ERR_RATE_LIMIT_EXCEEDED, "Too many connections from this address");
 }

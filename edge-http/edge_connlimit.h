@@ -11,6 +11,7 @@
 #ifndef EDGE_CONNLIMIT_H
 #define EDGE_CONNLIMIT_H
 #include <stdbool.h>
+#include "edge_stage.h"
 
 typedef struct edge_connlimit_t edge_connlimit_t;
 
@@ -24,5 +25,8 @@ bool edge_connlimit_open(edge_connlimit_t *self, const char *addr);
 
 /* That connection closed. */
 void edge_connlimit_close(edge_connlimit_t *self, const char *addr);
+
+/* The stage: a connection beyond its address's limit is answered 429 and closed. */
+int edge_connlimit_stage(edge_thread_t *t, edge_request_t *r);
 
 #endif

@@ -1,7 +1,9 @@
-/* edge_cors.c -- origin checks and the CORS header lines. */
+/* edge_cors.c -- origin checks, the CORS header lines, and the CORS stage. */
 #include "edge_cors.h"
 #include <stdio.h>
 #include <string.h>
+#include <civetweb.h>
+#include "edge_thread.h"
 
 int
 edge_cors_init(edge_cors_t *self, const char *origins, const char *methods, const char *headers,
@@ -107,4 +109,28 @@ edge_cors_headers(const edge_cors_t *self, const char *origin, bool preflight, c
         return -1;
     }
     return n;
+}
+
+/* CORS headers for an allowed Origin on every answer; a preflight is answered here,
+ * before routing (the table has no OPTIONS routes). */
+int
+edge_cors_stage(edge_thread_t *t, edge_request_t *r)
+{
+    const edge_cors_t *cors = &t->app->cors;
+    if (!edge_cors_enabled(cors))
+        return EDGE_STAGE_NEXT;
+    const char *origin = mg_get_header(r->conn, "Origin");
+    if (!origin)
+        return EDGE_STAGE_NEXT;
+    bool preflight = edge_cors_is_preflight(r->ri->request_method, origin,
+                                            mg_get_header(r->conn, "Access-Control-Request-Method"));
+    int n = edge_cors_headers(cors, origin, preflight, r->extra + r->extra_len,
+                              sizeof r->extra - r->extra_len);
+    if (n > 0)
+        r->extra_len += (size_t) n;
+    if (!preflight)
+        return EDGE_STAGE_NEXT;
+    r->status = 204;
+    r->body_ready = true;                    /* no body */
+    return EDGE_STAGE_DONE;
 }

@@ -10,6 +10,7 @@
 #define EDGE_CORS_H
 #include <stdbool.h>
 #include <stddef.h>
+#include "edge_stage.h"
 
 #define EDGE_CORS_MAX_ORIGINS  16
 #define EDGE_CORS_ORIGIN_MAX   256
@@ -44,5 +45,8 @@ bool edge_cors_is_preflight(const char *method, const char *origin, const char *
  * PREFLIGHT. Returns the length written (0 for none), or -1 when it does not fit. */
 int edge_cors_headers(const edge_cors_t *self, const char *origin, bool preflight, char *out,
                       size_t size);
+
+/* The stage: CORS header lines for an allowed Origin; a preflight answered 204 here. */
+int edge_cors_stage(edge_thread_t *t, edge_request_t *r);
 
 #endif

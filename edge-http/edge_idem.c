@@ -1,10 +1,12 @@
-/* edge_idem.c -- Idempotency-Key at the edge: header check, scope, fingerprint. */
+/* edge_idem.c -- Idempotency-Key at the edge: header check, scope, fingerprint (its stage). */
 #include "edge_idem.h"
 #include "idempotency.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include <civetweb.h>
+#include "edge_thread.h"
 
 edge_idem_status_t
 edge_idem_check(const char *header)
@@ -70,4 +72,30 @@ edge_idem_fill(envelope_idem_t *idem, const char *header, int64_t user_id, const
     }
     snprintf(idem->key, sizeof idem->key, "%s", header);
     return 0;
+}
+
+/* Idempotency-Key on a creating route: checked (400 when malformed), then the caller's
+ * scope and the fingerprint of the exact body bytes, for the service (edge_idem.h). Runs
+ * after the body is read and before it is sanitized, so the fingerprint is of what the
+ * client sent. Other routes ignore the header. */
+int
+edge_idem_stage(edge_thread_t *t, edge_request_t *r)
+{
+    if (!r->route->creates)
+        return EDGE_STAGE_NEXT;
+    const char *header = mg_get_header(r->conn, "Idempotency-Key");
+    switch (edge_idem_check(header)) {
+    case EDGE_IDEM_NONE:
+        return EDGE_STAGE_NEXT;
+    case EDGE_IDEM_INVALID:
+        return edge_stage_fail(r, ERR_BAD_REQUEST,
+                               "Idempotency-Key must be 1 to 128 visible ASCII characters");
+    case EDGE_IDEM_OK:
+        break;
+    }
+    if (edge_idem_fill(&r->idem, header, r->authed ? r->claims.sub : 0, edge_stage_client_ip(t, r),
+                       r->ri->request_method, r->path, t->req_body, r->body_len) != 0)
+        return edge_stage_fail(r, ERR_INTERNAL, NULL);
+    r->has_idem_key = true;
+    return EDGE_STAGE_NEXT;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "envelope.h"
+#include "edge_stage.h"
 
 typedef enum {
     EDGE_IDEM_NONE = 0,      /* no header: nothing deduplicated */
@@ -37,5 +38,10 @@ int edge_idem_fingerprint(const char *method, const char *path, const void *body
  * fails. */
 int edge_idem_fill(envelope_idem_t *idem, const char *header, int64_t user_id, const char *ip,
                    const char *method, const char *path, const void *body, size_t len);
+
+/* The stage: Idempotency-Key on a creating route checked (400) and filled in for the
+ * envelope; after the body is read and before it is sanitized, so the fingerprint is of
+ * what the client sent. */
+int edge_idem_stage(edge_thread_t *t, edge_request_t *r);
 
 #endif

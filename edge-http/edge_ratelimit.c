@@ -1,5 +1,5 @@
-/* edge_ratelimit.c -- the Lua script, its reply, the route overrides and the in-memory
- * fallback. */
+/* edge_ratelimit.c -- the rate limit: the Lua script, its reply, the route overrides, the
+ * in-memory fallback, and the rate-limit stage. */
 #include "edge_ratelimit.h"
 #include "mem.h"
 #include <inttypes.h>
@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include "edge_routeopt.h"
 #include "log.h"
+#include "clock.h"
+#include "edge_thread.h"
 
 /* KEYS: R revocation keys (revocation.h), then one counter per window. ARGV[1] = R,
  * ARGV[2] = the token's iat_ms; then limit and window ms of each window. Answers
@@ -399,4 +401,39 @@ edge_ratelimit_check(edge_ratelimit_t *self, redis_conn_t *redis, const edge_rou
         out->allowed = false;
         break;
     }
+}
+
+bool
+edge_ratelimit_applies(const edge_thread_t *t, const edge_request_t *r)
+{
+    return edge_ratelimit_enabled(t->app->ratelimit) && r->route
+        && !edge_route_is_probe(r->route);       /* health and metrics are never limited */
+}
+
+int
+edge_ratelimit_stage(edge_thread_t *t, edge_request_t *r)
+{
+    edge_app_t *app = t->app;
+    if (!edge_ratelimit_applies(t, r))
+        return EDGE_STAGE_NEXT;
+    if (!r->rl_done) {
+        /* public routes: anonymous, no revocation keys */
+        edge_ratelimit_check(app->ratelimit, t->redis, r->route, edge_stage_client_ip(t, r),
+                             r->authed ? r->claims.sub : 0, NULL, clock_wall_ms(), &r->rl);
+        r->rl_done = true;
+    }
+    if (r->rl.unavailable)
+        return edge_stage_fail(r, ERR_SERVICE_UNAVAILABLE, NULL);   /* RATE_LIMIT_FALLBACK=closed */
+    if (!r->rl.limited)
+        return EDGE_STAGE_NEXT;                             /* fallback open */
+    edge_stage_header(r, "X-RateLimit-Limit: %" PRId64 "\r\nX-RateLimit-Remaining: %" PRId64
+                      "\r\nX-RateLimit-Reset: %" PRId64 "\r\n",
+                      r->rl.limit, r->rl.remaining, r->rl.reset_s);
+    if (r->rl.allowed)
+        return EDGE_STAGE_NEXT;
+    edge_stage_header(r, "Retry-After: %" PRId64 "\r\n", r->rl.retry_after_s);
+    r->retry_after = r->rl.retry_after_s;
+    if (app->rl_rejections)
+        metric_add(app->rl_rejections, 1);
+    return edge_stage_fail(r, ERR_RATE_LIMIT_EXCEEDED, "Too many requests, please try again later");
 }

@@ -19,6 +19,7 @@
 #include "edge_route.h"
 #include "redis_conn.h"
 #include "revocation.h"
+#include "edge_stage.h"
 
 #define EDGE_RL_MAX_WINDOWS  4
 #define EDGE_RL_MAX_ROUTES   64           /* route table entries that can be configured */
@@ -94,5 +95,12 @@ int edge_ratelimit_read_reply(const edge_ratelimit_t *self, const edge_route_t *
 /* The Lua source and its SHA-1 (hex), for tests. */
 const char *edge_ratelimit_script(void);
 const char *edge_ratelimit_sha(const edge_ratelimit_t *self);
+
+/* True when the request's route is rate limited (never health and metrics). */
+bool edge_ratelimit_applies(const edge_thread_t *t, const edge_request_t *r);
+
+/* The stage: the limit's verdict (taken here, or with the revocation check by
+ * edge_auth_stage), its X-RateLimit-* header lines, 429 with Retry-After when over. */
+int edge_ratelimit_stage(edge_thread_t *t, edge_request_t *r);
 
 #endif

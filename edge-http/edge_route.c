@@ -1,6 +1,9 @@
-/* edge_route.c -- matching a request against the route table. */
+/* edge_route.c -- matching a request against the route table: the route stage and the
+ * roles stage. */
 #include "edge_route.h"
 #include <string.h>
+#include <civetweb.h>
+#include "edge_thread.h"
 
 /* Walks TEMPLATE and PATH segment by segment. True when they have the same shape: equal
  * literal segments and a non-empty path segment for every parameter. Parameters are only
@@ -147,4 +150,33 @@ edge_route_role_ok(const edge_route_t *route, const char *role)
             p++;
     }
     return false;
+}
+
+int
+edge_route_stage(edge_thread_t *t, edge_request_t *r)
+{
+    switch (edge_route_match(t->app->routes, r->ri->request_method, r->path, &r->match)) {
+    case EDGE_MATCH_OK:
+        r->route = r->match.route;
+        return EDGE_STAGE_NEXT;
+    case EDGE_MATCH_METHOD:
+        return edge_stage_fail(r, ERR_METHOD_NOT_ALLOWED, "Method not allowed");
+    case EDGE_MATCH_BAD_PARAM:
+        r->route = r->match.route;
+        /* "id must be a valid id": the parameter names come from the route table. */
+        return edge_stage_fail(r, ERR_BAD_REQUEST,
+                               strcmp(r->match.bad_param, "user_id") == 0
+                               ? "user_id must be a valid id" : "id must be a valid id");
+    default:
+        return edge_stage_fail(r, ERR_NOT_FOUND, "Route not found");
+    }
+}
+
+int
+edge_route_stage_roles(edge_thread_t *t, edge_request_t *r)
+{
+    (void) t;
+    if (!edge_route_role_ok(r->route, r->authed ? r->claims.role : NULL))
+        return edge_stage_fail(r, ERR_FORBIDDEN, "Insufficient permissions");
+    return EDGE_STAGE_NEXT;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "edge_stage.h"
 
 /* Routes answered by the edge itself rather than a bus service. */
 typedef enum {
@@ -69,5 +70,9 @@ bool edge_route_is_probe(const edge_route_t *route);
 
 /* True when ROUTE lets a caller with ROLE in (no role list, or ROLE listed in it). */
 bool edge_route_role_ok(const edge_route_t *route, const char *role);
+
+/* The stages: the route of the request (404, 405, 400 on a bad id), then its roles (403). */
+int edge_route_stage(edge_thread_t *t, edge_request_t *r);
+int edge_route_stage_roles(edge_thread_t *t, edge_request_t *r);
 
 #endif

@@ -1,11 +1,12 @@
 /* edge_sanitize.c -- tag, handler and protocol removal as a small state machine over the
- * bytes, then escaping; and the shared cache of recent results. */
+ * bytes, then escaping; the shared cache of recent results; the sanitize stage. */
 #include "edge_sanitize.h"
 #include "mem.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include "edge_thread.h"
 
 static const char *const s_tags[] = { "script", "style", "iframe", "object", "embed", NULL };
 
@@ -449,4 +450,35 @@ edge_sanitize_json(edge_sanitize_cache_t *cache, json_object *obj, edge_buf_t *o
     default:
         return EDGE_SANITIZE_SAME;
     }
+}
+
+/* Every string of the body and the query, as API.md says (edge_sanitize.h). */
+int
+edge_sanitize_stage(edge_thread_t *t, edge_request_t *r)
+{
+    const edge_app_t *app = t->app;
+    if (!app->cfg.sanitize)
+        return EDGE_STAGE_NEXT;
+    edge_sanitize_rc_t rc = EDGE_SANITIZE_SAME;
+    if (r->body)
+        rc = edge_sanitize_json(app->sanitize_cache, r->body, &t->san_out, &t->san_scratch);
+    size_t used = 0;
+    for (int i = 0; rc >= 0 && i < r->query.count; i++) {
+        edge_query_param_t *q = &r->query.params[i];
+        rc = edge_sanitize_cached(app->sanitize_cache, q->value, q->value_len, &t->san_out,
+                                  &t->san_scratch);
+        if (rc != EDGE_SANITIZE_CHANGED)
+            continue;
+        if (t->san_out.len + 1 > sizeof t->qsan - used)
+            return edge_stage_fail(r, ERR_BAD_REQUEST, "Invalid query string");
+        memcpy(t->qsan + used, t->san_out.data, t->san_out.len + 1);
+        q->value = t->qsan + used;
+        q->value_len = t->san_out.len;
+        used += t->san_out.len + 1;
+    }
+    if (rc == EDGE_SANITIZE_HOSTILE)
+        return edge_stage_fail(r, ERR_BAD_REQUEST, "Request contains disallowed markup");
+    if (rc == EDGE_SANITIZE_NOMEM)
+        return edge_stage_fail(r, ERR_INTERNAL, NULL);
+    return EDGE_STAGE_NEXT;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 #include "edge_buf.h"
+#include "edge_stage.h"
 
 #define EDGE_SANITIZE_MAX_PASSES   8
 #define EDGE_SANITIZE_CACHE_SIZE   1000      /* entries, as the seed's cache */
@@ -61,5 +62,8 @@ void edge_sanitize_cache_stats(edge_sanitize_cache_t *cache, uint64_t *hits, uin
  * 500). */
 edge_sanitize_rc_t edge_sanitize_json(edge_sanitize_cache_t *cache, json_object *obj,
                                       edge_buf_t *out, edge_buf_t *scratch);
+
+/* The stage: every string of the body and the query sanitized (400 on hostile markup). */
+int edge_sanitize_stage(edge_thread_t *t, edge_request_t *r);
 
 #endif

@@ -1,4 +1,5 @@
-/* edge_server.c -- CivetWeb glue: start, stop, thread state, the catch-all handler. */
+/* edge_server.c -- CivetWeb glue: start, stop, thread state, the catch-all handler, the
+ * drain stage. */
 #define _GNU_SOURCE                          /* pthread_timedjoin_np */
 #include "edge_server.h"
 #include "mem.h"
@@ -9,9 +10,11 @@
 #include <time.h>
 #include <civetweb.h>
 #include "clock.h"
+#include "edge_pipeline.h"
 #include "edge_reply.h"
 #include "edge_reqid.h"
 #include "log.h"
+#include "edge_thread.h"
 
 struct edge_server_t {
     struct mg_context *ctx;
@@ -224,4 +227,16 @@ edge_server_stop(edge_server_t **self_p, int timeout_ms)
     }
     free(self);
     return 0;
+}
+
+/* During the drain on SIGTERM: new requests are turned away (a load balancer retries them
+ * on another replica) so that the ones in flight can finish before mg_stop, which drops
+ * any write made after it starts. */
+int
+edge_server_stage_drain(edge_thread_t *t, edge_request_t *r)
+{
+    if (!atomic_load(&t->app->draining))
+        return EDGE_STAGE_NEXT;
+    r->must_close = true;
+    return edge_stage_fail(r, ERR_SERVICE_UNAVAILABLE, "Server is shutting down");
 }

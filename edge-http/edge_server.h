@@ -2,7 +2,7 @@
  * that runs the pipeline. */
 #ifndef EDGE_SERVER_H
 #define EDGE_SERVER_H
-#include "edge_app.h"
+#include "edge_thread.h"
 
 typedef struct edge_server_t edge_server_t;
 
@@ -20,5 +20,9 @@ void edge_server_destroy(edge_server_t **self_p);
  * when stopped, -1 when mg_stop is still running: the caller then exits the process
  * without freeing what those threads may touch. Sets *self_p to NULL either way. */
 int edge_server_stop(edge_server_t **self_p, int timeout_ms);
+
+/* The pipeline's first stage: during the drain on SIGTERM, every new request is answered
+ * 503 "Server is shutting down" with Connection: close. */
+int edge_server_stage_drain(edge_thread_t *t, edge_request_t *r);
 
 #endif

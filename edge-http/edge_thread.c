@@ -1,6 +1,6 @@
 /* edge_thread.c -- per-worker-thread state: ZeroMQ sockets and hiredis contexts are not
  * thread-safe, so each CivetWeb worker owns its own. */
-#include "edge_app.h"
+#include "edge_thread.h"
 #include "mem.h"
 #include <stdlib.h>
 #include "log.h"
