@@ -1,6 +1,7 @@
 /* test_edge_ratelimit.c -- window specs, route overrides, the reply of the script, the
  * memory fallback, and the Lua script itself against a private redis-server (started by
- * the test when the binary exists). */
+ * the test). Without /usr/bin/redis-server the script's test does not run and the suite
+ * exits 77, which ctest reports as skipped (tests/CMakeLists.txt). */
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
@@ -193,10 +194,7 @@ s_redis_stop(void)
 
 START_TEST(test_redis_script)
 {
-    if (!s_redis_start()) {
-        fprintf(stderr, "test_redis_script: no redis-server here; skipped\n");
-        return;
-    }
+    ck_assert_msg(s_redis_start(), "the private redis-server did not start");
     edge_ratelimit_t *rl = s_limiter("2/10s,3/60s", NULL, EDGE_RL_FALLBACK_CLOSED);
     redis_conn_t *redis = redis_conn_new();
     const edge_route_t *get = s_route("GET", "/api/users/:id");
@@ -279,12 +277,21 @@ main(void)
     tcase_add_test(tc, test_new);
     tcase_add_test(tc, test_memory);
     tcase_add_test(tc, test_read_reply);
-    tcase_add_test(tc, test_redis_script);
+    bool have_redis = access("/usr/bin/redis-server", X_OK) == 0;
+    if (have_redis)
+        tcase_add_test(tc, test_redis_script);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     s_redis_stop();
-    return failed ? 1 : 0;
+    if (failed)
+        return 1;
+    if (!have_redis) {
+        fprintf(stderr, "test_edge_ratelimit: no /usr/bin/redis-server: the script's test "
+                        "did not run; skipped\n");
+        return 77;
+    }
+    return 0;
 }
