@@ -41,8 +41,6 @@ struct bus_worker_t {
     size_t count;
     int heartbeat_ms;
     int liveness;
-    uint64_t served;
-    uint64_t dropped;
     uint64_t reconnects;
 };
 
@@ -175,15 +173,12 @@ s_serve(bus_worker_t *self, s_broker_t *b, zmsg_t *msg, bus_handler_fn *handler,
     zframe_t *client = zmsg_next(msg);
     zframe_t *nonce = zmsg_next(msg);
     zframe_t *body = zmsg_next(msg);
-    if (!client || !nonce || !body || zframe_size(nonce) != BUS_NONCE_SIZE) {
-        self->dropped++;
+    if (!client || !nonce || !body || zframe_size(nonce) != BUS_NONCE_SIZE)
         goto cleanup;
-    }
     const char *why = NULL;
     req = envelope_decode(zframe_data(body), zframe_size(body), &why);
     if (!req || req->kind != ENVELOPE_REQUEST) {
         log_warn(NULL, "bus_worker_malformed", "request dropped: %s", why ? why : "not a request");
-        self->dropped++;
         goto cleanup;
     }
     reply = envelope_new_reply(req);
@@ -199,12 +194,9 @@ s_serve(bus_worker_t *self, s_broker_t *b, zmsg_t *msg, bus_handler_fn *handler,
         { zframe_data(nonce), BUS_NONCE_SIZE },
         { buf.data, buf.size },
     };
-    if (!b->link || bus_send_parts(zsock_resolve(bus_link_sock(b->link)), parts, 5) != 0) {
+    if (!b->link || bus_send_parts(zsock_resolve(bus_link_sock(b->link)), parts, 5) != 0)
         log_warn(req->request_id, "bus_worker_reply_dropped", "reply not sent: %s",
                  zmq_strerror(errno));
-    } else {
-        self->served++;
-    }
 cleanup:
     msgpack_sbuffer_destroy(&buf);
     envelope_destroy(&reply);
@@ -218,10 +210,8 @@ s_dispatch(bus_worker_t *self, s_broker_t *b, zmsg_t *msg, bus_handler_fn *handl
     zframe_t *header = zmsg_first(msg);
     zframe_t *command = zmsg_next(msg);
     if (!header || !command || !bus_header_is(zframe_data(header), zframe_size(header), BUS_WORKER)
-        || zframe_size(command) != 1) {
-        self->dropped++;
+        || zframe_size(command) != 1)
         return 0;
-    }
     char cmd = *(const char *) zframe_data(command);
     if (cmd == BUS_REQUEST[0] && zmsg_size(msg) == 5) {
         s_serve(self, b, msg, handler, state);
@@ -236,8 +226,7 @@ s_dispatch(bus_worker_t *self, s_broker_t *b, zmsg_t *msg, bus_handler_fn *handl
         return 0;
     if (cmd == BUS_DISCONNECT[0] && zmsg_size(msg) == 2)
         return 1;
-    self->dropped++;
-    return 0;
+    return 0;                            /* anything else from a broker: ignored */
 }
 
 /* Reads what broker B has for us, one request at a time, until it is empty or STOP. */
@@ -317,16 +306,4 @@ bus_worker_run(bus_worker_t *self, bus_handler_fn *handler, void *state,
             s_tend(self, &self->brokers[i]);
     }
     return 0;
-}
-
-uint64_t
-bus_worker_served(const bus_worker_t *self)
-{
-    return self ? self->served : 0;
-}
-
-uint64_t
-bus_worker_dropped(const bus_worker_t *self)
-{
-    return self ? self->dropped : 0;
 }

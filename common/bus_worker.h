@@ -27,8 +27,4 @@ void bus_worker_destroy(bus_worker_t **self_p);
 int bus_worker_run(bus_worker_t *self, bus_handler_fn *handler, void *state,
                    volatile sig_atomic_t *stop);
 
-/* Requests served and frames dropped as malformed, for metrics. */
-uint64_t bus_worker_served(const bus_worker_t *self);
-uint64_t bus_worker_dropped(const bus_worker_t *self);
-
 #endif

@@ -57,30 +57,12 @@ edge_auth_verify(const token_keys_t *keys, const char *token, int64_t now,
     return EDGE_AUTH_OK;
 }
 
-edge_auth_status_t
-edge_auth_check(const token_keys_t *keys, redis_conn_t *redis, const char *token, int64_t now,
-                token_claims_t *claims)
-{
-    edge_auth_status_t st = edge_auth_verify(keys, token, now, claims);
-    if (st != EDGE_AUTH_OK || !redis)
-        return st;
-    switch (revocation_check(redis, claims)) {
-    case 0:
-        return EDGE_AUTH_OK;
-    case 1:
-        return EDGE_AUTH_INVALID;
-    default:
-        return EDGE_AUTH_UNAVAILABLE;
-    }
-}
-
 const char *
 edge_auth_message(edge_auth_status_t status)
 {
     switch (status) {
     case EDGE_AUTH_MISSING:     return "Missing token";
     case EDGE_AUTH_EXPIRED:     return "JWT token expired";
-    case EDGE_AUTH_UNAVAILABLE: return "Service temporarily unavailable";
     default:                    return "Invalid JWT token";
     }
 }

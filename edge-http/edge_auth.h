@@ -19,8 +19,7 @@ typedef enum {
     EDGE_AUTH_OK = 0,
     EDGE_AUTH_MISSING,       /* 401 "Missing token" */
     EDGE_AUTH_INVALID,       /* 401 "Invalid JWT token" */
-    EDGE_AUTH_EXPIRED,       /* 401 "JWT token expired" */
-    EDGE_AUTH_UNAVAILABLE    /* 503: the revocation list cannot be read */
+    EDGE_AUTH_EXPIRED        /* 401 "JWT token expired" */
 } edge_auth_status_t;
 
 /* Copies the token into OUT (SIZE bytes): "Authorization: Bearer <t>" (scheme in any case)
@@ -33,11 +32,6 @@ int edge_auth_extract(const char *authorization, const char *cookie_header, char
  * jti and sub present), without Redis. Fills *CLAIMS on EDGE_AUTH_OK. */
 edge_auth_status_t edge_auth_verify(const token_keys_t *keys, const char *token, int64_t now,
                                     token_claims_t *claims);
-
-/* edge_auth_verify and, when REDIS is not NULL, checks
- * it is not revoked. Fills *CLAIMS on EDGE_AUTH_OK. */
-edge_auth_status_t edge_auth_check(const token_keys_t *keys, redis_conn_t *redis,
-                                   const char *token, int64_t now, token_claims_t *claims);
 
 /* The 401 message for STATUS. */
 const char *edge_auth_message(edge_auth_status_t status);

@@ -27,12 +27,6 @@ struct edge_health_t {
 /* Longest wait between two looks at the stop flag and the mark-downs. */
 #define S_SLICE_MS 50
 
-const char *
-edge_health_service_name(int i)
-{
-    return i >= 0 && i < EDGE_HEALTH_SERVICES ? s_services[i] : "";
-}
-
 /* Asks the broker about SERVICE. 1: live workers, 0: none, -1: no answer from the broker. */
 static int
 s_probe_one(bus_client_t *client, const char *service, int timeout_ms)

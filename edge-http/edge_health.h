@@ -17,7 +17,7 @@
 
 typedef struct {
     bool broker_ok;                  /* the broker answered the last probe */
-    bool up[EDGE_HEALTH_SERVICES];   /* in the order of edge_health_service_name() */
+    bool up[EDGE_HEALTH_SERVICES];   /* users, auth, orders, messages */
     int64_t checked_ms;              /* monotonic ms of the last probe; 0: none yet */
 } edge_health_snapshot_t;
 
@@ -39,9 +39,6 @@ void edge_health_mark_down(edge_health_t *self);
 /* Ready: the broker answered within the last three intervals and no loss of the connection
  * was seen since. An admin_ready_fn. */
 bool edge_health_ready(void *self);
-
-/* The name of service I (0 .. EDGE_HEALTH_SERVICES-1). */
-const char *edge_health_service_name(int i);
 
 /* Appends {"status":"ok"|"degraded","services":{...},"uptime_s":N} to OUT: "ok" only when
  * every service is up. Returns 0 or -1. */

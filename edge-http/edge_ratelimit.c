@@ -164,18 +164,6 @@ edge_ratelimit_enabled(const edge_ratelimit_t *self)
     return self && self->cfg.enabled;
 }
 
-const char *
-edge_ratelimit_script(void)
-{
-    return s_script;
-}
-
-const char *
-edge_ratelimit_sha(const edge_ratelimit_t *self)
-{
-    return self->sha;
-}
-
 static const edge_rl_spec_t *
 s_spec(const edge_ratelimit_t *self, const edge_route_t *route, bool *is_route)
 {

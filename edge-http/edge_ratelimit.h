@@ -92,10 +92,6 @@ void edge_ratelimit_check_memory(edge_ratelimit_t *self, const edge_route_t *rou
 int edge_ratelimit_read_reply(const edge_ratelimit_t *self, const edge_route_t *route,
                               const redisReply *reply, int64_t now_ms, edge_rl_result_t *out);
 
-/* The Lua source and its SHA-1 (hex), for tests. */
-const char *edge_ratelimit_script(void);
-const char *edge_ratelimit_sha(const edge_ratelimit_t *self);
-
 /* True when the request's route is rate limited (never health and metrics). */
 bool edge_ratelimit_applies(const edge_thread_t *t, const edge_request_t *r);
 

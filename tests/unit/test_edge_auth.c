@@ -43,19 +43,19 @@ START_TEST(test_check)
     ck_assert_ptr_nonnull(refresh);
 
     token_claims_t out;
-    ck_assert_int_eq(edge_auth_check(keys, NULL, access, 1500, &out), EDGE_AUTH_OK);
+    ck_assert_int_eq(edge_auth_verify(keys, access, 1500, &out), EDGE_AUTH_OK);
     ck_assert_int_eq(out.sub, 7);
     ck_assert_str_eq(out.role, "user");
-    ck_assert_int_eq(edge_auth_check(keys, NULL, access, 2500, &out), EDGE_AUTH_EXPIRED);
-    ck_assert_int_eq(edge_auth_check(keys, NULL, refresh, 1500, &out), EDGE_AUTH_INVALID);
-    ck_assert_int_eq(edge_auth_check(keys, NULL, "", 1500, &out), EDGE_AUTH_MISSING);
-    ck_assert_int_eq(edge_auth_check(keys, NULL, "a.b.c", 1500, &out), EDGE_AUTH_INVALID);
+    ck_assert_int_eq(edge_auth_verify(keys, access, 2500, &out), EDGE_AUTH_EXPIRED);
+    ck_assert_int_eq(edge_auth_verify(keys, refresh, 1500, &out), EDGE_AUTH_INVALID);
+    ck_assert_int_eq(edge_auth_verify(keys, "", 1500, &out), EDGE_AUTH_MISSING);
+    ck_assert_int_eq(edge_auth_verify(keys, "a.b.c", 1500, &out), EDGE_AUTH_INVALID);
     /* alg none */
-    ck_assert_int_eq(edge_auth_check(keys, NULL,
+    ck_assert_int_eq(edge_auth_verify(keys,
         "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOjcsInR5cCI6ImFjY2VzcyJ9.", 1500, &out),
         EDGE_AUTH_INVALID);
     access[strlen(access) - 2] ^= 1;       /* signature tampered */
-    ck_assert_int_eq(edge_auth_check(keys, NULL, access, 1500, &out), EDGE_AUTH_INVALID);
+    ck_assert_int_eq(edge_auth_verify(keys, access, 1500, &out), EDGE_AUTH_INVALID);
     ck_assert_str_eq(edge_auth_message(EDGE_AUTH_MISSING), "Missing token");
     ck_assert_str_eq(edge_auth_message(EDGE_AUTH_EXPIRED), "JWT token expired");
     ck_assert_str_eq(edge_auth_message(EDGE_AUTH_INVALID), "Invalid JWT token");

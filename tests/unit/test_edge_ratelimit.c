@@ -56,7 +56,6 @@ START_TEST(test_new)
     edge_ratelimit_t *rl = s_limiter(NULL, "/api/auth/login=5/60s", EDGE_RL_FALLBACK_MEMORY);
     ck_assert_ptr_nonnull(rl);
     ck_assert(edge_ratelimit_enabled(rl));
-    ck_assert_int_eq(strlen(edge_ratelimit_sha(rl)), 40);
     edge_ratelimit_destroy(&rl);
     ck_assert_ptr_null(rl);
     ck_assert_ptr_null(s_limiter("nonsense", NULL, EDGE_RL_FALLBACK_MEMORY));
