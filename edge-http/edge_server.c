@@ -39,7 +39,7 @@ s_exit_thread(const struct mg_context *ctx, int thread_type, void *thread_pointe
     }
 }
 
-/* A new connection on this thread: nothing counted for it yet (s_stage_connlimit counts
+/* A new connection on this thread: nothing counted for it yet (edge_connlimit_stage counts
  * it at its first request, when its address is known: CivetWeb has none to tell before). */
 static int
 s_init_connection(const struct mg_connection *conn, void **conn_data)
