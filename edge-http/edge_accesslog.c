@@ -2,9 +2,9 @@
 #include "edge_accesslog.h"
 #include <inttypes.h>
 #include <stdio.h>
-#include "log.h"
 #include <civetweb.h>
 #include "edge_thread.h"
+#include "log.h"
 
 void
 edge_accesslog_in(const edge_accesslog_t *self, const edge_accesslog_entry_t *e)

@@ -3,12 +3,12 @@
 #define _GNU_SOURCE                  /* strcasestr */
 #include "edge_body.h"
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <civetweb.h>
-#include "edge_json.h"
-#include <stdlib.h>
 #include "clock.h"
+#include "edge_json.h"
 #include "edge_thread.h"
 
 static bool

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "edge_clientip.h"
 #include <civetweb.h>
+#include "edge_clientip.h"
 #include "edge_thread.h"
 
 #define S_BUCKETS 1024

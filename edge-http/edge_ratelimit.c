@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
-#include "edge_routeopt.h"
-#include "log.h"
 #include "clock.h"
+#include "edge_routeopt.h"
 #include "edge_thread.h"
+#include "log.h"
 
 /* KEYS: R revocation keys (revocation.h), then one counter per window. ARGV[1] = R,
  * ARGV[2] = the token's iat_ms; then limit and window ms of each window. Answers

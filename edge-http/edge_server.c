@@ -13,8 +13,8 @@
 #include "edge_pipeline.h"
 #include "edge_reply.h"
 #include "edge_reqid.h"
-#include "log.h"
 #include "edge_thread.h"
+#include "log.h"
 
 struct edge_server_t {
     struct mg_context *ctx;
