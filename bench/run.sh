@@ -71,6 +71,11 @@ export RATE_LIMIT_ENABLED="${RATE_LIMIT_ENABLED:-false}"
 # wrk is one client address with up to 256 connections: the per-address cap (32) would
 # refuse most of them.
 export EDGE_MAX_CONNECTIONS_PER_ADDRESS="${EDGE_MAX_CONNECTIONS_PER_ADDRESS:-0}"
+# CivetWeb holds a thread per keep-alive connection: a thread for each of wrk's, and some
+# for the bench's own requests, or the connections past the threads wait for a free one.
+if [ -z "${EDGE_THREADS:-}" ] && [ "$CONNECTIONS" -gt 112 ]; then
+  export EDGE_THREADS=$((CONNECTIONS + 16))
+fi
 # The lowest cost the users service accepts: registrations are set-up, not the measure.
 export BCRYPT_COST="${BCRYPT_COST:-10}"
 # Every socket is a descriptor in ws_load and in a notify replica (which inherit this).

@@ -71,6 +71,7 @@ edge_app_init(edge_app_t *app)
     app->accesslog = (edge_accesslog_t) { cfg->access_log, cfg->slow_ms };
     if (!(app->watchdog = edge_watchdog_new(cfg->port, cfg->threads)))
         return -1;
+    app->gate = edge_gate_new(cfg->cpu_slots);
     if (cfg->max_conn_per_address > 0
         && !(app->connlimit = edge_connlimit_new(cfg->max_conn_per_address)))
         return -1;
@@ -104,4 +105,5 @@ edge_app_fini(edge_app_t *app)
     edge_cache_destroy(&app->cache);
     edge_connlimit_destroy(&app->connlimit);
     edge_watchdog_destroy(&app->watchdog);
+    edge_gate_destroy(&app->gate);
 }

@@ -15,6 +15,7 @@
 #include "edge_ratelimit.h"
 #include "edge_route.h"
 #include "edge_sanitize.h"
+#include "edge_gate.h"
 #include "edge_watchdog.h"
 #include "metrics.h"
 #include "token.h"
@@ -40,6 +41,7 @@ typedef struct {
     metric_t *rl_rejections;         /* rate_limit_rejections_total */
     edge_connlimit_t *connlimit;     /* NULL: EDGE_MAX_CONNECTIONS_PER_ADDRESS=0 */
     edge_watchdog_t *watchdog;       /* cuts off bodies past their deadline */
+    edge_gate_t *gate;               /* CPU slots (EDGE_CPU_SLOTS); NULL: no gate */
     metric_t *conn_refusals;         /* connections refused for their address's count */
     int route_timeout_ms[EDGE_RL_MAX_ROUTES];   /* ROUTE_TIMEOUTS; 0: BUS_TIMEOUT_MS */
     int64_t route_max_body[EDGE_RL_MAX_ROUTES]; /* ROUTE_BODY_LIMITS; 0: MAX_BODY_BYTES */

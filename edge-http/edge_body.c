@@ -245,7 +245,9 @@ edge_body_stage_read(edge_thread_t *t, edge_request_t *r)
         return edge_stage_fail(r, ERR_INTERNAL, NULL);
 
     bool cut = false;
+    edge_stage_wait_begin(t, r);             /* the client sets the pace here */
     size_t got = s_body_read(t, r, cl, (size_t) max_body + 1, &cut);
+    edge_stage_wait_end(t, r);
     if (got > (size_t) max_body)
         return edge_stage_fail(r, ERR_PAYLOAD_TOO_LARGE, "Request body too large");
     if ((cl > 0 && got < (size_t) cl) || (cut && cl <= 0)) {

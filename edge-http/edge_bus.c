@@ -88,7 +88,9 @@ edge_bus_stage(edge_thread_t *t, edge_request_t *r)
      * a write only when it carries an Idempotency-Key (bus_client.h) */
     int flags = strcmp(r->method, "GET") == 0 || r->has_idem_key ? BUS_CALL_RETRYABLE : 0;
     int64_t t0 = clock_mono_us();
+    edge_stage_wait_begin(t, r);
     err_code_t rc = bus_client_call(t->bus, req, timeout_ms, flags, &r->reply);
+    edge_stage_wait_end(t, r);
     edge_metrics_bus(&t->mcache, route->service, (double) (clock_mono_us() - t0) / 1e6);
     envelope_destroy(&req);
     if (rc == ERR_GATEWAY_TIMEOUT)

@@ -8,6 +8,7 @@ typedef struct {
     const char *bind;            /* EDGE_BIND, 127.0.0.1 */
     int port;                    /* EDGE_PORT, 8080 */
     int threads;                 /* EDGE_THREADS, 128 */
+    int cpu_slots;               /* EDGE_CPU_SLOTS, 16; 0: no gate */
     int request_timeout_ms;      /* EDGE_REQUEST_TIMEOUT_MS, 5000: the whole header, the
                                     whole body, each write */
     int keep_alive_timeout_ms;   /* EDGE_KEEP_ALIVE_TIMEOUT_MS, 5000 */

@@ -107,6 +107,33 @@ s_respond(edge_thread_t *t, edge_request_t *r)
         mg_write(r->conn, t->out.data, t->out.len);
 }
 
+/* --- the CPU slot (edge_gate.h) ---------------------------------------------------- */
+
+void
+edge_stage_wait_begin(edge_thread_t *t, edge_request_t *r)
+{
+    if (r->in_gate) {
+        edge_gate_leave(t->app->gate);
+        r->in_gate = false;
+    }
+}
+
+/* RESUMING: a request coming back from a wait goes ahead of new ones. */
+static void
+s_gate_enter(edge_thread_t *t, edge_request_t *r, bool resuming)
+{
+    if (!r->in_gate) {
+        edge_gate_enter(t->app->gate, &t->gate_waiter, resuming);
+        r->in_gate = true;
+    }
+}
+
+void
+edge_stage_wait_end(edge_thread_t *t, edge_request_t *r)
+{
+    s_gate_enter(t, r, true);
+}
+
 int
 edge_pipeline_handle(edge_thread_t *t, struct mg_connection *conn)
 {
@@ -130,11 +157,13 @@ edge_pipeline_handle(edge_thread_t *t, struct mg_connection *conn)
     if (app->in_flight)
         metric_add(app->in_flight, 1);
 
+    s_gate_enter(t, r, false);
     for (int i = 0; s_stages[i]; i++)
         if (s_stages[i](t, r) == EDGE_STAGE_DONE)
             break;
     if (r->status == 0)
         edge_stage_fail(r, ERR_INTERNAL, NULL);   /* a stage forgot to answer */
+    edge_stage_wait_begin(t, r);             /* a slow reader must not hold the slot */
     s_respond(t, r);
 
     double seconds = (double) (clock_mono_us() - r->t0_us) / 1e6;

@@ -51,6 +51,7 @@ struct edge_request {
     char ip[EDGE_CLIENTIP_MAX];      /* the client address, once needed ("" before) */
     edge_rl_result_t rl;             /* the rate-limit verdict, once taken */
     bool rl_done;
+    bool in_gate;                    /* holds one of the CPU slots (edge_gate.h) */
     bool cache_fill;                 /* a cache miss: store a 200 answer under cache_key */
     int cache_prefetch;              /* read with the revocation check: 0 not read, 1 miss,
                                         2 hit (the value in the thread's san_out) */

@@ -31,4 +31,10 @@ void edge_stage_header(edge_request_t *r, const char *fmt, ...)
  * per request and kept in the request. */
 const char *edge_stage_client_ip(edge_thread_t *t, edge_request_t *r);
 
+/* A request holds one of the edge's CPU slots while its stages compute (edge_gate.h).
+ * A stage about to wait on the client or the bus gives it back first and takes it again
+ * after (ahead of new requests); both do nothing when already done. */
+void edge_stage_wait_begin(edge_thread_t *t, edge_request_t *r);
+void edge_stage_wait_end(edge_thread_t *t, edge_request_t *r);
+
 #endif

@@ -12,6 +12,10 @@ edge_thread_new(edge_app_t *app)
 {
     edge_thread_t *self = mem_calloc(1, sizeof *self);
     self->app = app;
+    if (edge_gate_waiter_init(&self->gate_waiter) != 0) {
+        free(self);
+        return NULL;
+    }
     /* A failed connect is retried on the first request that needs the bus. */
     self->bus = bus_client_new(app->cfg.bus_endpoint);
     if (!self->bus)
@@ -39,6 +43,7 @@ edge_thread_destroy(edge_thread_t **self_p)
     edge_buf_free(&self->san_out);
     edge_buf_free(&self->san_scratch);
     free(self->req_body);
+    edge_gate_waiter_fini(&self->gate_waiter);
     free(self);
     *self_p = NULL;
 }
