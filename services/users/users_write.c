@@ -6,6 +6,7 @@
 #include "users_handlers.h"
 #include "users_app.h"
 #include "form.h"
+#include "revocation.h"
 #include "users_event.h"
 #include "users_redis.h"
 #include "users_reply.h"
@@ -85,7 +86,7 @@ s_end_tokens_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *r
     int64_t ttl = t->app->refresh_ttl_s > t->app->access_ttl_s ? t->app->refresh_ttl_s
                                                                : t->app->access_ttl_s;
     *before_ms = clock_wall_ms();
-    if (users_redis_revoke_user(t->redis, id, *before_ms, ttl) != 0) {
+    if (revocation_mark_user(t->redis, id, *before_ms, ttl) != 0) {
         users_rollback(t, req);
         log_warn(req->request_id, "revoke_user", "Redis unavailable: change of user %" PRId64
                  " refused", id);

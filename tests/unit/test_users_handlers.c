@@ -14,6 +14,7 @@
 #include "users_app.h"
 #include "users_handlers.h"
 #include "clock.h"
+#include "revocation.h"
 
 static users_app_t *s_app;
 static void *s_thread;
@@ -282,7 +283,13 @@ START_TEST(test_logout)
     ck_assert_ptr_null(r->body_obj);
     envelope_destroy(&r);
 
+    /* The mark users wrote is the one the edge and notify read (common/revocation.h):
+     * the readers' own check now refuses the token, and the mark outlives it. */
     redis_conn_t *redis = redis_conn_new();
+    token_claims_t claims;
+    ck_assert_int_eq(token_verify(s_app->keys, s.access, "access", clock_wall_ms() / 1000,
+                                  &claims), TOKEN_OK);
+    ck_assert_int_eq(revocation_check(redis, &claims), 1);
     char key[96];
     snprintf(key, sizeof(key), "revoked:%s", s.caller.jti);
     const char *argv[] = { "TTL", key };
