@@ -1,6 +1,5 @@
 /* edge_cache.c -- GET and SET EX of profile answers. */
 #include "edge_cache.h"
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,11 +46,14 @@ edge_cache_applies(const edge_cache_t *self, const edge_route_t *route)
     return self && self->ttl_s > 0 && route && route == self->route;
 }
 
-int
-edge_cache_key(int64_t id, bool admin_view, char *out, size_t size)
+bool
+edge_cache_key(const edge_cache_t *self, const edge_route_t *route, int64_t id,
+               const char *role, char *out, size_t size)
 {
-    int n = snprintf(out, size, "user:profile:%" PRId64 ":%s", id, admin_view ? "admin" : "public");
-    return (n < 0 || (size_t) n >= size) ? -1 : n;
+    if (size > 0)
+        out[0] = '\0';
+    return edge_cache_applies(self, route)
+           && profile_cache_key(id, profile_view_of(role), out, size) > 0;
 }
 
 int

@@ -350,15 +350,9 @@ s_rate_limited_route(const edge_thread_t *t, const edge_request_t *r)
 static bool
 s_cache_key(edge_thread_t *t, edge_request_t *r)
 {
-    r->cache_key[0] = '\0';
-    if (!edge_cache_applies(t->app->cache, r->route) || r->match.param_count < 1)
-        return false;
-    bool admin = strcmp(r->claims.role, "admin") == 0;
-    if (edge_cache_key(r->match.params[0].value, admin, r->cache_key, sizeof r->cache_key) < 0) {
-        r->cache_key[0] = '\0';
-        return false;
-    }
-    return true;
+    return r->match.param_count > 0
+           && edge_cache_key(t->app->cache, r->route, r->match.params[0].value, r->claims.role,
+                             r->cache_key, sizeof r->cache_key);
 }
 
 static int

@@ -5,24 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
-users_redis_forget_profile(redis_conn_t *redis, int64_t user_id)
-{
-    /* The edge may keep one entry per visibility (admins see more fields); every form
-     * of the key goes, so no view outlives a change. */
-    char k0[48], k1[56], k2[56];
-    snprintf(k0, sizeof(k0), "user:profile:%" PRId64, user_id);
-    snprintf(k1, sizeof(k1), "%s:admin", k0);
-    snprintf(k2, sizeof(k2), "%s:public", k0);
-    const char *argv[] = { "DEL", k0, k1, k2 };
-    size_t lens[] = { 3, strlen(k0), strlen(k1), strlen(k2) };
-    redisReply *r = redis_conn_command(redis, 4, argv, lens);
-    int rc = r && r->type == REDIS_REPLY_INTEGER ? 0 : -1;
-    if (r)
-        freeReplyObject(r);
-    return rc;
-}
-
 static void
 s_login_key(char *key, size_t size, const char *login)
 {

@@ -1,5 +1,5 @@
-/* users_redis.h -- the Redis keys of the users service's own (the revocation marks it
- * writes are common/revocation.h's, the profile cache entries it deletes
+/* users_redis.h -- the Redis keys that are the users service's alone (the revocation marks
+ * it writes are common/revocation.h's, the profile cache entries it deletes
  * common/profile_cache.h's: their readers use the same code):
  *   login_fail:<login>       failed logins of one account (email or phone) in the current
  *                            window, which starts at the first failure. */
@@ -7,8 +7,6 @@
 #define USERS_REDIS_H
 #include <stdint.h>
 #include "redis_conn.h"
-
-int users_redis_forget_profile(redis_conn_t *redis, int64_t user_id);
 
 /* Failed logins of account LOGIN so far in this window, and in *TTL_S the seconds the
  * window has left; -1 when Redis did not answer (the login then goes on: the

@@ -6,6 +6,7 @@
 #include "users_handlers.h"
 #include "users_app.h"
 #include "form.h"
+#include "profile_cache.h"
 #include "revocation.h"
 #include "users_event.h"
 #include "users_redis.h"
@@ -54,7 +55,7 @@ s_may_change(const envelope_t *req, envelope_t *reply, const char *id)
 static bool
 s_forget_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *reply, int64_t id)
 {
-    if (users_redis_forget_profile(t->redis, id) == 0)
+    if (profile_cache_forget(t->redis, id) == 0)
         return true;
     users_rollback(t, req);
     log_warn(req->request_id, "cache_invalidate", "Redis unavailable: change of user %" PRId64
@@ -103,7 +104,7 @@ s_commit(users_thread_t *t, const envelope_t *req, envelope_t *reply, int64_t id
         users_reply_db_error(t, req, reply);
         return false;
     }
-    if (users_redis_forget_profile(t->redis, id) != 0)
+    if (profile_cache_forget(t->redis, id) != 0)
         log_warn(req->request_id, "cache_invalidate", "second invalidation of user %" PRId64
                  " failed", id);
     return true;
