@@ -361,14 +361,12 @@ s_stage_auth(edge_thread_t *t, edge_request_t *r)
     if (r->route->is_public)
         return S_NEXT;
     const edge_app_t *app = t->app;
-    char token[EDGE_AUTH_MAX_TOKEN];
-    int len = edge_auth_extract(mg_get_header(r->conn, "Authorization"),
-                                mg_get_header(r->conn, "Cookie"), token, sizeof token);
     int64_t now_ms = clock_wall_ms();
-    edge_auth_status_t st = len < 0 ? EDGE_AUTH_INVALID
-                          : edge_auth_verify(app->keys, token, now_ms / 1000, &r->claims);
-    if (st != EDGE_AUTH_OK)
-        return s_fail(r, ERR_UNAUTHORIZED, edge_auth_message(st));
+    access_token_status_t st = edge_auth_read(app->keys, mg_get_header(r->conn, "Authorization"),
+                                              mg_get_header(r->conn, "Cookie"), now_ms / 1000,
+                                              &r->claims);
+    if (st != ACCESS_TOKEN_OK)
+        return s_fail(r, ERR_UNAUTHORIZED, access_token_message(st));
 
     /* Revocation, the rate limit with it when it applies, and the profile cache read when
      * the route is cached: one Redis round trip. */
@@ -377,7 +375,7 @@ s_stage_auth(edge_thread_t *t, edge_request_t *r)
     if (s_rate_limited_route(t, r)) {
         revocation_t rev;
         if (revocation_prepare(&r->claims, &rev) == 0)
-            return s_fail(r, ERR_UNAUTHORIZED, edge_auth_message(EDGE_AUTH_INVALID));
+            return s_fail(r, ERR_UNAUTHORIZED, access_token_message(ACCESS_TOKEN_INVALID));
         edge_ratelimit_check(app->ratelimit, t->redis, r->route, s_client_ip(t, r),
                              r->claims.sub, &rev, now_ms, &r->rl);
         r->rl_done = true;
@@ -396,7 +394,7 @@ s_stage_auth(edge_thread_t *t, edge_request_t *r)
         return s_fail(r, ERR_SERVICE_UNAVAILABLE, NULL);
     }
     if (revoked > 0)
-        return s_fail(r, ERR_UNAUTHORIZED, edge_auth_message(EDGE_AUTH_INVALID));
+        return s_fail(r, ERR_UNAUTHORIZED, access_token_message(ACCESS_TOKEN_INVALID));
     r->authed = true;
     return S_NEXT;
 }
