@@ -2,16 +2,6 @@
 #include "notify_token.h"
 #include <string.h>
 
-static int
-s_copy(const char *s, size_t len, char *out, size_t size)
-{
-    if (len >= size)
-        return -1;
-    memcpy(out, s, len);
-    out[len] = '\0';
-    return (int) len;
-}
-
 uint64_t
 notify_token_id_hash(const char *id)
 {
@@ -70,11 +60,14 @@ void
 notify_query_take(notify_query_t *q, const char *arg)
 {
     if (strncmp(arg, "token=", 6) == 0) {
-        /* Two tokens are ambiguous: refuse rather than pick one. */
-        q->token_len = q->token_len ? -1 : s_copy(arg + 6, strlen(arg + 6), q->token,
-                                                  sizeof q->token);
+        /* Two tokens are ambiguous: refuse rather than pick one. A token too long is
+         * refused whole, never truncated. */
+        size_t len = strlen(arg + 6);
+        q->token_len = q->token_len || len >= sizeof q->token ? -1 : (int) len;
         if (q->token_len < 0)
             q->token[0] = '\0';
+        else
+            memcpy(q->token, arg + 6, len + 1);
     } else if (strncmp(arg, "since=", 6) == 0 || strcmp(arg, "since") == 0) {
         if (q->has_since || q->bad_since || arg[5] != '=' || !notify_since_parse(arg + 6, &q->since)) {
             q->bad_since = true;

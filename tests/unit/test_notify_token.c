@@ -135,6 +135,19 @@ START_TEST(test_query_refusals)
     s_query(&q, none);
     ck_assert_int_eq(q.token_len, 0);
     ck_assert(!q.has_since && !q.bad_since);
+    /* A token longer than any we take is refused whole; one that just fits is read. */
+    static char arg[ACCESS_TOKEN_MAX + 16];
+    memcpy(arg, "token=", 6);
+    memset(arg + 6, 't', ACCESS_TOKEN_MAX + 1);
+    arg[6 + ACCESS_TOKEN_MAX + 1] = '\0';
+    notify_query_init(&q);
+    notify_query_take(&q, arg);
+    ck_assert_int_eq(q.token_len, -1);
+    ck_assert_str_eq(q.token, "");
+    arg[6 + ACCESS_TOKEN_MAX] = '\0';
+    notify_query_init(&q);
+    notify_query_take(&q, arg);
+    ck_assert_int_eq(q.token_len, ACCESS_TOKEN_MAX);
     /* An empty ?token= is no token (the header or cookie may still carry one). */
     static const char *const empty[] = { "token=", NULL };
     s_query(&q, empty);
