@@ -21,7 +21,7 @@ users_event_revoked(events_t *events, int64_t user_id, const char *jti, const ch
     envelope_pack_key(&pk, "v");
     msgpack_pack_int(&pk, 1);
     envelope_pack_key(&pk, "event");
-    envelope_pack_str(&pk, "session_revoked");
+    envelope_pack_str(&pk, EVENT_SESSION_REVOKED);
     envelope_pack_key(&pk, "ts");
     msgpack_pack_int64(&pk, clock_wall_ms());
     envelope_pack_key(&pk, "user_id");
