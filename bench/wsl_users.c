@@ -1,6 +1,6 @@
-/* wsl_users.c -- user ids from a file, tokens from common/token.h. */
+/* wsl_users.c -- user ids from a file, tokens minted by the users service's signer. */
 #include "wsl_users.h"
-#include "token.h"
+#include "users_jwt.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +76,7 @@ wsl_users_mint(wsl_user_t *users, size_t n, char *err, size_t err_size)
         snprintf(c.name, sizeof c.name, "WS %" PRId64, users[i].id);
         c.iat = now;
         c.exp = now + 86400;
-        users[i].token = token_sign(keys, &c);
+        users[i].token = users_jwt_sign(keys, &c);
         if (!users[i].token) {
             snprintf(err, err_size, "cannot sign a token for user %" PRId64, users[i].id);
             goto cleanup;

@@ -1,5 +1,6 @@
 /* bus_security.c -- this process's certificate, CURVE on its sockets, and the policy. */
 #include "bus_security.h"
+#include "event_topic.h"
 #include <stdio.h>
 #include <string.h>
 #include "config.h"
@@ -62,10 +63,11 @@ bus_security_may_serve(const char *role, const char *service)
 bool
 bus_security_may_publish(const char *role, const char *event)
 {
-    static const char *const users[] = { "session_revoked", NULL };
-    static const char *const messages[] = { "new_message", "message_deleted", "group_joined",
-                                            "group_left", "group_deleted", NULL };
-    static const char *const notify[] = { "sync", NULL };
+    static const char *const users[] = { EVENT_SESSION_REVOKED, NULL };
+    static const char *const messages[] = { EVENT_NEW_MESSAGE, EVENT_MESSAGE_DELETED,
+                                            EVENT_GROUP_JOINED, EVENT_GROUP_LEFT,
+                                            EVENT_GROUP_DELETED, NULL };
+    static const char *const notify[] = { EVENT_SYNC, NULL };
     if (!role || !event)
         return false;
     if (strcmp(role, "users") == 0)

@@ -162,10 +162,3 @@ events_dropped(const events_t *self)
 {
     return self->dropped;
 }
-
-void
-events_topic_user(int64_t user_id, char *out, size_t size)
-{
-    /* The '|' ends the id: a subscription to u:1| must not match u:12|. */
-    snprintf(out, size, "u:%" PRId64 "|", user_id);
-}

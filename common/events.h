@@ -33,9 +33,6 @@ int events_stamp(const void *payload, size_t size, uint64_t eid, msgpack_sbuffer
 /* The id the last successful events_publish stamped (0 before the first). */
 uint64_t events_last_id(const events_t *self);
 
-/* The topic of events about user USER_ID ("u:<id>|", schemas/events.md) into OUT. */
-void events_topic_user(int64_t user_id, char *out, size_t size);
-
 /* Events dropped so far. */
 unsigned long events_dropped(const events_t *self);
 

@@ -1,4 +1,5 @@
-/* revocation.c -- the revocation keys of tokens and their one-round-trip check. */
+/* revocation.c -- the revocation marks of tokens: written by users, checked in one round
+ * trip by the edge and notify. */
 #include "revocation.h"
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,20 +12,20 @@ s_key(char out[REVOCATION_KEY_MAX], const char *prefix, const char *id)
     return id[0] && len > 0 && len < REVOCATION_KEY_MAX ? 0 : -1;
 }
 
-int
-revocation_key_jti(const char *jti, char out[REVOCATION_KEY_MAX])
+static int
+s_key_jti(const char *jti, char out[REVOCATION_KEY_MAX])
 {
     return s_key(out, "revoked:", jti);
 }
 
-int
-revocation_key_family(const char *family, char out[REVOCATION_KEY_MAX])
+static int
+s_key_family(const char *family, char out[REVOCATION_KEY_MAX])
 {
     return s_key(out, "revoked_fam:", family);
 }
 
-int
-revocation_key_user(int64_t user_id, char out[REVOCATION_KEY_MAX])
+static int
+s_key_user(int64_t user_id, char out[REVOCATION_KEY_MAX])
 {
     snprintf(out, REVOCATION_KEY_MAX, "revoked_before:%" PRId64, user_id);
     return user_id > 0 ? 0 : -1;
@@ -34,11 +35,11 @@ int
 revocation_prepare(const token_claims_t *claims, revocation_t *out)
 {
     memset(out, 0, sizeof *out);
-    if (revocation_key_jti(claims->jti, out->keys[0]) != 0
-        || revocation_key_user(claims->sub, out->keys[2]) != 0)
+    if (s_key_jti(claims->jti, out->keys[0]) != 0
+        || s_key_user(claims->sub, out->keys[2]) != 0)
         return 0;
     int n = 1;
-    if (claims->fam[0] && revocation_key_family(claims->fam, out->keys[1]) == 0)
+    if (claims->fam[0] && s_key_family(claims->fam, out->keys[1]) == 0)
         n++;
     if (n == 1)
         memcpy(out->keys[1], out->keys[2], REVOCATION_KEY_MAX);
@@ -76,4 +77,41 @@ revocation_check(redis_conn_t *redis, const token_claims_t *claims)
              ? reply->element[0]->integer != 0 : -1;
     freeReplyObject(reply);
     return rc;
+}
+
+/* SET KEY VALUE EX TTL. */
+static int
+s_mark(redis_conn_t *redis, const char *key, const char *value, int64_t ttl_s)
+{
+    char ttl[24];
+    snprintf(ttl, sizeof ttl, "%" PRId64, ttl_s > 0 ? ttl_s : 1);
+    const char *argv[] = { "SET", key, value, "EX", ttl };
+    size_t lens[] = { 3, strlen(key), strlen(value), 2, strlen(ttl) };
+    redisReply *r = redis_conn_command(redis, 5, argv, lens);
+    int rc = r && r->type == REDIS_REPLY_STATUS ? 0 : -1;
+    if (r)
+        freeReplyObject(r);
+    return rc;
+}
+
+int
+revocation_mark_jti(redis_conn_t *redis, const char *jti, int64_t ttl_s)
+{
+    char key[REVOCATION_KEY_MAX];
+    return s_key_jti(jti, key) == 0 ? s_mark(redis, key, "1", ttl_s) : -1;
+}
+
+int
+revocation_mark_family(redis_conn_t *redis, const char *family, int64_t ttl_s)
+{
+    char key[REVOCATION_KEY_MAX];
+    return s_key_family(family, key) == 0 ? s_mark(redis, key, "1", ttl_s) : -1;
+}
+
+int
+revocation_mark_user(redis_conn_t *redis, int64_t user_id, int64_t now_ms, int64_t ttl_s)
+{
+    char key[REVOCATION_KEY_MAX], value[24];
+    snprintf(value, sizeof value, "%" PRId64, now_ms);
+    return s_key_user(user_id, key) == 0 ? s_mark(redis, key, value, ttl_s) : -1;
 }

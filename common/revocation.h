@@ -1,9 +1,13 @@
-/* revocation.h -- is an access token still good? The keys the users service writes and
- * every token-checking process (edge, notify) reads, in one place:
- *   revoked:<jti>             one access token (logout);
- *   revoked_fam:<family>      every access token of a session (logout, refresh-token reuse);
+/* revocation.h -- is an access token still good? The one home of the revocation marks in
+ * Redis: the users service writes them with revocation_mark_*, and every token-checking
+ * process (edge, notify) reads them with revocation_check or REVOCATION_LUA, so writer
+ * and readers cannot spell a key or a value differently:
+ *   revoked:<jti>             "1": one access token (logout);
+ *   revoked_fam:<family>      "1": every access token of a session (logout, refresh-token
+ *                             reuse), not only the one presented;
  *   revoked_before:<user id>  unix ms: every token of the user issued at or before it
  *                             (a password change, a role change, a deletion).
+ * Each mark lives as long as the tokens it refuses could (its TTL is the writer's).
  * All of them are read in one round trip, by a Lua fragment that scripts doing other work
  * in the same trip (the edge's rate limit) embed as well. */
 #ifndef COMMON_REVOCATION_H
@@ -40,10 +44,12 @@ int revocation_check(redis_conn_t *redis, const token_claims_t *claims);
     "  if nbf and tonumber(nbf) >= iat then return {1, 0} end\n"                        \
     "end\n"
 
-/* The keys, for the writer (users) and the readers alike. Return 0, or -1 when the id
- * does not fit (it cannot be ours). */
-int revocation_key_jti(const char *jti, char out[REVOCATION_KEY_MAX]);
-int revocation_key_family(const char *family, char out[REVOCATION_KEY_MAX]);
-int revocation_key_user(int64_t user_id, char out[REVOCATION_KEY_MAX]);
+/* The writer's side (users): marks one access token (JTI), a session (FAMILY), or every
+ * token of USER_ID issued until NOW_MS, for TTL_S seconds (at least 1). Return 0, or -1
+ * when the id cannot be ours or Redis did not confirm (the caller then answers 503 and
+ * changes nothing, so a client never believes a revocation that did not stick). */
+int revocation_mark_jti(redis_conn_t *redis, const char *jti, int64_t ttl_s);
+int revocation_mark_family(redis_conn_t *redis, const char *family, int64_t ttl_s);
+int revocation_mark_user(redis_conn_t *redis, int64_t user_id, int64_t now_ms, int64_t ttl_s);
 
 #endif

@@ -1,5 +1,4 @@
-/* token.c -- the system's JWTs, signed and verified with one pinned algorithm. The only
- * file that includes jwt.h. */
+/* token.c -- the system's JWT keys, and verifying tokens with one pinned algorithm. */
 #define _GNU_SOURCE                  /* strcasestr */
 #include "token.h"
 #include "log.h"
@@ -149,53 +148,16 @@ token_keys_destroy(token_keys_t **self_p)
     *self_p = NULL;
 }
 
-static const char *
-s_permissions_json(const char *role)
+bool
+token_keys_signer(const token_keys_t *keys, const char **alg, const unsigned char **key,
+                  int *key_len)
 {
-    if (strcmp(role, "admin") == 0)
-        return "{\"permissions\":[\"users:read\",\"users:write\",\"users:admin\",\"orders:admin\",\"messages:moderate\"]}";
-    if (strcmp(role, "moderator") == 0)
-        return "{\"permissions\":[\"users:read\",\"messages:moderate\"]}";
-    return "{\"permissions\":[\"users:read\"]}";
-}
-
-static void
-s_add_str(jwt_t *jwt, const char *name, const char *value)
-{
-    if (value && *value)
-        jwt_add_grant(jwt, name, value);
-}
-
-char *
-token_sign(const token_keys_t *keys, const token_claims_t *c)
-{
-    if (!keys->sign_key)
-        return NULL;
-    jwt_t *jwt = NULL;
-    char *out = NULL;
-    if (jwt_new(&jwt) != 0)
-        return NULL;
-    jwt_add_grant_int(jwt, "sub", (long) c->sub);
-    s_add_str(jwt, "typ", c->typ);
-    s_add_str(jwt, "jti", c->jti);
-    s_add_str(jwt, "fam", c->fam);
-    s_add_str(jwt, "role", c->role);
-    if (strcmp(c->typ, "access") == 0) {
-        s_add_str(jwt, "name", c->name);
-        s_add_str(jwt, "email", c->email);
-        s_add_str(jwt, "phone", c->phone);
-        s_add_str(jwt, "username", c->username);
-        jwt_add_grants_json(jwt, s_permissions_json(c->role));
-    }
-    jwt_add_grant_int(jwt, "iat", (long) c->iat);
-    if (c->iat_ms > 0)
-        jwt_add_grant_int(jwt, "iat_ms", (long) c->iat_ms);
-    jwt_add_grant_int(jwt, "exp", (long) c->exp);
-    if (jwt_set_alg(jwt, keys->alg, keys->sign_key, keys->sign_len) == 0) {
-        out = jwt_encode_str(jwt);   /* malloc'ed by libjwt 1.10: the caller frees */
-    }
-    jwt_free(jwt);
-    return out;
+    if (!keys || !keys->sign_key)
+        return false;
+    *alg = jwt_alg_str(keys->alg);
+    *key = keys->sign_key;
+    *key_len = keys->sign_len;
+    return true;
 }
 
 static bool

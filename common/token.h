@@ -1,5 +1,7 @@
-/* token.h -- signing and verifying the system's JWTs. The only file that talks to libjwt,
- * so a libjwt upgrade (its API changed in 2.x and 3.0) touches this file alone.
+/* token.h -- the system's JWTs: their keys and claims, and verifying them. Signing is the
+ * users service's alone (services/users/users_jwt.h, with the role-to-permission table):
+ * no other process can mint a token. token.c and users_jwt.c are the only files that
+ * talk to libjwt, so a libjwt upgrade (its API changed in 2.x and 3.0) touches those two.
  *
  * The algorithm is pinned by configuration: a token whose header names any other
  * algorithm (alg confusion, "none") is invalid, whatever its signature. */
@@ -45,8 +47,10 @@ const char *token_secret_weakness(const char *secret);
 token_keys_t *token_keys_new(const char *alg, const char *verify_key, const char *sign_key);
 void token_keys_destroy(token_keys_t **self_p);
 
-/* Signs CLAIMS into a new string (caller frees) or NULL. permissions are derived from role. */
-char *token_sign(const token_keys_t *keys, const token_claims_t *claims);
+/* The signing half of KEYS, for the signer (users_jwt.c): the algorithm's name and the
+ * HS secret or private key PEM (KEY_LEN bytes). False when KEYS verify only. */
+bool token_keys_signer(const token_keys_t *keys, const char **alg, const unsigned char **key,
+                       int *key_len);
 
 /* Verifies TOKEN: well-formed, header alg equal to the configured one, signature good,
  * typ equal to EXPECT_TYP, exp in the future (NOW unix seconds). Fills *OUT on success. */

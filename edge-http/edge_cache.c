@@ -49,11 +49,14 @@ edge_cache_applies(const edge_cache_t *self, const edge_route_t *route)
     return self && self->ttl_s > 0 && route && route == self->route;
 }
 
-int
-edge_cache_key(int64_t id, bool admin_view, char *out, size_t size)
+bool
+edge_cache_key(const edge_cache_t *self, const edge_route_t *route, int64_t id,
+               const char *role, char *out, size_t size)
 {
-    int n = snprintf(out, size, "user:profile:%" PRId64 ":%s", id, admin_view ? "admin" : "public");
-    return (n < 0 || (size_t) n >= size) ? -1 : n;
+    if (size > 0)
+        out[0] = '\0';
+    return edge_cache_applies(self, route)
+           && profile_cache_key(id, profile_view_of(role), out, size) > 0;
 }
 
 int
@@ -100,14 +103,9 @@ bool
 edge_cache_request_key(edge_thread_t *t, edge_request_t *r)
 {
     r->cache_key[0] = '\0';
-    if (!edge_cache_applies(t->app->cache, r->route) || r->match.param_count < 1)
-        return false;
-    bool admin = strcmp(r->claims.role, "admin") == 0;
-    if (edge_cache_key(r->match.params[0].value, admin, r->cache_key, sizeof r->cache_key) < 0) {
-        r->cache_key[0] = '\0';
-        return false;
-    }
-    return true;
+    return r->match.param_count > 0
+           && edge_cache_key(t->app->cache, r->route, r->match.params[0].value, r->claims.role,
+                             r->cache_key, sizeof r->cache_key);
 }
 
 int

@@ -1,12 +1,10 @@
 /* edge_cache.h -- the response cache of GET /api/users/:id in Redis (API.md).
  *
- * Key user:profile:<id>:admin or user:profile:<id>:public: what a user looks like depends
- * only on whether the caller is an admin (the users service's rule), so the two views are
- * kept apart and one is never served to the other class. The value is the reply's "data"
- * exactly as JSON text; a hit is wrapped in a fresh success envelope. TTL CACHE_TTL_S
- * (1800). The users service deletes user:profile:<id>, :admin and :public before it
- * acknowledges a change of that user (services/users/README.md), so a client never reads
- * its own write stale. Redis unreachable: a miss, and a fill that is skipped. */
+ * Its keys, one per view, and the view rule they split on are common/profile_cache.h's,
+ * shared with the users service, which deletes a user's entries before it acknowledges a
+ * change of that user. The value is the reply's "data" exactly as JSON text; a hit is
+ * wrapped in a fresh success envelope. TTL CACHE_TTL_S (1800). Redis unreachable: a
+ * miss, and a fill that is skipped. */
 #ifndef EDGE_CACHE_H
 #define EDGE_CACHE_H
 #include <stdbool.h>
@@ -15,10 +13,10 @@
 #include "edge_buf.h"
 #include "edge_route.h"
 #include "metrics.h"
+#include "profile_cache.h"
 #include "redis_conn.h"
 #include "edge_stage.h"
 
-#define EDGE_CACHE_KEY_MAX     64
 #define EDGE_CACHE_MAX_VALUE   65536     /* a profile is far smaller; never cache a monster */
 
 typedef struct edge_cache_t edge_cache_t;
@@ -31,8 +29,12 @@ void edge_cache_destroy(edge_cache_t **self_p);
 /* True when ROUTE's answers are cached. */
 bool edge_cache_applies(const edge_cache_t *self, const edge_route_t *route);
 
-/* "user:profile:<id>:admin" or ":public" into OUT. Returns its length or -1. */
-int edge_cache_key(int64_t id, bool admin_view, char *out, size_t size);
+/* The cache entry of ROUTE for user ID as seen by a caller of ROLE, into OUT (at least
+ * PROFILE_CACHE_KEY_MAX bytes): the view follows the caller's role (profile_view_of), so
+ * an admin's view is never served to anyone else. False (OUT "") when ROUTE's answers
+ * are not cached. */
+bool edge_cache_key(const edge_cache_t *self, const edge_route_t *route, int64_t id,
+                    const char *role, char *out, size_t size);
 
 /* Looks KEY up. Returns 1 with the cached data in OUT (replacing its contents), 0 on a
  * miss (Redis down included). */

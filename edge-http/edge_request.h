@@ -55,7 +55,7 @@ struct edge_request {
     bool cache_fill;                 /* a cache miss: store a 200 answer under cache_key */
     int cache_prefetch;              /* read with the revocation check: 0 not read, 1 miss,
                                         2 hit (the value in the thread's san_out) */
-    char cache_key[EDGE_CACHE_KEY_MAX];
+    char cache_key[PROFILE_CACHE_KEY_MAX];
     size_t body_len;                 /* bytes of the body read into thread->req_body */
     /* Idempotency-Key (edge_idem.h): has_idem_key says the request carries a valid one
      * on a creating route, which makes a retry of its bus call safe (the service answers

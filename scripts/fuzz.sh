@@ -10,7 +10,7 @@ set -euo pipefail
 ROOT_DIR=$(cd "$(dirname "$0")/.." && pwd)
 SECONDS_EACH="${1:-20}"
 shift || true
-ALL=(envelope json sanitize token form http notify)
+ALL=(envelope json sanitize token access_token form http notify)
 TARGETS=("${@:-${ALL[@]}}")
 BUILD="$ROOT_DIR/build-fuzz"
 WORK="$ROOT_DIR/.data/fuzz"

@@ -1,5 +1,6 @@
 /* messages_event.c -- packing and publishing the service's events (schemas/events.md). */
 #include "messages_event.h"
+#include "event_topic.h"
 #include "messages_pack.h"
 #include "messages_rules.h"
 #include "messages_sql.h"
@@ -25,7 +26,7 @@ messages_event_pack_new_message(msgpack_sbuffer *out, const PGresult *sent, int6
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 5);
-    s_pack_head(&pk, "new_message", ts);
+    s_pack_head(&pk, EVENT_NEW_MESSAGE, ts);
     envelope_pack_key(&pk, "message");
     messages_pack_message(&pk, sent, 0, 0);
     envelope_pack_key(&pk, "notifications");
@@ -53,7 +54,7 @@ messages_event_pack_deleted(msgpack_sbuffer *out, const PGresult *message,
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 5);
-    s_pack_head(&pk, "message_deleted", ts);
+    s_pack_head(&pk, EVENT_MESSAGE_DELETED, ts);
     envelope_pack_key(&pk, "message");
     msgpack_pack_map(&pk, 4);
     envelope_pack_key(&pk, "id");
@@ -151,6 +152,6 @@ messages_event_group_deleted(events_t *events, int64_t group_id)
     messages_topic("group", group_id, topic, sizeof topic);
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
-    messages_event_pack_group(&buf, "group_deleted", group_id, 0, clock_wall_ms());
+    messages_event_pack_group(&buf, EVENT_GROUP_DELETED, group_id, 0, clock_wall_ms());
     s_send(events, topic, &buf);
 }

@@ -6,6 +6,7 @@
  * that first locks the group row, so changes of one group's membership run one after the
  * other. Events (group_joined, group_left, group_deleted) go out after COMMIT. */
 #include "messages_handlers.h"
+#include "event_topic.h"
 #include "messages_event.h"
 #include "idempotency.h"
 #include "messages_pack.h"
@@ -151,7 +152,7 @@ messages_group_create(void *state, const envelope_t *req, envelope_t *reply)
         goto cleanup;
     int64_t group_id = strtoll(gid, NULL, 10);
     for (int r = 0; r < PQntuples(members); r++)
-        messages_event_membership(self->events, "group_joined", group_id,
+        messages_event_membership(self->events, EVENT_GROUP_JOINED, group_id,
                                   strtoll(PQgetvalue(members, r, MEMBER_USER), NULL, 10));
 cleanup:
     if (in_tx)
@@ -318,7 +319,7 @@ messages_member_add(void *state, const envelope_t *req, envelope_t *reply)
         goto cleanup;
     in_tx = false;
     if (s_commit(self, req, reply))
-        messages_event_membership(self->events, "group_joined", id, user_id);
+        messages_event_membership(self->events, EVENT_GROUP_JOINED, id, user_id);
 cleanup:
     if (in_tx)
         handler_rollback(self->db, req);
@@ -367,7 +368,7 @@ messages_member_remove(void *state, const envelope_t *req, envelope_t *reply)
     PQclear(res);
     if (!s_commit(self, req, reply))
         return;
-    messages_event_membership(self->events, "group_left", id, user_id);
+    messages_event_membership(self->events, EVENT_GROUP_LEFT, id, user_id);
     if (group_gone) {
         log_info(req->request_id, "group_emptied", "group %s deleted: its last member left", gid);
         messages_event_group_deleted(self->events, id);

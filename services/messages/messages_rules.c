@@ -1,5 +1,6 @@
 /* messages_rules.c -- the input rules of groups and messages (no I/O). */
 #include "messages_rules.h"
+#include "event_topic.h"
 #include "form.h"
 #include <inttypes.h>
 #include <stdio.h>
@@ -111,6 +112,6 @@ messages_pair(int64_t a, int64_t b, int64_t *lo, int64_t *hi)
 void
 messages_topic(const char *receiver_type, int64_t receiver_id, char *out, size_t size)
 {
-    snprintf(out, size, "%c:%" PRId64 "|", strcmp(receiver_type, "group") == 0 ? 'g' : 'u',
-             receiver_id);
+    event_topic_format(strcmp(receiver_type, "group") == 0 ? EVENT_TOPIC_GROUP : EVENT_TOPIC_USER,
+                       receiver_id, out, size);
 }

@@ -46,7 +46,8 @@ bool messages_ids_literal(const int64_t *ids, int count, char *out, size_t size)
 /* The unordered pair of a direct conversation between A and B: *LO <= *HI. */
 void messages_pair(int64_t a, int64_t b, int64_t *lo, int64_t *hi);
 
-/* Writes the event topic of a receiver: "u:<id>|" for "user", "g:<id>|" for "group". */
+/* Writes the event topic of a receiver (common/event_topic.h): "u:<id>|" for "user",
+ * "g:<id>|" for "group". */
 void messages_topic(const char *receiver_type, int64_t receiver_id, char *out, size_t size);
 
 #endif

@@ -178,8 +178,8 @@ int64_t notify_auth_upgrade(notify_app_t *app, struct lws *wsi);
 typedef struct {
     notify_query_t query;
     token_claims_t claims;
-    token_status_t status;           /* of the token; TOKEN_INVALID when none was read */
-    notify_token_source_t source;
+    access_token_status_t status;    /* of the token; ACCESS_TOKEN_INVALID when none was read */
+    access_token_source_t source;
 } notify_handshake_t;
 
 enum { NOTIFY_HS_OK = 0, NOTIFY_HS_QUERY_TOO_LONG, NOTIFY_HS_BAD_SINCE, NOTIFY_HS_NO_TOKEN };

@@ -1,7 +1,8 @@
-/* notify_auth.c -- authenticating the WebSocket upgrade: the edge's JWT rules (token from
- * the Authorization header, the access_token cookie or ?token=; an access token, not
- * expired, not revoked) before any WebSocket exists. A refusal is a plain HTTP answer
- * with the contract's error envelope, so browsers and tests can read its status. */
+/* notify_auth.c -- authenticating the WebSocket upgrade: the edge's JWT rules, the same
+ * code (common/access_token.h: the token from the Authorization header, the access_token
+ * cookie or ?token=; an access token, not expired; then not revoked) before any WebSocket
+ * exists. A refusal is a plain HTTP answer with the contract's error envelope, so
+ * browsers and tests can read its status. */
 #include "notify_app.h"
 #include "clock.h"
 #include "log.h"
@@ -80,28 +81,23 @@ int
 notify_auth_read(notify_app_t *app, struct lws *wsi, notify_handshake_t *hs)
 {
     /* One service thread: these buffers are reused, never shared. */
-    static char authz[NOTIFY_TOKEN_MAX + 16], cookie[NOTIFY_TOKEN_MAX + 1024];
-    static char token[NOTIFY_TOKEN_MAX + 1];
+    static char authz[ACCESS_TOKEN_MAX + 16], cookie[ACCESS_TOKEN_MAX + 1024];
     memset(&hs->claims, 0, sizeof hs->claims);
-    hs->source = NOTIFY_TOKEN_NONE;
-    hs->status = TOKEN_INVALID;
+    hs->source = ACCESS_TOKEN_FROM_NONE;
+    hs->status = ACCESS_TOKEN_INVALID;
     if (notify_auth_query(wsi, &hs->query) != 0)
         return NOTIFY_HS_QUERY_TOO_LONG;
     if (hs->query.bad_since)
         return NOTIFY_HS_BAD_SINCE;
-    int bad = s_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, authz, sizeof authz) < 0
-              || s_header(wsi, WSI_TOKEN_HTTP_COOKIE, cookie, sizeof cookie) < 0
-              || hs->query.token_len < 0;
-    int len = bad ? -1 : notify_token_pick(authz, cookie, hs->query.token, token, sizeof token,
-                                           &hs->source);
-    if (len == 0)
-        return NOTIFY_HS_NO_TOKEN;
-    if (len > 0)
-        hs->status = token_verify(app->keys, token, "access", (int64_t) time(NULL), &hs->claims);
-    explicit_bzero(token, sizeof token);
-    if (hs->status == TOKEN_OK && (!hs->claims.jti[0] || hs->claims.sub <= 0))
-        hs->status = TOKEN_INVALID;
-    return NOTIFY_HS_OK;
+    /* A header too long to copy, or ?token= too long or given twice: invalid, as the
+     * edge answers a token that does not fit. */
+    if (s_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, authz, sizeof authz) < 0
+        || s_header(wsi, WSI_TOKEN_HTTP_COOKIE, cookie, sizeof cookie) < 0
+        || hs->query.token_len < 0)
+        return NOTIFY_HS_OK;
+    hs->status = access_token_read(app->keys, authz, cookie, hs->query.token,
+                                   (int64_t) time(NULL), &hs->claims, &hs->source);
+    return hs->status == ACCESS_TOKEN_MISSING ? NOTIFY_HS_NO_TOKEN : NOTIFY_HS_OK;
 }
 
 /* Sockets user UID already holds on this replica. */
@@ -140,25 +136,21 @@ notify_auth_upgrade(notify_app_t *app, struct lws *wsi)
         return 0;
     case NOTIFY_HS_NO_TOKEN:
         metric_add(app->m.refused_missing, 1);
-        s_refuse(wsi, 401, "UNAUTHORIZED", "Missing token");
+        s_refuse(wsi, 401, "UNAUTHORIZED", access_token_message(ACCESS_TOKEN_MISSING));
         return 0;
     default:
         break;
     }
-    if (hs.status == TOKEN_EXPIRED) {
-        metric_add(app->m.refused_expired, 1);
-        s_refuse(wsi, 401, "UNAUTHORIZED", "JWT token expired");
-        return 0;
-    }
-    if (hs.status != TOKEN_OK) {
-        metric_add(app->m.refused_invalid, 1);
-        s_refuse(wsi, 401, "UNAUTHORIZED", "Invalid JWT token");
+    if (hs.status != ACCESS_TOKEN_OK) {
+        metric_add(hs.status == ACCESS_TOKEN_EXPIRED ? app->m.refused_expired
+                                                     : app->m.refused_invalid, 1);
+        s_refuse(wsi, 401, "UNAUTHORIZED", access_token_message(hs.status));
         return 0;
     }
     /* A browser sends the cookie to us whatever page opened the socket: only pages of the
      * allowed origins may use it (cross-site WebSocket hijacking). A header or ?token= is
      * something the page itself had to hold. */
-    if (hs.source == NOTIFY_TOKEN_COOKIE) {
+    if (hs.source == ACCESS_TOKEN_FROM_COOKIE) {
         int olen = s_header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin);
         if (olen != 0 && (olen < 0 || !notify_origin_allowed(app->cfg.allowed_origins, origin))) {
             metric_add(app->m.refused_origin, 1);
@@ -176,7 +168,7 @@ notify_auth_upgrade(notify_app_t *app, struct lws *wsi)
         return hs.claims.sub;
     case 1:
         metric_add(app->m.refused_invalid, 1);
-        s_refuse(wsi, 401, "UNAUTHORIZED", "Invalid JWT token");
+        s_refuse(wsi, 401, "UNAUTHORIZED", access_token_message(ACCESS_TOKEN_INVALID));
         return 0;
     default:
         /* Fail closed: a revoked token must never slip through while Redis is away. */

@@ -1,5 +1,6 @@
 /* notify_bus.c -- the SUB and PUB sockets of the notify service. */
 #include "notify_bus.h"
+#include "event_topic.h"
 #include "bus_endpoints.h"
 #include "bus_monitor.h"
 #include "bus_proto.h"
@@ -214,7 +215,7 @@ notify_bus_publish_sync(notify_bus_t *self, uint64_t n)
     envelope_pack_key(&pk, "v");
     msgpack_pack_int(&pk, 1);
     envelope_pack_key(&pk, "event");
-    envelope_pack_str(&pk, "sync");
+    envelope_pack_str(&pk, EVENT_SYNC);
     envelope_pack_key(&pk, "ts");
     msgpack_pack_int64(&pk, clock_wall_ms());
     envelope_pack_key(&pk, "n");

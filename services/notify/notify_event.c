@@ -1,6 +1,7 @@
 /* notify_event.c -- decoding event payloads from the bus, defensively: every field is
  * type-checked and bounded, a malformed event is dropped, never trusted. */
 #include "notify_event.h"
+#include "event_topic.h"
 #include "clock.h"
 #include "envelope.h"
 #include <msgpack.h>
@@ -120,31 +121,31 @@ s_decode_map(const msgpack_object *root, notify_event_t *ev)
             return -1;
         ev->eid = eid->via.u64;
     }
-    if (envelope_str_eq(name, "new_message")) {
+    if (envelope_str_eq(name, EVENT_NEW_MESSAGE)) {
         ev->kind = NOTIFY_EV_NEW_MESSAGE;
         if (s_message(envelope_map_get(root, "message"), &ev->message, true) != 0)
             return -1;
         return s_notifs(envelope_map_get(root, "notifications"), ev);
     }
-    if (envelope_str_eq(name, "message_deleted")) {
+    if (envelope_str_eq(name, EVENT_MESSAGE_DELETED)) {
         ev->kind = NOTIFY_EV_MESSAGE_DELETED;
         if (s_message(envelope_map_get(root, "message"), &ev->message, false) != 0)
             return -1;
         return s_recipients(envelope_map_get(root, "recipients"), ev);
     }
-    if (envelope_str_eq(name, "group_joined") || envelope_str_eq(name, "group_left")) {
-        ev->kind = envelope_str_eq(name, "group_joined") ? NOTIFY_EV_GROUP_JOINED
+    if (envelope_str_eq(name, EVENT_GROUP_JOINED) || envelope_str_eq(name, EVENT_GROUP_LEFT)) {
+        ev->kind = envelope_str_eq(name, EVENT_GROUP_JOINED) ? NOTIFY_EV_GROUP_JOINED
                                                          : NOTIFY_EV_GROUP_LEFT;
         if (!s_int(envelope_map_get(root, "group_id"), &ev->group_id)
             || !s_int(envelope_map_get(root, "user_id"), &ev->user_id))
             return -1;
         return 0;
     }
-    if (envelope_str_eq(name, "group_deleted")) {
+    if (envelope_str_eq(name, EVENT_GROUP_DELETED)) {
         ev->kind = NOTIFY_EV_GROUP_DELETED;
         return s_int(envelope_map_get(root, "group_id"), &ev->group_id) ? 0 : -1;
     }
-    if (envelope_str_eq(name, "session_revoked")) {
+    if (envelope_str_eq(name, EVENT_SESSION_REVOKED)) {
         ev->kind = NOTIFY_EV_SESSION_REVOKED;
         if (!s_int(envelope_map_get(root, "user_id"), &ev->user_id) || ev->user_id <= 0)
             return -1;
@@ -157,7 +158,7 @@ s_decode_map(const msgpack_object *root, notify_event_t *ev)
             return -1;
         return jti || fam || before ? 0 : -1;
     }
-    if (envelope_str_eq(name, "sync")) {
+    if (envelope_str_eq(name, EVENT_SYNC)) {
         ev->kind = NOTIFY_EV_SYNC;
         return s_int(envelope_map_get(root, "n"), &ev->n) ? 0 : -1;
     }

@@ -102,7 +102,7 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
         if (ss->user_id <= 0)
             return -1;                   /* not through our upgrade check: refuse */
         /* Read again here: the upgrade check accepted it, and the session area is new. */
-        if (notify_auth_read(app, wsi, &hs) != NOTIFY_HS_OK || hs.status != TOKEN_OK
+        if (notify_auth_read(app, wsi, &hs) != NOTIFY_HS_OK || hs.status != ACCESS_TOKEN_OK
             || hs.claims.sub != ss->user_id)
             return -1;
         ss->has_since = hs.query.has_since;

@@ -1,79 +1,6 @@
-/* notify_token.c -- reading the access token of a WebSocket handshake. */
+/* notify_token.c -- the query, token-id digests and Origin rule of a WebSocket handshake. */
 #include "notify_token.h"
 #include <string.h>
-#include <strings.h>
-
-static int
-s_copy(const char *s, size_t len, char *out, size_t size)
-{
-    if (len >= size)
-        return -1;
-    memcpy(out, s, len);
-    out[len] = '\0';
-    return (int) len;
-}
-
-int
-notify_cookie_get(const char *cookie, const char *name, char *out, size_t size)
-{
-    size_t name_len = strlen(name);
-    const char *p = cookie;
-    while (p && *p) {
-        while (*p == ' ' || *p == '\t' || *p == ';')
-            p++;
-        const char *end = strchr(p, ';');
-        size_t pair_len = end ? (size_t) (end - p) : strlen(p);
-        if (pair_len > name_len && strncmp(p, name, name_len) == 0 && p[name_len] == '=') {
-            const char *v = p + name_len + 1;
-            size_t v_len = pair_len - name_len - 1;
-            while (v_len > 0 && (v[v_len - 1] == ' ' || v[v_len - 1] == '\t'))
-                v_len--;
-            /* RFC 6265 allows a quoted value. */
-            if (v_len >= 2 && v[0] == '"' && v[v_len - 1] == '"') {
-                v++;
-                v_len -= 2;
-            }
-            return v_len ? s_copy(v, v_len, out, size) : 0;
-        }
-        p = end;
-    }
-    return 0;
-}
-
-int
-notify_token_pick(const char *authorization, const char *cookie, const char *query_token,
-                  char *out, size_t size, notify_token_source_t *source)
-{
-    notify_token_source_t unused;
-    if (!source)
-        source = &unused;
-    *source = NOTIFY_TOKEN_NONE;
-    if (size == 0)
-        return -1;
-    out[0] = '\0';
-    if (authorization && strncasecmp(authorization, "Bearer ", 7) == 0) {
-        const char *t = authorization + 7;
-        while (*t == ' ')
-            t++;
-        size_t len = strcspn(t, " \t\r\n");
-        if (len > 0) {
-            *source = NOTIFY_TOKEN_HEADER;
-            return s_copy(t, len, out, size);
-        }
-    }
-    if (cookie && *cookie) {
-        int n = notify_cookie_get(cookie, "access_token", out, size);
-        if (n != 0) {
-            *source = NOTIFY_TOKEN_COOKIE;
-            return n;
-        }
-    }
-    if (query_token && *query_token) {
-        *source = NOTIFY_TOKEN_QUERY;
-        return s_copy(query_token, strlen(query_token), out, size);
-    }
-    return 0;
-}
 
 uint64_t
 notify_token_id_hash(const char *id)
@@ -133,11 +60,14 @@ void
 notify_query_take(notify_query_t *q, const char *arg)
 {
     if (strncmp(arg, "token=", 6) == 0) {
-        /* Two tokens are ambiguous: refuse rather than pick one. */
-        q->token_len = q->token_len ? -1 : s_copy(arg + 6, strlen(arg + 6), q->token,
-                                                  sizeof q->token);
+        /* Two tokens are ambiguous: refuse rather than pick one. A token too long is
+         * refused whole, never truncated. */
+        size_t len = strlen(arg + 6);
+        q->token_len = q->token_len || len >= sizeof q->token ? -1 : (int) len;
         if (q->token_len < 0)
             q->token[0] = '\0';
+        else
+            memcpy(q->token, arg + 6, len + 1);
     } else if (strncmp(arg, "since=", 6) == 0 || strcmp(arg, "since") == 0) {
         if (q->has_since || q->bad_since || arg[5] != '=' || !notify_since_parse(arg + 6, &q->since)) {
             q->bad_since = true;

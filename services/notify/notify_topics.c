@@ -1,7 +1,6 @@
 /* notify_topics.c -- subscription reference counts, keyed by topic kind and id. */
 #include "notify_topics.h"
 #include "notify_idmap.h"
-#include <stdio.h>
 #include <stdlib.h>
 
 struct notify_topics_t {
@@ -9,7 +8,7 @@ struct notify_topics_t {
 };
 
 static int64_t
-s_key(notify_topic_kind_t kind, int64_t id)
+s_key(event_topic_kind_t kind, int64_t id)
 {
     return (int64_t) (((uint64_t) id << 1) | (uint64_t) kind);
 }
@@ -35,7 +34,7 @@ notify_topics_destroy(notify_topics_t **self_p)
 }
 
 bool
-notify_topics_acquire(notify_topics_t *self, notify_topic_kind_t kind, int64_t id)
+notify_topics_acquire(notify_topics_t *self, event_topic_kind_t kind, int64_t id)
 {
     int64_t key = s_key(kind, id);
     intptr_t n = (intptr_t) notify_idmap_get(self->counts, key);
@@ -44,7 +43,7 @@ notify_topics_acquire(notify_topics_t *self, notify_topic_kind_t kind, int64_t i
 }
 
 bool
-notify_topics_release(notify_topics_t *self, notify_topic_kind_t kind, int64_t id)
+notify_topics_release(notify_topics_t *self, event_topic_kind_t kind, int64_t id)
 {
     int64_t key = s_key(kind, id);
     intptr_t n = (intptr_t) notify_idmap_get(self->counts, key);
@@ -59,7 +58,7 @@ notify_topics_release(notify_topics_t *self, notify_topic_kind_t kind, int64_t i
 }
 
 long
-notify_topics_count(const notify_topics_t *self, notify_topic_kind_t kind, int64_t id)
+notify_topics_count(const notify_topics_t *self, event_topic_kind_t kind, int64_t id)
 {
     return (long) (intptr_t) notify_idmap_get(self->counts, s_key(kind, id));
 }
@@ -68,34 +67,4 @@ size_t
 notify_topics_size(const notify_topics_t *self)
 {
     return notify_idmap_size(self->counts);
-}
-
-int
-notify_topic_format(notify_topic_kind_t kind, int64_t id, char *out, size_t size)
-{
-    int n = snprintf(out, size, "%c:%lld|", kind == NOTIFY_TOPIC_USER ? 'u' : 'g', (long long) id);
-    return n < 0 || (size_t) n >= size ? -1 : n;
-}
-
-bool
-notify_topic_parse(const char *topic, size_t len, notify_topic_kind_t *kind, int64_t *id)
-{
-    if (len < 4 || topic[1] != ':' || topic[len - 1] != '|')
-        return false;
-    if (topic[0] == 'u')
-        *kind = NOTIFY_TOPIC_USER;
-    else if (topic[0] == 'g')
-        *kind = NOTIFY_TOPIC_GROUP;
-    else
-        return false;
-    int64_t v = 0;
-    if (len - 3 > 18)
-        return false;                    /* more digits than an id we could hold */
-    for (size_t i = 2; i < len - 1; i++) {
-        if (topic[i] < '0' || topic[i] > '9')
-            return false;
-        v = v * 10 + (topic[i] - '0');
-    }
-    *id = v;
-    return v > 0;
 }

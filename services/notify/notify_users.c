@@ -4,21 +4,21 @@
 #include <stdlib.h>
 
 static void
-s_topic_acquire(notify_app_t *app, notify_topic_kind_t kind, int64_t id)
+s_topic_acquire(notify_app_t *app, event_topic_kind_t kind, int64_t id)
 {
-    char topic[NOTIFY_TOPIC_MAX];
+    char topic[EVENT_TOPIC_MAX];
     if (notify_topics_acquire(app->topics, kind, id)
-        && notify_topic_format(kind, id, topic, sizeof topic) > 0)
+        && event_topic_format(kind, id, topic, sizeof topic) > 0)
         notify_bus_subscribe(app->bus, topic);
     metric_set(app->m.topics, (int64_t) notify_topics_size(app->topics));
 }
 
 static void
-s_topic_release(notify_app_t *app, notify_topic_kind_t kind, int64_t id)
+s_topic_release(notify_app_t *app, event_topic_kind_t kind, int64_t id)
 {
-    char topic[NOTIFY_TOPIC_MAX];
+    char topic[EVENT_TOPIC_MAX];
     if (notify_topics_release(app->topics, kind, id)
-        && notify_topic_format(kind, id, topic, sizeof topic) > 0)
+        && event_topic_format(kind, id, topic, sizeof topic) > 0)
         notify_bus_unsubscribe(app->bus, topic);
     metric_set(app->m.topics, (int64_t) notify_topics_size(app->topics));
 }
@@ -34,7 +34,7 @@ notify_users_get(notify_app_t *app, int64_t uid)
         abort();
     user->id = uid;
     notify_idmap_put(app->users, uid, user);
-    s_topic_acquire(app, NOTIFY_TOPIC_USER, uid);
+    s_topic_acquire(app, EVENT_TOPIC_USER, uid);
     return user;
 }
 
@@ -62,7 +62,7 @@ notify_users_add_group(notify_app_t *app, notify_user_t *user, int64_t gid)
         user->group_cap = cap;
     }
     user->groups[user->group_count++] = gid;
-    s_topic_acquire(app, NOTIFY_TOPIC_GROUP, gid);
+    s_topic_acquire(app, EVENT_TOPIC_GROUP, gid);
     return true;
 }
 
@@ -72,7 +72,7 @@ notify_users_remove_group(notify_app_t *app, notify_user_t *user, int64_t gid)
     for (size_t i = 0; i < user->group_count; i++) {
         if (user->groups[i] == gid) {
             user->groups[i] = user->groups[--user->group_count];
-            s_topic_release(app, NOTIFY_TOPIC_GROUP, gid);
+            s_topic_release(app, EVENT_TOPIC_GROUP, gid);
             return;
         }
     }
@@ -82,8 +82,8 @@ void
 notify_users_free(notify_app_t *app, notify_user_t *user)
 {
     for (size_t i = 0; i < user->group_count; i++)
-        s_topic_release(app, NOTIFY_TOPIC_GROUP, user->groups[i]);
-    s_topic_release(app, NOTIFY_TOPIC_USER, user->id);
+        s_topic_release(app, EVENT_TOPIC_GROUP, user->groups[i]);
+    s_topic_release(app, EVENT_TOPIC_USER, user->id);
     notify_idmap_remove(app->users, user->id);
     free(user->groups);
     free(user);

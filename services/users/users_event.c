@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include "clock.h"
 #include "envelope.h"
+#include "event_topic.h"
 
 void
 users_event_revoked(events_t *events, int64_t user_id, const char *jti, const char *family,
@@ -20,7 +21,7 @@ users_event_revoked(events_t *events, int64_t user_id, const char *jti, const ch
     envelope_pack_key(&pk, "v");
     msgpack_pack_int(&pk, 1);
     envelope_pack_key(&pk, "event");
-    envelope_pack_str(&pk, "session_revoked");
+    envelope_pack_str(&pk, EVENT_SESSION_REVOKED);
     envelope_pack_key(&pk, "ts");
     msgpack_pack_int64(&pk, clock_wall_ms());
     envelope_pack_key(&pk, "user_id");
@@ -37,8 +38,8 @@ users_event_revoked(events_t *events, int64_t user_id, const char *jti, const ch
         envelope_pack_key(&pk, "before_ms");
         msgpack_pack_int64(&pk, before_ms);
     }
-    char topic[32];
-    events_topic_user(user_id, topic, sizeof topic);
-    events_publish(events, topic, buf.data, buf.size);
+    char topic[EVENT_TOPIC_MAX];
+    if (event_topic_format(EVENT_TOPIC_USER, user_id, topic, sizeof topic) > 0)
+        events_publish(events, topic, buf.data, buf.size);
     msgpack_sbuffer_destroy(&buf);
 }

@@ -66,8 +66,7 @@ s_get(void *state, const envelope_t *req, envelope_t *reply, bool internal)
     if (!handler_form_read(&form, s_id_fields, NULL, req, reply)
         || handler_form_invalid(&form, reply))
         goto cleanup;
-    users_view_t view = internal ? USERS_VIEW_FULL
-                      : handler_caller_is_admin(req) ? USERS_VIEW_ADMIN : USERS_VIEW_PUBLIC;
+    users_view_t view = internal ? USERS_VIEW_FULL : users_row_view_of(req->caller.role);
     s_answer_user(state, req, reply, form.values[0].value, view);
 cleanup:
     form_release(&form);
@@ -111,7 +110,7 @@ users_list(void *state, const envelope_t *req, envelope_t *reply)
         goto cleanup;
     }
     int fetched = PQntuples(res);
-    users_view_t view = handler_caller_is_admin(req) ? USERS_VIEW_ADMIN : USERS_VIEW_PUBLIC;
+    users_view_t view = users_row_view_of(req->caller.role);
     msgpack_packer *pk = envelope_body_packer(reply);
     users_row_t row;
     int64_t last_id = 0;

@@ -1,66 +1,9 @@
 /* users_redis.c -- the Redis keys the users service writes. */
 #include "users_redis.h"
-#include "revocation.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* SET KEY VALUE EX TTL: a revocation mark that lives as long as the tokens it refuses
- * could. */
-static int
-s_mark(redis_conn_t *redis, const char *key, const char *value, int64_t ttl_s)
-{
-    char ttl[24];
-    snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_s > 0 ? ttl_s : 1);
-    const char *argv[] = { "SET", key, value, "EX", ttl };
-    size_t lens[] = { 3, strlen(key), strlen(value), 2, strlen(ttl) };
-    redisReply *r = redis_conn_command(redis, 5, argv, lens);
-    int rc = r && r->type == REDIS_REPLY_STATUS ? 0 : -1;
-    if (r)
-        freeReplyObject(r);
-    return rc;
-}
-
-int
-users_redis_revoke_jti(redis_conn_t *redis, const char *jti, int64_t ttl_s)
-{
-    char key[REVOCATION_KEY_MAX];
-    return revocation_key_jti(jti, key) == 0 ? s_mark(redis, key, "1", ttl_s) : -1;
-}
-
-int
-users_redis_revoke_family(redis_conn_t *redis, const char *family, int64_t ttl_s)
-{
-    char key[REVOCATION_KEY_MAX];
-    return revocation_key_family(family, key) == 0 ? s_mark(redis, key, "1", ttl_s) : -1;
-}
-
-int
-users_redis_revoke_user(redis_conn_t *redis, int64_t user_id, int64_t now_ms, int64_t ttl_s)
-{
-    char key[REVOCATION_KEY_MAX], value[24];
-    snprintf(value, sizeof value, "%" PRId64, now_ms);
-    return revocation_key_user(user_id, key) == 0 ? s_mark(redis, key, value, ttl_s) : -1;
-}
-
-int
-users_redis_forget_profile(redis_conn_t *redis, int64_t user_id)
-{
-    /* The edge may keep one entry per visibility (admins see more fields); every form
-     * of the key goes, so no view outlives a change. */
-    char k0[48], k1[56], k2[56];
-    snprintf(k0, sizeof(k0), "user:profile:%" PRId64, user_id);
-    snprintf(k1, sizeof(k1), "%s:admin", k0);
-    snprintf(k2, sizeof(k2), "%s:public", k0);
-    const char *argv[] = { "DEL", k0, k1, k2 };
-    size_t lens[] = { 3, strlen(k0), strlen(k1), strlen(k2) };
-    redisReply *r = redis_conn_command(redis, 4, argv, lens);
-    int rc = r && r->type == REDIS_REPLY_INTEGER ? 0 : -1;
-    if (r)
-        freeReplyObject(r);
-    return rc;
-}
 
 static void
 s_login_key(char *key, size_t size, const char *login)

@@ -3,6 +3,7 @@
 #include "users_validate.h"
 #include "envelope.h"
 #include "form.h"
+#include "profile_cache.h"
 #include <string.h>
 
 /* Copies column COL into OUT; NULL becomes "". -1 when it does not fit. */
@@ -68,4 +69,10 @@ users_row_pack(msgpack_packer *pk, const users_row_t *row, users_view_t view)
     s_pack_opt(pk, "created_at", row->created_at);
     if (view == USERS_VIEW_FULL)
         s_pack_opt(pk, "updated_at", row->updated_at);
+}
+
+users_view_t
+users_row_view_of(const char *role)
+{
+    return profile_view_of(role) == PROFILE_VIEW_ADMIN ? USERS_VIEW_ADMIN : USERS_VIEW_PUBLIC;
 }

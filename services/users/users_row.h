@@ -34,6 +34,11 @@ typedef enum {
     USERS_VIEW_PUBLIC        /* id, name, username, created_at */
 } users_view_t;
 
+/* The view a caller of ROLE gets of another user: common/profile_cache.h's rule, the one
+ * the edge's profile cache splits on, so a cached view is always the one users would
+ * answer. */
+users_view_t users_row_view_of(const char *role);
+
 /* Copies row ROW of RES into OUT. Returns 0, or -1 when the row is missing, has too few
  * columns or a value does not fit (never truncates silently). */
 int users_row_read(const PGresult *res, int row, users_row_t *out);

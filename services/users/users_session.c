@@ -7,6 +7,7 @@
 #include "users_handlers.h"
 #include "users_app.h"
 #include "form.h"
+#include "revocation.h"
 #include "users_event.h"
 #include "users_redis.h"
 #include "handler.h"
@@ -34,7 +35,7 @@ s_revoke_family(users_thread_t *t, const envelope_t *req, const char *family, in
     PGresult *res = db_exec(t->db, SQL_FAMILY_REVOKE, 1, &family);
     /* The access tokens of the family go too (the thief may hold one). Best effort: the
      * refresh side is already refused by the database. */
-    if (users_redis_revoke_family(t->redis, family, t->app->cfg.access_ttl_s) != 0)
+    if (revocation_mark_family(t->redis, family, t->app->cfg.access_ttl_s) != 0)
         log_warn(req->request_id, "refresh_reuse", "Redis unavailable: access tokens of the "
                  "revoked session stay valid until they expire");
     users_event_revoked(t->events, sub, NULL, family, 0);
@@ -153,10 +154,9 @@ users_logout(void *state, const envelope_t *req, envelope_t *reply)
     }
     int64_t now = clock_wall_ms() / 1000;
     int64_t ttl = req->caller.exp > now ? req->caller.exp - now : t->app->cfg.access_ttl_s;
-    if (users_redis_revoke_jti(t->redis, req->caller.jti, ttl) != 0
+    if (revocation_mark_jti(t->redis, req->caller.jti, ttl) != 0
         || (req->caller.family[0]
-            && users_redis_revoke_family(t->redis, req->caller.family,
-                                         t->app->cfg.access_ttl_s) != 0)) {
+            && revocation_mark_family(t->redis, req->caller.family, t->app->cfg.access_ttl_s) != 0)) {
         handler_rollback(t->db, req);
         log_warn(req->request_id, "logout_redis", "Redis unavailable: logout refused");
         envelope_set_error(reply, ERR_SERVICE_UNAVAILABLE, "Token store unavailable");

@@ -1,5 +1,6 @@
 /* users_tokens.c -- issuing an access/refresh pair and packing the auth answer. */
 #include "users_tokens.h"
+#include "users_jwt.h"
 #include "users_sql.h"
 #include "clock.h"
 #include "envelope.h"
@@ -60,7 +61,7 @@ users_tokens_issue(users_thread_t *t, const users_row_t *row, const char *family
     if (!res)
         return USERS_ISSUE_DB;
     PQclear(res);
-    out->refresh = token_sign(t->app->keys, &c);
+    out->refresh = users_jwt_sign(t->app->keys, &c);
 
     snprintf(c.typ, sizeof(c.typ), "access");
     token_random_id(c.jti);
@@ -69,7 +70,7 @@ users_tokens_issue(users_thread_t *t, const users_row_t *row, const char *family
     users_copy_utf8(c.email, sizeof(c.email), row->email);
     users_copy_utf8(c.phone, sizeof(c.phone), row->phone);
     users_copy_utf8(c.username, sizeof(c.username), row->username);
-    out->access = token_sign(t->app->keys, &c);
+    out->access = users_jwt_sign(t->app->keys, &c);
 
     if (!out->access || !out->refresh) {
         users_pair_release(out);

@@ -6,6 +6,8 @@
 #include "users_handlers.h"
 #include "users_app.h"
 #include "form.h"
+#include "profile_cache.h"
+#include "revocation.h"
 #include "users_event.h"
 #include "users_redis.h"
 #include "handler.h"
@@ -53,7 +55,7 @@ s_may_change(const envelope_t *req, envelope_t *reply, const char *id)
 static bool
 s_forget_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *reply, int64_t id)
 {
-    if (users_redis_forget_profile(t->redis, id) == 0)
+    if (profile_cache_forget(t->redis, id) == 0)
         return true;
     handler_rollback(t->db, req);
     log_warn(req->request_id, "cache_invalidate", "Redis unavailable: change of user %" PRId64
@@ -85,7 +87,7 @@ s_end_tokens_or_rollback(users_thread_t *t, const envelope_t *req, envelope_t *r
     int64_t ttl = t->app->cfg.refresh_ttl_s > t->app->cfg.access_ttl_s ? t->app->cfg.refresh_ttl_s
                                                                : t->app->cfg.access_ttl_s;
     *before_ms = clock_wall_ms();
-    if (users_redis_revoke_user(t->redis, id, *before_ms, ttl) != 0) {
+    if (revocation_mark_user(t->redis, id, *before_ms, ttl) != 0) {
         handler_rollback(t->db, req);
         log_warn(req->request_id, "revoke_user", "Redis unavailable: change of user %" PRId64
                  " refused", id);
@@ -100,7 +102,7 @@ s_commit(users_thread_t *t, const envelope_t *req, envelope_t *reply, int64_t id
 {
     if (!handler_commit(t->db, req, reply))
         return false;
-    if (users_redis_forget_profile(t->redis, id) != 0)
+    if (profile_cache_forget(t->redis, id) != 0)
         log_warn(req->request_id, "cache_invalidate", "second invalidation of user %" PRId64
                  " failed", id);
     return true;

@@ -1,65 +1,64 @@
-/* test_edge_auth.c -- where the edge finds the token, and what it accepts. */
+/* test_edge_auth.c -- the edge's use of the shared token rule (common/access_token.h):
+ * header first, then the cookie, never ?token= (API.md), and what it accepts. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "edge_auth.h"
+#include "users_jwt.h"
 
-START_TEST(test_extract)
-{
-    char tok[64];
-    ck_assert_int_eq(edge_auth_extract("Bearer abc.def.ghi", NULL, tok, sizeof tok), 11);
-    ck_assert_str_eq(tok, "abc.def.ghi");
-    ck_assert_int_eq(edge_auth_extract("bearer   xyz", "access_token=c", tok, sizeof tok), 3);
-    ck_assert_str_eq(tok, "xyz");
-    /* no usable header: the cookie */
-    ck_assert_int_eq(edge_auth_extract("Basic dXNlcg==", "a=1; access_token=cook; b=2", tok,
-                                       sizeof tok), 4);
-    ck_assert_str_eq(tok, "cook");
-    ck_assert_int_eq(edge_auth_extract("Bearer ", "access_token=c2", tok, sizeof tok), 2);
-    ck_assert_int_eq(edge_auth_extract(NULL, NULL, tok, sizeof tok), 0);
-    ck_assert_int_eq(edge_auth_extract(NULL, "other=1", tok, sizeof tok), 0);
-    char big[200];
-    memset(big, 'x', sizeof big);
-    memcpy(big, "Bearer ", 7);
-    big[sizeof big - 1] = '\0';
-    ck_assert_int_eq(edge_auth_extract(big, NULL, tok, sizeof tok), -1);
-}
-END_TEST
+#define SECRET "unit-test-secret-0123456789abcdef"
 
-START_TEST(test_check)
+static char *
+s_sign(token_keys_t *keys, const char *typ, int64_t sub)
 {
-    token_keys_t *keys = token_keys_new("HS256", "unit-test-secret-0123456789abcdef", 
-                                        "unit-test-secret-0123456789abcdef");
-    ck_assert_ptr_nonnull(keys);
-    token_claims_t c = { .sub = 7, .iat = 1000, .exp = 2000 };
-    strcpy(c.typ, "access");
+    token_claims_t c = { .sub = sub, .iat = 1000, .exp = 2000 };
+    snprintf(c.typ, sizeof c.typ, "%s", typ);
     strcpy(c.jti, "j1");
     strcpy(c.fam, "f1");
     strcpy(c.role, "user");
-    char *access = token_sign(keys, &c);
-    strcpy(c.typ, "refresh");
-    char *refresh = token_sign(keys, &c);
-    ck_assert_ptr_nonnull(access);
-    ck_assert_ptr_nonnull(refresh);
+    char *t = users_jwt_sign(keys, &c);
+    ck_assert_ptr_nonnull(t);
+    return t;
+}
 
+START_TEST(test_read)
+{
+    token_keys_t *keys = token_keys_new("HS256", SECRET, SECRET);
+    char *access = s_sign(keys, "access", 7), *other = s_sign(keys, "access", 8);
+    char *refresh = s_sign(keys, "refresh", 7);
+    char bearer[1024], cookie[1024];
     token_claims_t out;
-    ck_assert_int_eq(edge_auth_verify(keys, access, 1500, &out), EDGE_AUTH_OK);
+
+    snprintf(bearer, sizeof bearer, "Bearer %s", access);
+    ck_assert_int_eq(edge_auth_read(keys, bearer, NULL, 1500, &out), ACCESS_TOKEN_OK);
     ck_assert_int_eq(out.sub, 7);
-    ck_assert_str_eq(out.role, "user");
-    ck_assert_int_eq(edge_auth_verify(keys, access, 2500, &out), EDGE_AUTH_EXPIRED);
-    ck_assert_int_eq(edge_auth_verify(keys, refresh, 1500, &out), EDGE_AUTH_INVALID);
-    ck_assert_int_eq(edge_auth_verify(keys, "", 1500, &out), EDGE_AUTH_MISSING);
-    ck_assert_int_eq(edge_auth_verify(keys, "a.b.c", 1500, &out), EDGE_AUTH_INVALID);
-    /* alg none */
-    ck_assert_int_eq(edge_auth_verify(keys,
-        "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOjcsInR5cCI6ImFjY2VzcyJ9.", 1500, &out),
-        EDGE_AUTH_INVALID);
+    snprintf(cookie, sizeof cookie, "theme=dark; access_token=%s; lang=en", access);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, cookie, 1500, &out), ACCESS_TOKEN_OK);
+    ck_assert_int_eq(out.sub, 7);
+    ck_assert_int_eq(edge_auth_read(keys, "Basic dXNlcg==", cookie, 1500, &out), ACCESS_TOKEN_OK);
+    /* the header wins over the cookie */
+    snprintf(bearer, sizeof bearer, "bearer %s", other);
+    ck_assert_int_eq(edge_auth_read(keys, bearer, cookie, 1500, &out), ACCESS_TOKEN_OK);
+    ck_assert_int_eq(out.sub, 8);
+    /* nothing usable: missing; a token in the query string is not the edge's */
+    ck_assert_int_eq(edge_auth_read(keys, NULL, NULL, 1500, &out), ACCESS_TOKEN_MISSING);
+    ck_assert_int_eq(edge_auth_read(keys, "Bearer ", "token=x", 1500, &out), ACCESS_TOKEN_MISSING);
+    /* what it refuses, with the contract's messages */
+    ck_assert_int_eq(edge_auth_read(keys, NULL, cookie, 2500, &out), ACCESS_TOKEN_EXPIRED);
+    snprintf(bearer, sizeof bearer, "Bearer %s", refresh);
+    ck_assert_int_eq(edge_auth_read(keys, bearer, NULL, 1500, &out), ACCESS_TOKEN_INVALID);
     access[strlen(access) - 2] ^= 1;       /* signature tampered */
-    ck_assert_int_eq(edge_auth_verify(keys, access, 1500, &out), EDGE_AUTH_INVALID);
-    ck_assert_str_eq(edge_auth_message(EDGE_AUTH_MISSING), "Missing token");
-    ck_assert_str_eq(edge_auth_message(EDGE_AUTH_EXPIRED), "JWT token expired");
-    ck_assert_str_eq(edge_auth_message(EDGE_AUTH_INVALID), "Invalid JWT token");
+    snprintf(bearer, sizeof bearer, "Bearer %s", access);
+    ck_assert_int_eq(edge_auth_read(keys, bearer, NULL, 1500, &out), ACCESS_TOKEN_INVALID);
+    char big[ACCESS_TOKEN_MAX + 64];
+    memset(big, 'x', sizeof big - 1);
+    memcpy(big, "Bearer ", 7);
+    big[sizeof big - 1] = '\0';
+    ck_assert_int_eq(edge_auth_read(keys, big, cookie, 1500, &out), ACCESS_TOKEN_INVALID);
+    ck_assert_str_eq(access_token_message(ACCESS_TOKEN_MISSING), "Missing token");
     free(access);
+    free(other);
     free(refresh);
     token_keys_destroy(&keys);
 }
@@ -70,8 +69,7 @@ main(void)
 {
     Suite *s = suite_create("edge_auth");
     TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_extract);
-    tcase_add_test(tc, test_check);
+    tcase_add_test(tc, test_read);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

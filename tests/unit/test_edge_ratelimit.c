@@ -224,10 +224,9 @@ START_TEST(test_redis_script)
     redisReply *r = redis_conn_command(redis, 2, argv, (size_t[]) { 3, strlen(argv[1]) });
     ck_assert_str_eq(r->str, "2");
     freeReplyObject(r);
-    /* a revoked family: refused as revoked, not counted */
-    const char *set[3] = { "SET", "revoked_fam:testfam", "1" };
-    r = redis_conn_command(redis, 3, set, (size_t[]) { 3, strlen(set[1]), 1 });
-    freeReplyObject(r);
+    /* a revoked family (marked as the users service marks it): refused as revoked, not
+     * counted */
+    ck_assert_int_eq(revocation_mark_family(redis, "testfam", 60), 0);
     edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, now, &res);
     ck_assert_int_eq(res.revoked, 1);
     /* the user's not-before mark: a token issued at or before it is revoked, a later
@@ -235,9 +234,7 @@ START_TEST(test_redis_script)
     claims.fam[0] = '\0';
     strcpy(claims.jti, "otherjti");
     ck_assert_int_eq(revocation_prepare(&claims, &rev), 2);
-    const char *mark[3] = { "SET", "revoked_before:42", "1700000000000" };
-    r = redis_conn_command(redis, 3, mark, (size_t[]) { 3, strlen(mark[1]), strlen(mark[2]) });
-    freeReplyObject(r);
+    ck_assert_int_eq(revocation_mark_user(redis, 42, 1700000000000LL, 60), 0);
     edge_ratelimit_check(rl, redis, get, "127.0.0.9", 42, revoke, now, &res);
     ck_assert_int_eq(res.revoked, 1);
     ck_assert_int_eq(revocation_check(redis, &claims), 1);

@@ -1,60 +1,52 @@
-/* test_notify_token.c -- where the WebSocket handshake's token comes from. */
+/* test_notify_token.c -- the WebSocket handshake: its token, query, Origin and id digests. */
 #include "notify_token.h"
+#include "users_jwt.h"
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-START_TEST(test_header_first)
-{
-    char out[64];
-    ck_assert_int_eq(notify_token_pick("Bearer abc.def.ghi", "access_token=cookie", "query",
-                                       out, sizeof out, NULL), 11);
-    ck_assert_str_eq(out, "abc.def.ghi");
-    ck_assert_int_eq(notify_token_pick("bearer   xyz", NULL, NULL, out, sizeof out, NULL), 3);
-    ck_assert_str_eq(out, "xyz");
-}
-END_TEST
+#define SECRET "unit-test-secret-0123456789abcdef"
 
-START_TEST(test_cookie_then_query)
+/* notify's use of the shared token rule (common/access_token.h): a handshake's ?token=
+ * as notify_query_take reads it is the last resort after the header and the cookie, and
+ * where the token came from decides whether its Origin matters. */
+START_TEST(test_handshake_token)
 {
-    char out[64];
-    /* Not a bearer header: the cookie decides. */
-    ck_assert_int_eq(notify_token_pick("Basic dXNlcg==", "a=1; access_token=tok; b=2", "q",
-                                       out, sizeof out, NULL), 3);
-    ck_assert_str_eq(out, "tok");
-    ck_assert_int_eq(notify_token_pick("Bearer ", "access_token=\"quoted\"", NULL, out,
-                                       sizeof out, NULL), 6);
-    ck_assert_str_eq(out, "quoted");
-    /* A cookie whose name merely ends in access_token is another cookie. */
-    ck_assert_int_eq(notify_token_pick(NULL, "my_access_token=no", "fromquery", out,
-                                       sizeof out, NULL), 9);
-    ck_assert_str_eq(out, "fromquery");
-    ck_assert_int_eq(notify_token_pick("", "", "", out, sizeof out, NULL), 0);
-    ck_assert_int_eq(notify_token_pick(NULL, NULL, NULL, out, sizeof out, NULL), 0);
-    ck_assert_str_eq(out, "");
-}
-END_TEST
-
-START_TEST(test_too_long)
-{
-    char out[8];
-    ck_assert_int_eq(notify_token_pick("Bearer 0123456789", NULL, NULL, out, sizeof out, NULL), -1);
-    ck_assert_int_eq(notify_token_pick(NULL, "access_token=0123456789", NULL, out, sizeof out, NULL),
-                     -1);
-    ck_assert_int_eq(notify_token_pick(NULL, NULL, "0123456789", out, sizeof out, NULL), -1);
-    ck_assert_int_eq(notify_token_pick(NULL, NULL, "1234567", out, sizeof out, NULL), 7);
-}
-END_TEST
-
-START_TEST(test_cookie_get)
-{
-    char out[32];
-    ck_assert_int_eq(notify_cookie_get("x=1;y=2", "y", out, sizeof out), 1);
-    ck_assert_str_eq(out, "2");
-    ck_assert_int_eq(notify_cookie_get("x=1; y=", "y", out, sizeof out), 0);
-    ck_assert_int_eq(notify_cookie_get("x=1", "y", out, sizeof out), 0);
-    ck_assert_int_eq(notify_cookie_get(";;; y=3 ;", "y", out, sizeof out), 1);
-    ck_assert_str_eq(out, "3");
+    token_keys_t *keys = token_keys_new("HS256", SECRET, SECRET);
+    token_claims_t c = { .sub = 9, .iat = 1000, .exp = 2000 };
+    strcpy(c.typ, "access");
+    strcpy(c.jti, "j9");
+    char *tok = users_jwt_sign(keys, &c);
+    ck_assert_ptr_nonnull(tok);
+    char arg[1024], cookie[1024], bearer[1024];
+    snprintf(arg, sizeof arg, "token=%s", tok);
+    snprintf(cookie, sizeof cookie, "theme=dark; access_token=%s", tok);
+    snprintf(bearer, sizeof bearer, "Bearer %s", tok);
+    notify_query_t q;
+    notify_query_init(&q);
+    notify_query_take(&q, "since=5");
+    notify_query_take(&q, arg);
+    token_claims_t out;
+    access_token_source_t src;
+    ck_assert_int_eq(access_token_read(keys, "", "", q.token, 1500, &out, &src), ACCESS_TOKEN_OK);
+    ck_assert_int_eq(src, ACCESS_TOKEN_FROM_QUERY);
+    ck_assert_int_eq(out.sub, 9);
+    ck_assert_int_eq(access_token_read(keys, "", cookie, q.token, 1500, &out, &src),
+                     ACCESS_TOKEN_OK);
+    ck_assert_int_eq(src, ACCESS_TOKEN_FROM_COOKIE);             /* Origin is checked */
+    ck_assert_int_eq(access_token_read(keys, bearer, cookie, q.token, 1500, &out, &src),
+                     ACCESS_TOKEN_OK);
+    ck_assert_int_eq(src, ACCESS_TOKEN_FROM_HEADER);
+    ck_assert_int_eq(access_token_read(keys, "", "", q.token, 2500, &out, &src),
+                     ACCESS_TOKEN_EXPIRED);
+    /* no token anywhere: the 401 "Missing token" */
+    notify_query_init(&q);
+    notify_query_take(&q, "token=");
+    ck_assert_int_eq(access_token_read(keys, "", "other=1", q.token, 1500, &out, &src),
+                     ACCESS_TOKEN_MISSING);
+    free(tok);
+    token_keys_destroy(&keys);
 }
 END_TEST
 
@@ -73,20 +65,9 @@ START_TEST(test_since)
 }
 END_TEST
 
-/* The source decides whether Origin matters; the origin list is exact. */
+/* The origin list is exact. */
 START_TEST(test_source_and_origin)
 {
-    char out[64];
-    notify_token_source_t src;
-    notify_token_pick("Bearer h", "access_token=c", "q", out, sizeof out, &src);
-    ck_assert_int_eq(src, NOTIFY_TOKEN_HEADER);
-    notify_token_pick(NULL, "access_token=c", "q", out, sizeof out, &src);
-    ck_assert_int_eq(src, NOTIFY_TOKEN_COOKIE);
-    notify_token_pick(NULL, "other=c", "q", out, sizeof out, &src);
-    ck_assert_int_eq(src, NOTIFY_TOKEN_QUERY);
-    notify_token_pick(NULL, NULL, NULL, out, sizeof out, &src);
-    ck_assert_int_eq(src, NOTIFY_TOKEN_NONE);
-
     const char *allowed = "https://app.test, https://admin.test";
     ck_assert(notify_origin_allowed(allowed, "https://app.test"));
     ck_assert(notify_origin_allowed(allowed, "https://admin.test"));
@@ -154,6 +135,19 @@ START_TEST(test_query_refusals)
     s_query(&q, none);
     ck_assert_int_eq(q.token_len, 0);
     ck_assert(!q.has_since && !q.bad_since);
+    /* A token longer than any we take is refused whole; one that just fits is read. */
+    static char arg[ACCESS_TOKEN_MAX + 16];
+    memcpy(arg, "token=", 6);
+    memset(arg + 6, 't', ACCESS_TOKEN_MAX + 1);
+    arg[6 + ACCESS_TOKEN_MAX + 1] = '\0';
+    notify_query_init(&q);
+    notify_query_take(&q, arg);
+    ck_assert_int_eq(q.token_len, -1);
+    ck_assert_str_eq(q.token, "");
+    arg[6 + ACCESS_TOKEN_MAX] = '\0';
+    notify_query_init(&q);
+    notify_query_take(&q, arg);
+    ck_assert_int_eq(q.token_len, ACCESS_TOKEN_MAX);
     /* An empty ?token= is no token (the header or cookie may still carry one). */
     static const char *const empty[] = { "token=", NULL };
     s_query(&q, empty);
@@ -166,10 +160,7 @@ main(void)
 {
     Suite *s = suite_create("notify_token");
     TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_header_first);
-    tcase_add_test(tc, test_cookie_then_query);
-    tcase_add_test(tc, test_too_long);
-    tcase_add_test(tc, test_cookie_get);
+    tcase_add_test(tc, test_handshake_token);
     tcase_add_test(tc, test_since);
     tcase_add_test(tc, test_source_and_origin);
     tcase_add_test(tc, test_query_any_order);

@@ -1,4 +1,5 @@
-/* test_notify_topics.c -- subscription refcounts of the notify service and its id map. */
+/* test_notify_topics.c -- subscription refcounts of the notify service, the topics it
+ * subscribes to, and its id map. */
 #include "notify_idmap.h"
 #include "notify_topics.h"
 #include <check.h>
@@ -9,19 +10,19 @@ START_TEST(test_refcount)
 {
     notify_topics_t *t = notify_topics_new();
     /* Two sockets of user 7: subscribe once, unsubscribe after the second leaves. */
-    ck_assert(notify_topics_acquire(t, NOTIFY_TOPIC_USER, 7));
-    ck_assert(!notify_topics_acquire(t, NOTIFY_TOPIC_USER, 7));
-    ck_assert_int_eq(notify_topics_count(t, NOTIFY_TOPIC_USER, 7), 2);
+    ck_assert(notify_topics_acquire(t, EVENT_TOPIC_USER, 7));
+    ck_assert(!notify_topics_acquire(t, EVENT_TOPIC_USER, 7));
+    ck_assert_int_eq(notify_topics_count(t, EVENT_TOPIC_USER, 7), 2);
     /* Group 7 is another topic than user 7. */
-    ck_assert(notify_topics_acquire(t, NOTIFY_TOPIC_GROUP, 7));
+    ck_assert(notify_topics_acquire(t, EVENT_TOPIC_GROUP, 7));
     ck_assert_uint_eq(notify_topics_size(t), 2);
-    ck_assert(!notify_topics_release(t, NOTIFY_TOPIC_USER, 7));
-    ck_assert(notify_topics_release(t, NOTIFY_TOPIC_USER, 7));
-    ck_assert_int_eq(notify_topics_count(t, NOTIFY_TOPIC_USER, 7), 0);
+    ck_assert(!notify_topics_release(t, EVENT_TOPIC_USER, 7));
+    ck_assert(notify_topics_release(t, EVENT_TOPIC_USER, 7));
+    ck_assert_int_eq(notify_topics_count(t, EVENT_TOPIC_USER, 7), 0);
     /* Releasing what nobody holds changes nothing. */
-    ck_assert(!notify_topics_release(t, NOTIFY_TOPIC_USER, 7));
-    ck_assert(!notify_topics_release(t, NOTIFY_TOPIC_USER, 99));
-    ck_assert(notify_topics_release(t, NOTIFY_TOPIC_GROUP, 7));
+    ck_assert(!notify_topics_release(t, EVENT_TOPIC_USER, 7));
+    ck_assert(!notify_topics_release(t, EVENT_TOPIC_USER, 99));
+    ck_assert(notify_topics_release(t, EVENT_TOPIC_GROUP, 7));
     ck_assert_uint_eq(notify_topics_size(t), 0);
     notify_topics_destroy(&t);
     ck_assert_ptr_null(t);
@@ -33,41 +34,36 @@ START_TEST(test_many)
 {
     notify_topics_t *t = notify_topics_new();
     for (int64_t id = 1; id <= 5000; id++)
-        ck_assert(notify_topics_acquire(t, NOTIFY_TOPIC_GROUP, id));
+        ck_assert(notify_topics_acquire(t, EVENT_TOPIC_GROUP, id));
     for (int64_t id = 1; id <= 5000; id++)
-        ck_assert(!notify_topics_acquire(t, NOTIFY_TOPIC_GROUP, id));
+        ck_assert(!notify_topics_acquire(t, EVENT_TOPIC_GROUP, id));
     ck_assert_uint_eq(notify_topics_size(t), 5000);
     for (int64_t id = 1; id <= 5000; id++) {
-        ck_assert(!notify_topics_release(t, NOTIFY_TOPIC_GROUP, id));
-        ck_assert(notify_topics_release(t, NOTIFY_TOPIC_GROUP, id));
+        ck_assert(!notify_topics_release(t, EVENT_TOPIC_GROUP, id));
+        ck_assert(notify_topics_release(t, EVENT_TOPIC_GROUP, id));
     }
     ck_assert_uint_eq(notify_topics_size(t), 0);
     notify_topics_destroy(&t);
 }
 END_TEST
 
-START_TEST(test_format_parse)
+/* The text notify subscribes to is the publishers' (common/event_topic.h): the same
+ * function builds both, and these are the strings of schemas/events.md. */
+START_TEST(test_subscription_text)
 {
-    char buf[NOTIFY_TOPIC_MAX];
-    ck_assert_int_eq(notify_topic_format(NOTIFY_TOPIC_USER, 12, buf, sizeof buf), 5);
+    char buf[EVENT_TOPIC_MAX], other[EVENT_TOPIC_MAX];
+    ck_assert_int_eq(event_topic_format(EVENT_TOPIC_USER, 12, buf, sizeof buf), 5);
     ck_assert_str_eq(buf, "u:12|");
-    ck_assert_int_eq(notify_topic_format(NOTIFY_TOPIC_GROUP, 3, buf, sizeof buf), 4);
+    ck_assert_int_eq(event_topic_format(EVENT_TOPIC_GROUP, 3, buf, sizeof buf), 4);
     ck_assert_str_eq(buf, "g:3|");
-    ck_assert_int_eq(notify_topic_format(NOTIFY_TOPIC_GROUP, 123456, buf, 5), -1);
-
-    notify_topic_kind_t kind;
-    int64_t id;
-    ck_assert(notify_topic_parse("u:12|", 5, &kind, &id));
-    ck_assert_int_eq(kind, NOTIFY_TOPIC_USER);
-    ck_assert_int_eq(id, 12);
-    ck_assert(notify_topic_parse("g:9|", 4, &kind, &id));
-    ck_assert_int_eq(kind, NOTIFY_TOPIC_GROUP);
-    ck_assert(!notify_topic_parse("u:12", 4, &kind, &id));          /* no terminator */
-    ck_assert(!notify_topic_parse("x:12|", 5, &kind, &id));
-    ck_assert(!notify_topic_parse("u:|", 3, &kind, &id));
-    ck_assert(!notify_topic_parse("u:1a|", 5, &kind, &id));
-    ck_assert(!notify_topic_parse("u:0|", 4, &kind, &id));
-    ck_assert(!notify_topic_parse("u:99999999999999999999|", 23, &kind, &id));
+    /* ZeroMQ matches by prefix: user 1's subscription must not receive user 12's events. */
+    event_topic_format(EVENT_TOPIC_USER, 1, buf, sizeof buf);
+    event_topic_format(EVENT_TOPIC_USER, 12, other, sizeof other);
+    ck_assert_int_ne(strncmp(other, buf, strlen(buf)), 0);
+    ck_assert_int_eq(event_topic_format(EVENT_TOPIC_USER, INT64_MAX, buf, sizeof buf), 22);
+    ck_assert_int_eq(event_topic_format(EVENT_TOPIC_GROUP, 123456, buf, 5), -1);
+    ck_assert_str_eq(buf, "");
+    ck_assert_int_eq(event_topic_format(EVENT_TOPIC_USER, 0, buf, sizeof buf), -1);
 }
 END_TEST
 
@@ -110,7 +106,7 @@ main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_refcount);
     tcase_add_test(tc, test_many);
-    tcase_add_test(tc, test_format_parse);
+    tcase_add_test(tc, test_subscription_text);
     tcase_add_test(tc, test_idmap);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -1,6 +1,7 @@
 /* test_token.c -- JWT signing and verification with the algorithm pinned: expiry, typ,
  * tampering, alg none, another HS algorithm, and RS256 public-key-as-HMAC-secret confusion. */
 #include "token.h"
+#include "users_jwt.h"
 #include <check.h>
 #include <jwt.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ START_TEST(test_round_trip)
     token_keys_t *keys = token_keys_new("HS256", SECRET, SECRET);
     ck_assert_ptr_nonnull(keys);
     token_claims_t c = s_claims("access", time(NULL) + 60);
-    char *tok = token_sign(keys, &c);
+    char *tok = users_jwt_sign(keys, &c);
     ck_assert_ptr_nonnull(tok);
     token_claims_t out;
     ck_assert_int_eq(token_verify(keys, tok, "access", time(NULL), &out), TOKEN_OK);
@@ -53,7 +54,7 @@ START_TEST(test_expired)
 {
     token_keys_t *keys = token_keys_new("HS256", SECRET, SECRET);
     token_claims_t c = s_claims("access", time(NULL) - 1);
-    char *tok = token_sign(keys, &c);
+    char *tok = users_jwt_sign(keys, &c);
     token_claims_t out;
     ck_assert_int_eq(token_verify(keys, tok, "access", time(NULL), &out), TOKEN_EXPIRED);
     free(tok);
@@ -65,7 +66,7 @@ START_TEST(test_tampered_and_garbage)
 {
     token_keys_t *keys = token_keys_new("HS256", SECRET, SECRET);
     token_claims_t c = s_claims("access", time(NULL) + 60);
-    char *tok = token_sign(keys, &c);
+    char *tok = users_jwt_sign(keys, &c);
     token_claims_t out;
     size_t n = strlen(tok);
     tok[n - 2] = tok[n - 2] == 'A' ? 'B' : 'A';          /* signature */
@@ -73,7 +74,7 @@ START_TEST(test_tampered_and_garbage)
     free(tok);
 
     token_keys_t *other = token_keys_new("HS256", SECRET "x", SECRET "x");
-    tok = token_sign(other, &c);                          /* another secret */
+    tok = users_jwt_sign(other, &c);                          /* another secret */
     ck_assert_int_eq(token_verify(keys, tok, "access", time(NULL), &out), TOKEN_INVALID);
     free(tok);
     token_keys_destroy(&other);
@@ -164,11 +165,11 @@ s_check_key_pair(const char *alg, const char *genkey, const char *genkey_tail, c
     token_keys_t *signer = token_keys_new(alg, pub, priv);
     token_keys_t *verifier = token_keys_new(alg, pub, NULL);
     token_claims_t c = s_claims("access", time(NULL) + 60), out;
-    char *tok = token_sign(signer, &c);
+    char *tok = users_jwt_sign(signer, &c);
     ck_assert_ptr_nonnull(tok);
     ck_assert_int_eq(token_verify(verifier, tok, "access", time(NULL), &out), TOKEN_OK);
     ck_assert_int_eq(out.sub, 42);
-    ck_assert_ptr_null(token_sign(verifier, &c));          /* the edge cannot sign */
+    ck_assert_ptr_null(users_jwt_sign(verifier, &c));          /* the edge cannot sign */
     free(tok);
 
     /* An attacker who knows the public key signs HS256 with it as the HMAC secret. */

@@ -16,6 +16,8 @@
 #include "users_config.h"
 #include "users_handlers.h"
 #include "clock.h"
+#include "profile_cache.h"
+#include "revocation.h"
 
 static users_app_t *s_app;
 static void *s_thread;
@@ -280,7 +282,13 @@ START_TEST(test_logout)
     ck_assert_ptr_null(r->body_obj);
     envelope_destroy(&r);
 
+    /* The mark users wrote is the one the edge and notify read (common/revocation.h):
+     * the readers' own check now refuses the token, and the mark outlives it. */
     redis_conn_t *redis = redis_conn_new();
+    token_claims_t claims;
+    ck_assert_int_eq(token_verify(s_app->keys, s.access, "access", clock_wall_ms() / 1000,
+                                  &claims), TOKEN_OK);
+    ck_assert_int_eq(revocation_check(redis, &claims), 1);
     char key[96];
     snprintf(key, sizeof(key), "revoked:%s", s.caller.jti);
     const char *argv[] = { "TTL", key };
@@ -354,12 +362,30 @@ START_TEST(test_profiles)
     ck_assert_int_eq(r->status, 400);
     envelope_destroy(&r);
 
-    /* Updates: self yes, other no, role only by admins. */
+    /* Updates: self yes, other no, role only by admins. A change deletes both cached
+     * views of the user, under the keys the edge fills (common/profile_cache.h). */
+    redis_conn_t *redis = redis_conn_new();
+    char views[2][PROFILE_CACHE_KEY_MAX];
+    profile_cache_key(a.id, PROFILE_VIEW_ADMIN, views[0], sizeof views[0]);
+    profile_cache_key(a.id, PROFILE_VIEW_PUBLIC, views[1], sizeof views[1]);
+    for (int v = 0; v < 2; v++) {
+        const char *set[] = { "SET", views[v], "{}" };
+        redisReply *rr = redis_conn_command(redis, 3, set,
+                                            (size_t[]) { 3, strlen(views[v]), 2 });
+        ck_assert(rr && rr->type == REDIS_REPLY_STATUS);
+        freeReplyObject(rr);
+    }
     req = s_req("update", &a.caller, 2, "id", aid, "name", "Alice B");
     r = s_call(users_update, &req);
     ck_assert_int_eq(r->status, 200);
     ck_assert(envelope_str_eq(envelope_map_get(r->body_obj, "name"), "Alice B"));
     envelope_destroy(&r);
+    const char *exists[] = { "EXISTS", views[0], views[1] };
+    redisReply *gone = redis_conn_command(redis, 3, exists,
+                                          (size_t[]) { 6, strlen(views[0]), strlen(views[1]) });
+    ck_assert(gone && gone->type == REDIS_REPLY_INTEGER && gone->integer == 0);
+    freeReplyObject(gone);
+    redis_conn_destroy(&redis);
     req = s_req("update", &a.caller, 2, "id", bid, "name", "Hacked");
     r = s_call(users_update, &req);
     ck_assert_int_eq(r->status, 403);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "users_row.h"
+#include "profile_cache.h"
 #include "users_tokens.h"
 #include "envelope.h"
 
@@ -113,6 +114,20 @@ START_TEST(test_views)
 }
 END_TEST
 
+/* Whom users shows what: the rule the edge's profile cache splits on
+ * (common/profile_cache.h), so each cached view is the one users would answer. */
+START_TEST(test_view_of_role)
+{
+    ck_assert_int_eq(users_row_view_of("admin"), USERS_VIEW_ADMIN);
+    ck_assert_int_eq(profile_view_of("admin"), PROFILE_VIEW_ADMIN);
+    const char *others[] = { "moderator", "user", "", "Admin", NULL };
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(users_row_view_of(others[i]), USERS_VIEW_PUBLIC);
+        ck_assert_int_eq(profile_view_of(others[i]), PROFILE_VIEW_PUBLIC);
+    }
+}
+END_TEST
+
 START_TEST(test_copy_utf8)
 {
     char out[6];
@@ -134,6 +149,7 @@ s_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_read);
     tcase_add_test(tc, test_views);
+    tcase_add_test(tc, test_view_of_role);
     tcase_add_test(tc, test_copy_utf8);
     suite_add_tcase(s, tc);
     return s;
