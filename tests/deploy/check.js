@@ -558,7 +558,7 @@ const MUTANTS = [
   ['a notify setting on the edge', 'env: only names the process reads', (o) => { ctr(o, 'edge').env.push({ name: 'NOTIFY_BIND', value: '0.0.0.0' }); }],
   ['another role\'s certificate', 'secrets and CURVE certificates', (o) => { podSpec(dep(o, 'orders')).volumes.find((v) => v.name === 'curve-secret').secret.secretName = 'busd-curve-users'; }],
   ['notify on loopback', 'wiring: bus endpoints, binds, ports', (o) => { ctr(o, 'notify').env.find((e) => e.name === 'NOTIFY_BIND').value = '127.0.0.1'; }],
-  ['bus endpoint not the headless name', 'wiring: bus endpoints, binds, ports', (o) => { ctr(o, 'orders').env.find((e) => e.name === 'BUS_CLIENT_ENDPOINT').valueFrom = undefined; ctr(o, 'orders').env.find((e) => e.name === 'BUS_CLIENT_ENDPOINT').value = 'tcp://broker-0:5555'; }],
+  ['bus endpoint not the headless name', 'wiring: bus endpoints, binds, ports', (o) => { ctr(o, 'edge').env.find((e) => e.name === 'BUS_CLIENT_ENDPOINT').valueFrom = undefined; ctr(o, 'edge').env.find((e) => e.name === 'BUS_CLIENT_ENDPOINT').value = 'tcp://broker-0:5555'; }],
   ['Service selects nothing', 'services select pods and ports', (o) => { o.find((x) => x.kind === 'Service' && x.metadata.name === 'edge').spec.selector = { 'app.kubernetes.io/name': 'egde' }; }],
   ['Service port to no container port', 'services select pods and ports', (o) => { o.find((x) => x.kind === 'Service' && x.metadata.name === 'notify').spec.ports[0].targetPort = 8082; }],
   ['/metrics through the Ingress', 'ingress: /api /health /ws only', (o) => { o.find((x) => x.kind === 'Ingress').spec.rules[0].http.paths.push({ path: '/metrics', pathType: 'Prefix', backend: { service: { name: 'edge', port: { name: 'http' } } } }); }],
