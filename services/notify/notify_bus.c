@@ -1,5 +1,6 @@
 /* notify_bus.c -- the SUB and PUB sockets of the notify service. */
 #include "notify_bus.h"
+#include "mem.h"
 #include "event_topic.h"
 #include "bus_endpoints.h"
 #include "bus_monitor.h"
@@ -33,9 +34,7 @@ notify_bus_t *
 notify_bus_new(const char *sub_endpoint, const char *pub_endpoint, const char *replica)
 {
     bus_zsys_setup();
-    notify_bus_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    notify_bus_t *self = mem_calloc(1, sizeof *self);
     snprintf(self->sync_prefix, sizeof self->sync_prefix, "sync:%s:", replica);
     self->brokers = bus_endpoints_new(sub_endpoint);
     self->sub = self->brokers ? bus_socket_new(ZMQ_SUB) : NULL;
@@ -45,9 +44,7 @@ notify_bus_new(const char *sub_endpoint, const char *pub_endpoint, const char *r
      * receive mark is generous: a burst for thousands of sockets arrives at once. */
     zsock_set_maxmsgsize(self->sub, NOTIFY_EVENT_MAX_BYTES);
     zsock_set_rcvhwm(self->sub, 100000);
-    self->up = calloc(BUS_ENDPOINTS_MAX, sizeof *self->up);
-    if (!self->up)
-        abort();
+    self->up = mem_calloc(BUS_ENDPOINTS_MAX, sizeof *self->up);
     /* Watched before it connects: the first handshakes are events too. */
     self->monitor = bus_monitor_new(zsock_resolve(self->sub));
     if (!self->monitor)

@@ -1,5 +1,6 @@
 /* notify_db.c -- the database worker thread: group lists and ?since= replays. */
 #include "notify_db.h"
+#include "mem.h"
 #include "db.h"
 #include "log.h"
 #include "notify_dbarray.h"
@@ -96,9 +97,7 @@ s_groups(notify_db_t *self, db_t *db, const job_t *job, notify_result_t *r)
     if (!res)
         return;
     int rows = PQntuples(res);
-    r->groups = calloc(rows ? (size_t) rows : 1, sizeof *r->groups);
-    if (!r->groups)
-        abort();
+    r->groups = mem_calloc(rows ? (size_t) rows : 1, sizeof *r->groups);
     for (int i = 0; i < rows; i++)
         r->groups[r->group_count++] = s_int(res, i, 0);
     PQclear(res);
@@ -150,9 +149,7 @@ s_replay_rows(notify_db_t *self, const PGresult *res, int first, int count, noti
         r->truncated = true;
         count = self->replay_max;
     }
-    r->replayed = calloc(count ? (size_t) count : 1, sizeof *r->replayed);
-    if (!r->replayed)
-        abort();
+    r->replayed = mem_calloc(count ? (size_t) count : 1, sizeof *r->replayed);
     for (int i = 0; i < count; i++)
         if (s_replay_row(self, res, first + i, r, r->user_id) != 0)
             return;                      /* out of memory: report a failure */
@@ -259,8 +256,7 @@ s_run(void *arg)
 
         notify_result_t *r[BATCH_MAX];
         for (size_t k = 0; k < n; k++) {
-            if (!(r[k] = calloc(1, sizeof *r[k])))
-                abort();
+            r[k] = mem_calloc(1, sizeof *r[k]);
             r[k]->kind = jobs[k]->kind;
             r[k]->user_id = jobs[k]->user_id;
             r[k]->session_id = jobs[k]->session_id;
@@ -292,10 +288,8 @@ notify_db_t *
 notify_db_new(const char *conninfo, int replay_max, size_t headroom, size_t queue_max,
               notify_wake_fn *wake, void *wake_arg)
 {
-    notify_db_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    self->conninfo = strdup(conninfo);
+    notify_db_t *self = mem_calloc(1, sizeof *self);
+    self->conninfo = mem_strdup(conninfo);
     self->replay_max = replay_max;
     self->headroom = headroom;
     self->queue_max = queue_max;

@@ -2,6 +2,7 @@
  * order (expiry and eviction take the oldest) and an open-addressing hash table over it
  * (linear probing, backward-shift deletion, so no tombstones pile up). */
 #include "notify_dedup.h"
+#include "mem.h"
 #include <stdlib.h>
 
 typedef struct {
@@ -34,19 +35,15 @@ s_hash(const notify_dedup_t *self, uint64_t x)
 notify_dedup_t *
 notify_dedup_new(size_t max_ids, int64_t ttl_ms)
 {
-    notify_dedup_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    notify_dedup_t *self = mem_calloc(1, sizeof *self);
     self->cap = max_ids ? max_ids : 1;
     self->ttl_ms = ttl_ms > 0 ? ttl_ms : 1;
     size_t size = 2;
     while (size < 2 * self->cap)
         size *= 2;
     self->mask = size - 1;
-    self->ring = calloc(self->cap, sizeof *self->ring);
-    self->table = calloc(size, sizeof *self->table);
-    if (!self->ring || !self->table)
-        abort();
+    self->ring = mem_calloc(self->cap, sizeof *self->ring);
+    self->table = mem_calloc(size, sizeof *self->table);
     return self;
 }
 

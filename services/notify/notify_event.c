@@ -1,6 +1,7 @@
 /* notify_event.c -- decoding event payloads from the bus, defensively: every field is
  * type-checked and bounded, a malformed event is dropped, never trusted. */
 #include "notify_event.h"
+#include "mem.h"
 #include "event_topic.h"
 #include "clock.h"
 #include "envelope.h"
@@ -60,9 +61,7 @@ s_message(const msgpack_object *m, notify_message_t *msg, bool full)
     const msgpack_object *text = envelope_map_get(m, "text");
     if (!text || text->type != MSGPACK_OBJECT_STR || text->via.str.size > NOTIFY_TEXT_MAX)
         return -1;
-    msg->text = malloc(text->via.str.size + 1);
-    if (!msg->text)
-        abort();
+    msg->text = mem_malloc(text->via.str.size + 1);
     memcpy(msg->text, envelope_str_bytes(text), text->via.str.size);
     msg->text[text->via.str.size] = '\0';
     const msgpack_object *read = envelope_map_get(m, "is_read");
@@ -77,9 +76,7 @@ s_notifs(const msgpack_object *a, notify_event_t *ev)
 {
     if (!a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size > NOTIFY_EVENT_MAX_RECIPIENTS)
         return -1;
-    ev->notifs = calloc(a->via.array.size ? a->via.array.size : 1, sizeof *ev->notifs);
-    if (!ev->notifs)
-        abort();
+    ev->notifs = mem_calloc(a->via.array.size ? a->via.array.size : 1, sizeof *ev->notifs);
     for (uint32_t i = 0; i < a->via.array.size; i++) {
         const msgpack_object *o = &a->via.array.ptr[i];
         notify_notif_t *n = &ev->notifs[ev->notif_count];
@@ -98,9 +95,7 @@ s_recipients(const msgpack_object *a, notify_event_t *ev)
 {
     if (!a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size > NOTIFY_EVENT_MAX_RECIPIENTS)
         return -1;
-    ev->recipients = calloc(a->via.array.size ? a->via.array.size : 1, sizeof *ev->recipients);
-    if (!ev->recipients)
-        abort();
+    ev->recipients = mem_calloc(a->via.array.size ? a->via.array.size : 1, sizeof *ev->recipients);
     for (uint32_t i = 0; i < a->via.array.size; i++)
         if (!s_int(&a->via.array.ptr[i], &ev->recipients[ev->recipient_count++]))
             return -1;

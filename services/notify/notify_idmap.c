@@ -1,5 +1,6 @@
 /* notify_idmap.c -- chained hash map from int64 ids to pointers, doubling as it grows. */
 #include "notify_idmap.h"
+#include "mem.h"
 #include <stdlib.h>
 
 typedef struct entry_t {
@@ -28,9 +29,7 @@ s_hash(int64_t key, size_t buckets)
 static void *
 s_calloc(size_t n, size_t size)
 {
-    void *p = calloc(n, size);
-    if (!p)
-        abort();
+    void *p = mem_calloc(n, size);
     return p;
 }
 

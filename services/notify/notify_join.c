@@ -8,6 +8,7 @@
  * concerned hold their events meanwhile (CATCHUP) and get the rows they lack, then the
  * held events minus those rows (notify_sent_has, as for a replay). */
 #include "notify_join.h"
+#include "mem.h"
 #include "clock.h"
 #include "notify_send.h"
 #include "notify_sync.h"
@@ -55,9 +56,8 @@ notify_join_start(notify_app_t *app, notify_user_t *user, int64_t gid)
     size_t cap = 0;
     for (notify_session_t *ss = user->sessions; ss; ss = ss->next)
         cap++;
-    notify_join_t *j = calloc(1, sizeof *j);
-    if (!j || !(j->targets = calloc(cap ? cap : 1, sizeof *j->targets)))
-        abort();
+    notify_join_t *j = mem_calloc(1, sizeof *j);
+    j->targets = mem_calloc(cap ? cap : 1, sizeof *j->targets);
     for (notify_session_t *ss = user->sessions; ss; ss = ss->next) {
         if (ss->state == NOTIFY_SS_WAIT_SYNC)
             notify_sync_renew(app, ss);

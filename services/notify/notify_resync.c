@@ -8,6 +8,7 @@
  * its floor, sent minus those it has, in id order, with its live events held meanwhile
  * and then released minus the rows just sent. */
 #include "notify_resync.h"
+#include "mem.h"
 #include "log.h"
 #include "notify_sync.h"
 #include <stdlib.h>
@@ -35,9 +36,7 @@ notify_resync_all(notify_app_t *app, const char *why)
     metric_add(app->m.resyncs, 1);
     log_info(NULL, "notify_resync", "%s: catching %zu sockets up from the database", why, n);
     /* Collected first: a resync gives a socket a new id, which moves it in the map. */
-    notify_session_t **all = calloc(n, sizeof *all), **cursor = all;
-    if (!all)
-        abort();
+    notify_session_t **all = mem_calloc(n, sizeof *all), **cursor = all;
     notify_idmap_each(app->sessions, s_collect, &cursor);
     for (notify_session_t **p = all; p < cursor; p++) {
         notify_session_t *ss = *p;

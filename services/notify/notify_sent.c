@@ -1,5 +1,6 @@
 /* notify_sent.c -- the window of notification ids queued to one socket, and its floor. */
 #include "notify_sent.h"
+#include "mem.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,9 +33,7 @@ notify_sent_add(notify_sent_t *self, int64_t id)
         size_t cap = self->cap ? (size_t) self->cap * 2 : 4;
         if (cap > NOTIFY_SENT_MAX)
             cap = NOTIFY_SENT_MAX;
-        int64_t *ids = realloc(self->ids, cap * sizeof *ids);
-        if (!ids)
-            abort();
+        int64_t *ids = mem_realloc(self->ids, cap * sizeof *ids);
         self->ids = ids;
         self->cap = (uint16_t) cap;
     }

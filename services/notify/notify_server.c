@@ -1,6 +1,7 @@
 /* notify_server.c -- the libwebsockets side: context, protocol callback, writes, the tick
  * timer and the loop. The decisions live in notify_hub.c and the modules it uses. */
 #include "notify_server.h"
+#include "mem.h"
 #include "notify_app.h"
 #include "clock.h"
 #include "notify_join.h"
@@ -262,9 +263,7 @@ s_fd_limit(int max_sockets)
 notify_server_t *
 notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *keys)
 {
-    notify_server_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    notify_server_t *self = mem_calloc(1, sizeof *self);
     notify_app_t *app = &self->app;
     app->cfg = *cfg;
     app->keys = keys;

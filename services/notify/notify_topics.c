@@ -1,5 +1,6 @@
 /* notify_topics.c -- subscription reference counts, keyed by topic kind and id. */
 #include "notify_topics.h"
+#include "mem.h"
 #include "notify_idmap.h"
 #include <stdlib.h>
 
@@ -16,9 +17,7 @@ s_key(event_topic_kind_t kind, int64_t id)
 notify_topics_t *
 notify_topics_new(void)
 {
-    notify_topics_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    notify_topics_t *self = mem_calloc(1, sizeof *self);
     self->counts = notify_idmap_new();
     return self;
 }

@@ -1,6 +1,7 @@
 /* notify_users.c -- the users with a socket on this replica, their groups, and the bus
  * topics those need (u:<uid>| and g:<gid>|, reference counted). lws thread only. */
 #include "notify_users.h"
+#include "mem.h"
 #include <stdlib.h>
 
 static void
@@ -29,9 +30,7 @@ notify_users_get(notify_app_t *app, int64_t uid)
     notify_user_t *user = notify_idmap_get(app->users, uid);
     if (user)
         return user;
-    user = calloc(1, sizeof *user);
-    if (!user)
-        abort();
+    user = mem_calloc(1, sizeof *user);
     user->id = uid;
     notify_idmap_put(app->users, uid, user);
     s_topic_acquire(app, EVENT_TOPIC_USER, uid);
@@ -55,9 +54,7 @@ notify_users_add_group(notify_app_t *app, notify_user_t *user, int64_t gid)
         return false;
     if (user->group_count == user->group_cap) {
         size_t cap = user->group_cap ? user->group_cap * 2 : 4;
-        int64_t *groups = realloc(user->groups, cap * sizeof *groups);
-        if (!groups)
-            abort();
+        int64_t *groups = mem_realloc(user->groups, cap * sizeof *groups);
         user->groups = groups;
         user->group_cap = cap;
     }
@@ -105,9 +102,7 @@ s_scan_group(int64_t key, void *value, void *arg)
         return;
     if (scan->count == scan->cap) {
         size_t cap = scan->cap ? scan->cap * 2 : 16;
-        notify_user_t **hits = realloc(scan->hits, cap * sizeof *hits);
-        if (!hits)
-            abort();
+        notify_user_t **hits = mem_realloc(scan->hits, cap * sizeof *hits);
         scan->hits = hits;
         scan->cap = cap;
     }
