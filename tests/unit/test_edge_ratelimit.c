@@ -3,13 +3,11 @@
  * the test). Without /usr/bin/redis-server the script's test does not run and the suite
  * exits 77, which ctest reports as skipped (tests/CMakeLists.txt). */
 #include <check.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "edge_ratelimit.h"
+#include "redis_harness.h"
 #include "revocation.h"
 
 static edge_ratelimit_t *
@@ -148,52 +146,13 @@ END_TEST
 
 /* --- against a real Redis ------------------------------------------------------------ */
 
-static pid_t s_redis_pid;
-static int s_redis_port;
-
-static bool
-s_redis_start(void)
-{
-    if (access("/usr/bin/redis-server", X_OK) != 0)
-        return false;
-    s_redis_port = 30000 + (int) (getpid() % 2000);
-    char port[16];
-    snprintf(port, sizeof port, "%d", s_redis_port);
-    s_redis_pid = fork();
-    if (s_redis_pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        execl("/usr/bin/redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
-              "--save", "", "--appendonly", "no", (char *) NULL);
-        _exit(127);
-    }
-    setenv("REDIS_HOST", "127.0.0.1", 1);
-    setenv("REDIS_PORT", port, 1);
-    setenv("REDIS_RETRY_MS", "0", 1);
-    for (int i = 0; i < 100; i++) {
-        redisContext *c = redisConnect("127.0.0.1", s_redis_port);
-        bool ok = c && !c->err;
-        if (c)
-            redisFree(c);
-        if (ok)
-            return true;
-        usleep(50000);
-    }
-    return false;
-}
-
-static void
-s_redis_stop(void)
-{
-    if (s_redis_pid > 0) {
-        kill(s_redis_pid, SIGTERM);
-        waitpid(s_redis_pid, NULL, 0);
-        s_redis_pid = 0;
-    }
-}
+/* The suite's redis-server; main stops it too, should the test end early (CK_FORK=no). */
+static redis_harness_t *s_redis;
 
 START_TEST(test_redis_script)
 {
-    ck_assert_msg(s_redis_start(), "the private redis-server did not start");
+    s_redis = redis_harness_new(30000, NULL);   /* test_redis_conn's range starts at 32000 */
+    ck_assert_msg(s_redis, "the private redis-server did not start");
     edge_ratelimit_t *rl = s_limiter("2/10s,3/60s", NULL, EDGE_RL_FALLBACK_CLOSED);
     redis_conn_t *redis = redis_conn_new();
     const edge_route_t *get = s_route("GET", "/api/users/:id");
@@ -253,7 +212,7 @@ START_TEST(test_redis_script)
     redis_conn_destroy(&redis);
 
     /* Redis gone: closed fallback answers unavailable, promptly */
-    s_redis_stop();
+    redis_harness_destroy(&s_redis);
     redis = redis_conn_new();
     edge_ratelimit_check(rl, redis, get, "127.0.0.9", 43, NULL, now, &res);
     ck_assert_int_eq(res.revoked, -1);
@@ -273,7 +232,7 @@ main(void)
     tcase_add_test(tc, test_new);
     tcase_add_test(tc, test_memory);
     tcase_add_test(tc, test_read_reply);
-    bool have_redis = access("/usr/bin/redis-server", X_OK) == 0;
+    bool have_redis = redis_harness_available();
     if (have_redis)
         tcase_add_test(tc, test_redis_script);
     suite_add_tcase(s, tc);
@@ -281,7 +240,7 @@ main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    s_redis_stop();
+    redis_harness_destroy(&s_redis);
     if (failed)
         return 1;
     if (!have_redis) {

@@ -4,54 +4,12 @@
  * Without /usr/bin/redis-server the suite exits 77: skipped (tests/CMakeLists.txt). */
 #include "redis_conn.h"
 #include <check.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "redis_harness.h"
 
 #define PASSWORD "k8s-test-password"
-
-static pid_t s_redis_pid;
-static char s_port[16];
-
-/* A redis-server of our own on a port of its own (another range than test_edge_ratelimit's). */
-static bool
-s_redis_start(void)
-{
-    if (access("/usr/bin/redis-server", X_OK) != 0)
-        return false;
-    snprintf(s_port, sizeof s_port, "%d", 32000 + (int) (getpid() % 2000));
-    s_redis_pid = fork();
-    if (s_redis_pid == 0) {
-        if (!freopen("/dev/null", "w", stdout))
-            _exit(127);
-        execl("/usr/bin/redis-server", "redis-server", "--port", s_port, "--bind", "127.0.0.1",
-              "--save", "", "--appendonly", "no", "--requirepass", PASSWORD, (char *) NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 100; i++) {
-        redisContext *c = redisConnect("127.0.0.1", atoi(s_port));
-        bool ok = c && !c->err;
-        if (c)
-            redisFree(c);
-        if (ok)
-            return true;
-        usleep(50000);
-    }
-    return false;
-}
-
-static void
-s_redis_stop(void)
-{
-    if (s_redis_pid > 0) {
-        kill(s_redis_pid, SIGTERM);
-        waitpid(s_redis_pid, NULL, 0);
-        s_redis_pid = 0;
-    }
-}
 
 /* PING through a fresh redis_conn made with REDIS_PASSWORD = PASSWORD_OR_NULL (unset). */
 static redisReply *
@@ -99,14 +57,12 @@ END_TEST
 int
 main(void)
 {
-    if (!s_redis_start()) {
+    /* A port range of its own (test_edge_ratelimit's starts at 30000). */
+    redis_harness_t *server = redis_harness_new(32000, PASSWORD);
+    if (!server) {
         fprintf(stderr, "test_redis_conn: no redis-server here; skipped\n");
-        s_redis_stop();
         return 77;
     }
-    setenv("REDIS_HOST", "127.0.0.1", 1);
-    setenv("REDIS_PORT", s_port, 1);
-    setenv("REDIS_RETRY_MS", "0", 1);
     Suite *s = suite_create("redis_conn");
     TCase *tc = tcase_create("auth");
     tcase_set_timeout(tc, 30);
@@ -118,6 +74,6 @@ main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    s_redis_stop();
+    redis_harness_destroy(&server);
     return failed ? 1 : 0;
 }
