@@ -16,30 +16,9 @@ edge_cors_init(edge_cors_t *self, const char *origins, const char *methods, cons
              headers ? headers : "Authorization, Content-Type, X-Request-ID, X-Correlation-ID, Idempotency-Key");
     self->max_age = max_age;
     self->credentials = credentials;
-    int skipped = 0;
-    const char *p = origins ? origins : "";
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        size_t len = strcspn(p, ",");
-        size_t trimmed = len;
-        while (trimmed > 0 && p[trimmed - 1] == ' ')
-            trimmed--;
-        if (trimmed == 1 && p[0] == '*')
-            self->any = true;
-        else if (trimmed > 0) {
-            if (trimmed >= EDGE_CORS_ORIGIN_MAX || self->count >= EDGE_CORS_MAX_ORIGINS)
-                skipped++;
-            else {
-                memcpy(self->origins[self->count], p, trimmed);
-                self->origins[self->count][trimmed] = '\0';
-                self->count++;
-            }
-        }
-        p += len;
-    }
+    int skipped = origin_list_parse(&self->origins, origins);
     /* "*" with credentials would let any site act with the user's cookie. */
-    if (self->any && credentials)
+    if (self->origins.any && credentials)
         return -1;
     return skipped;
 }
@@ -47,7 +26,7 @@ edge_cors_init(edge_cors_t *self, const char *origins, const char *methods, cons
 bool
 edge_cors_enabled(const edge_cors_t *self)
 {
-    return self->any || self->count > 0;
+    return self->origins.any || self->origins.count > 0;
 }
 
 /* An origin is echoed into a header: it must be one printable line of sane length. */
@@ -58,7 +37,7 @@ s_origin_sane(const char *origin)
     for (; origin[n]; n++)
         if ((unsigned char) origin[n] < 0x21 || (unsigned char) origin[n] > 0x7e)
             return false;
-    return n > 0 && n < EDGE_CORS_ORIGIN_MAX;
+    return n > 0 && n < ORIGIN_LIST_ITEM_MAX;
 }
 
 bool
@@ -66,12 +45,7 @@ edge_cors_allowed(const edge_cors_t *self, const char *origin)
 {
     if (!origin || !s_origin_sane(origin))
         return false;
-    if (self->any)
-        return true;
-    for (int i = 0; i < self->count; i++)
-        if (strcmp(self->origins[i], origin) == 0)
-            return true;
-    return false;
+    return self->origins.any || origin_list_has(&self->origins, origin);
 }
 
 bool

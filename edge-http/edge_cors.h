@@ -11,14 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "edge_stage.h"
-
-#define EDGE_CORS_MAX_ORIGINS  16
-#define EDGE_CORS_ORIGIN_MAX   256
+#include "origin_list.h"
 
 typedef struct {
-    char origins[EDGE_CORS_MAX_ORIGINS][EDGE_CORS_ORIGIN_MAX];
-    int count;
-    bool any;                        /* "*" listed */
+    origin_list_t origins;           /* read as notify reads its list; .any: "*" listed */
     char methods[128];
     char headers[256];
     int max_age;
@@ -27,7 +23,7 @@ typedef struct {
 
 /* ORIGINS: comma list (NULL/"" = CORS off); METHODS, HEADERS: comma lists as sent in the
  * preflight answer; MAX_AGE seconds. Returns how many origins were skipped (too long, or
- * beyond EDGE_CORS_MAX_ORIGINS), or -1 for "*" with CREDENTIALS, which the edge refuses to
+ * beyond ORIGIN_LIST_MAX), or -1 for "*" with CREDENTIALS, which the edge refuses to
  * start with. */
 int edge_cors_init(edge_cors_t *self, const char *origins, const char *methods,
                    const char *headers, int max_age, bool credentials);

@@ -1,6 +1,7 @@
 /* notify_token.c -- the query, token-id digests and Origin rule of a WebSocket handshake. */
 #include "notify_token.h"
 #include <string.h>
+#include "origin_list.h"
 
 uint64_t
 notify_token_id_hash(const char *id)
@@ -18,21 +19,7 @@ notify_token_id_hash(const char *id)
 bool
 notify_origin_allowed(const char *allowed, const char *origin)
 {
-    size_t olen = origin ? strlen(origin) : 0;
-    if (!allowed || olen == 0)
-        return false;
-    for (const char *p = allowed; *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        size_t len = strcspn(p, ",");
-        size_t trimmed = len;
-        while (trimmed > 0 && p[trimmed - 1] == ' ')
-            trimmed--;
-        if (trimmed == olen && strncmp(p, origin, olen) == 0)
-            return true;
-        p += len;
-    }
-    return false;
+    return origin_list_contains(allowed, origin);
 }
 
 bool

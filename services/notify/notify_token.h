@@ -15,7 +15,8 @@
 uint64_t notify_token_id_hash(const char *id);
 
 /* True when ORIGIN (the handshake's Origin header) is one of ALLOWED, a comma list of
- * exact origins ("https://app.example.com, https://admin.example.com"). */
+ * exact origins ("https://app.example.com, https://admin.example.com") read as the edge
+ * reads CORS_ORIGINS (common/origin_list.h); "*" allows no page here. */
 bool notify_origin_allowed(const char *allowed, const char *origin);
 
 /* The ?since= value S: a notification id, digits only, 0 allowed ("everything"). Returns
