@@ -2,7 +2,7 @@
  * STATE is the thread's users_thread_t; errors are written into REPLY.
  *
  * Service `auth` (slow pool, bcrypt): register, login, refresh, logout.
- * Service `users` (fast pool): me, list, get, update, delete, get_user_by_id (internal). */
+ * Service `users` (fast pool): me, list, get, update, delete. */
 #ifndef USERS_HANDLERS_H
 #define USERS_HANDLERS_H
 #include "envelope.h"
@@ -18,7 +18,6 @@ void users_list(void *state, const envelope_t *req, envelope_t *reply);
 void users_get(void *state, const envelope_t *req, envelope_t *reply);
 void users_update(void *state, const envelope_t *req, envelope_t *reply);
 void users_delete(void *state, const envelope_t *req, envelope_t *reply);
-void users_get_by_id(void *state, const envelope_t *req, envelope_t *reply);
 
 /* The NULL-terminated method tables of the two services. */
 extern const service_method_t users_auth_methods[];

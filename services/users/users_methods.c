@@ -17,6 +17,5 @@ const service_method_t users_users_methods[] = {
     { "get",            users_get },
     { "update",         users_update },
     { "delete",         users_delete },
-    { "get_user_by_id", users_get_by_id },
     { NULL, NULL }
 };

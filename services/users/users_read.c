@@ -1,4 +1,4 @@
-/* users_read.c -- me, list, get and get_user_by_id: the read methods of service `users`. */
+/* users_read.c -- me, list and get: the read methods of service `users`. */
 #include "users_handlers.h"
 #include "users_app.h"
 #include "cursor.h"
@@ -58,33 +58,18 @@ users_me(void *state, const envelope_t *req, envelope_t *reply)
     s_answer_user(state, req, reply, id, USERS_VIEW_FULL);
 }
 
-static void
-s_get(void *state, const envelope_t *req, envelope_t *reply, bool internal)
-{
-    form_t form;
-    form_init(&form);
-    if (!handler_form_read(&form, s_id_fields, NULL, req, reply)
-        || handler_form_invalid(&form, reply))
-        goto cleanup;
-    users_view_t view = internal ? USERS_VIEW_FULL : users_row_view_of(req->caller.role);
-    s_answer_user(state, req, reply, form.values[0].value, view);
-cleanup:
-    form_release(&form);
-}
-
 void
 users_get(void *state, const envelope_t *req, envelope_t *reply)
 {
-    if (handler_require_caller(req, reply))
-        s_get(state, req, reply, false);
-}
-
-/* For other services (orders: "does this user exist?"). The broker only routes bus
- * traffic, and the edge has no route to this method, so no caller is required. */
-void
-users_get_by_id(void *state, const envelope_t *req, envelope_t *reply)
-{
-    s_get(state, req, reply, true);
+    form_t form;
+    form_init(&form);
+    if (!handler_require_caller(req, reply)
+        || !handler_form_read(&form, s_id_fields, NULL, req, reply)
+        || handler_form_invalid(&form, reply))
+        goto cleanup;
+    s_answer_user(state, req, reply, form.values[0].value, users_row_view_of(req->caller.role));
+cleanup:
+    form_release(&form);
 }
 
 void

@@ -395,8 +395,9 @@ START_TEST(test_profiles)
     r = s_call(users_update, &req);
     ck_assert_int_eq(r->status, 403);
     envelope_destroy(&r);
-    req = s_req("get_user_by_id", NULL, 1, "id", aid);
-    r = s_call(users_get_by_id, &req);
+    req = s_req("me", &a.caller, 0);
+    r = s_call(users_me, &req);
+    ck_assert_int_eq(r->status, 200);
     ck_assert(envelope_str_eq(envelope_map_get(r->body_obj, "name"), "Alice B"));  /* unchanged */
     ck_assert(envelope_str_eq(envelope_map_get(r->body_obj, "role"), "user"));
     envelope_destroy(&r);
