@@ -1,16 +1,49 @@
 /* edge_auth.c -- the caller's token by the rule shared with notify (common/access_token.h:
  * header or cookie, no query), and the revocation check: the auth stage. */
+#define _DEFAULT_SOURCE              /* explicit_bzero */
 #include "edge_auth.h"
+#include <string.h>
 #include <civetweb.h>
 #include "clock.h"
 #include "edge_thread.h"
 #include "log.h"
 
 access_token_status_t
-edge_auth_read(const token_keys_t *keys, const char *authorization, const char *cookie_header,
-               int64_t now, token_claims_t *claims)
+edge_auth_read(const token_keys_t *keys, edge_tokcache_t *cache, const char *authorization,
+               const char *cookie_header, int64_t now, token_claims_t *claims)
 {
-    return access_token_read(keys, authorization, cookie_header, NULL, now, claims, NULL);
+    if (!cache)
+        return access_token_read(keys, authorization, cookie_header, NULL, now, claims, NULL);
+    char token[ACCESS_TOKEN_MAX + 1];
+    int len = access_token_extract(authorization, cookie_header, NULL, token, sizeof token, NULL);
+    access_token_status_t st;
+    edge_tokcache_key_t key;
+    if (len < 0) {
+        memset(claims, 0, sizeof *claims);
+        st = ACCESS_TOKEN_INVALID;
+    } else if (len == 0) {
+        st = access_token_accept(keys, token, now, claims);     /* missing */
+    } else {
+        edge_tokcache_key(cache, token, (size_t) len, &key);
+        switch (edge_tokcache_get(cache, &key, now, claims)) {
+        case EDGE_TOKCACHE_HIT:
+            st = ACCESS_TOKEN_OK;
+            break;
+        case EDGE_TOKCACHE_EXPIRED:
+            memset(claims, 0, sizeof *claims);
+            st = ACCESS_TOKEN_EXPIRED;
+            break;
+        default:
+            /* Only an accepted token is remembered: a refused one is verified (and
+             * refused) again every time, as without the cache. */
+            st = access_token_accept(keys, token, now, claims);
+            if (st == ACCESS_TOKEN_OK)
+                edge_tokcache_put(cache, &key, claims);
+            break;
+        }
+    }
+    explicit_bzero(token, sizeof token);
+    return st;
 }
 
 int
@@ -20,7 +53,8 @@ edge_auth_stage(edge_thread_t *t, edge_request_t *r)
         return EDGE_STAGE_NEXT;
     const edge_app_t *app = t->app;
     int64_t now_ms = clock_wall_ms();
-    access_token_status_t st = edge_auth_read(app->keys, mg_get_header(r->conn, "Authorization"),
+    access_token_status_t st = edge_auth_read(app->keys, t->tokcache,
+                                              mg_get_header(r->conn, "Authorization"),
                                               mg_get_header(r->conn, "Cookie"), now_ms / 1000,
                                               &r->claims);
     if (st != ACCESS_TOKEN_OK)

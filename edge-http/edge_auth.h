@@ -11,13 +11,15 @@
 #include "revocation.h"
 #include "token.h"
 #include "edge_stage.h"
+#include "edge_tokcache.h"
 
 /* The caller's token from AUTHORIZATION and COOKIE_HEADER (either may be NULL), verified
- * at unix time NOW. Fills *CLAIMS on ACCESS_TOKEN_OK; the 401 message of any other status
- * is access_token_message's. */
-access_token_status_t edge_auth_read(const token_keys_t *keys, const char *authorization,
-                                     const char *cookie_header, int64_t now,
-                                     token_claims_t *claims);
+ * at unix time NOW, or found in the thread's CACHE of tokens it verified (edge_tokcache.h;
+ * NULL: verify every time). Fills *CLAIMS on ACCESS_TOKEN_OK; the 401 message of any
+ * other status is access_token_message's. Revocation is the caller's to check, always. */
+access_token_status_t edge_auth_read(const token_keys_t *keys, edge_tokcache_t *cache,
+                                     const char *authorization, const char *cookie_header,
+                                     int64_t now, token_claims_t *claims);
 
 /* The stage: a protected route's token verified (401) and checked against revocation,
  * together with the rate limit and the profile cache read in one Redis round trip (503

@@ -15,6 +15,8 @@ edge_config_load(edge_config_t *cfg)
     cfg->threads = (int) config_int("EDGE_THREADS", 128, 2, 4096);
     /* Requests computing at once, whatever the connections (edge_gate.h). */
     cfg->cpu_slots = (int) config_int("EDGE_CPU_SLOTS", 16, 0, 4096);
+    /* Verified tokens per thread (edge_tokcache.h); off only to measure what it saves. */
+    cfg->token_cache = config_bool("EDGE_TOKEN_CACHE", true);
     /* CivetWeb measures it over the whole header; the body stage over the whole body. */
     cfg->request_timeout_ms = (int) config_int("EDGE_REQUEST_TIMEOUT_MS", 5000, 100, 600000);
     cfg->keep_alive_timeout_ms = (int) config_int("EDGE_KEEP_ALIVE_TIMEOUT_MS", 5000, 0,

@@ -9,6 +9,7 @@ typedef struct {
     int port;                    /* EDGE_PORT, 8080 */
     int threads;                 /* EDGE_THREADS, 128 */
     int cpu_slots;               /* EDGE_CPU_SLOTS, 16; 0: no gate */
+    bool token_cache;            /* EDGE_TOKEN_CACHE, true: verified tokens per thread */
     int request_timeout_ms;      /* EDGE_REQUEST_TIMEOUT_MS, 5000: the whole header, the
                                     whole body, each write */
     int keep_alive_timeout_ms;   /* EDGE_KEEP_ALIVE_TIMEOUT_MS, 5000 */

@@ -27,6 +27,8 @@ edge_thread_new(edge_app_t *app)
         log_debug(NULL, "bus_client_connect", "bus not connected yet; requests will try");
     self->redis = redis_conn_new();
     edge_metrics_cache_init(&self->mcache, app->metrics);
+    if (app->cfg.token_cache)
+        self->tokcache = edge_tokcache_new();
     return self;
 }
 
@@ -38,6 +40,7 @@ edge_thread_destroy(edge_thread_t **self_p)
     edge_thread_t *self = *self_p;
     bus_client_destroy(&self->bus);
     redis_conn_destroy(&self->redis);
+    edge_tokcache_destroy(&self->tokcache);
     edge_buf_free(&self->body);
     edge_buf_free(&self->out);
     edge_buf_free(&self->san_out);

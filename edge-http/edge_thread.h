@@ -12,6 +12,7 @@
 #include "edge_metrics.h"
 #include "edge_request.h"
 #include "edge_stage.h"
+#include "edge_tokcache.h"
 #include "redis_conn.h"
 
 struct edge_thread {
@@ -25,6 +26,7 @@ struct edge_thread {
     /* sanitized query values: escaping can make a value up to 4 times longer */
     char qsan[4 * EDGE_QUERY_MAX_TEXT + EDGE_QUERY_MAX_PARAMS];
     edge_metrics_cache_t mcache;
+    edge_tokcache_t *tokcache;       /* tokens this thread verified; NULL: none kept */
     edge_gate_waiter_t gate_waiter;  /* how this thread waits for a CPU slot */
     /* The connection this thread serves (CivetWeb: one thread per connection), as
      * counted by the connection limit at its first request; "" when not counted. */

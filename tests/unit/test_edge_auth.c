@@ -31,31 +31,31 @@ START_TEST(test_read)
     token_claims_t out;
 
     snprintf(bearer, sizeof bearer, "Bearer %s", access);
-    ck_assert_int_eq(edge_auth_read(keys, bearer, NULL, 1500, &out), ACCESS_TOKEN_OK);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, bearer, NULL, 1500, &out), ACCESS_TOKEN_OK);
     ck_assert_int_eq(out.sub, 7);
     snprintf(cookie, sizeof cookie, "theme=dark; access_token=%s; lang=en", access);
-    ck_assert_int_eq(edge_auth_read(keys, NULL, cookie, 1500, &out), ACCESS_TOKEN_OK);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, NULL, cookie, 1500, &out), ACCESS_TOKEN_OK);
     ck_assert_int_eq(out.sub, 7);
-    ck_assert_int_eq(edge_auth_read(keys, "Basic dXNlcg==", cookie, 1500, &out), ACCESS_TOKEN_OK);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, "Basic dXNlcg==", cookie, 1500, &out), ACCESS_TOKEN_OK);
     /* the header wins over the cookie */
     snprintf(bearer, sizeof bearer, "bearer %s", other);
-    ck_assert_int_eq(edge_auth_read(keys, bearer, cookie, 1500, &out), ACCESS_TOKEN_OK);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, bearer, cookie, 1500, &out), ACCESS_TOKEN_OK);
     ck_assert_int_eq(out.sub, 8);
     /* nothing usable: missing; a token in the query string is not the edge's */
-    ck_assert_int_eq(edge_auth_read(keys, NULL, NULL, 1500, &out), ACCESS_TOKEN_MISSING);
-    ck_assert_int_eq(edge_auth_read(keys, "Bearer ", "token=x", 1500, &out), ACCESS_TOKEN_MISSING);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, NULL, NULL, 1500, &out), ACCESS_TOKEN_MISSING);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, "Bearer ", "token=x", 1500, &out), ACCESS_TOKEN_MISSING);
     /* what it refuses, with the contract's messages */
-    ck_assert_int_eq(edge_auth_read(keys, NULL, cookie, 2500, &out), ACCESS_TOKEN_EXPIRED);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, NULL, cookie, 2500, &out), ACCESS_TOKEN_EXPIRED);
     snprintf(bearer, sizeof bearer, "Bearer %s", refresh);
-    ck_assert_int_eq(edge_auth_read(keys, bearer, NULL, 1500, &out), ACCESS_TOKEN_INVALID);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, bearer, NULL, 1500, &out), ACCESS_TOKEN_INVALID);
     access[strlen(access) - 2] ^= 1;       /* signature tampered */
     snprintf(bearer, sizeof bearer, "Bearer %s", access);
-    ck_assert_int_eq(edge_auth_read(keys, bearer, NULL, 1500, &out), ACCESS_TOKEN_INVALID);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, bearer, NULL, 1500, &out), ACCESS_TOKEN_INVALID);
     char big[ACCESS_TOKEN_MAX + 64];
     memset(big, 'x', sizeof big - 1);
     memcpy(big, "Bearer ", 7);
     big[sizeof big - 1] = '\0';
-    ck_assert_int_eq(edge_auth_read(keys, big, cookie, 1500, &out), ACCESS_TOKEN_INVALID);
+    ck_assert_int_eq(edge_auth_read(keys, NULL, big, cookie, 1500, &out), ACCESS_TOKEN_INVALID);
     ck_assert_str_eq(access_token_message(ACCESS_TOKEN_MISSING), "Missing token");
     free(access);
     free(other);
