@@ -119,6 +119,17 @@ s_handle(struct mg_connection *conn, void *cbdata)
     return edge_pipeline_handle(t, conn);
 }
 
+/* CivetWeb's own authorization, replaced: without a handler it looks for a .htpasswd
+ * file (a stat on the file system) on every request. Who may call what is the pipeline's
+ * (the auth and roles stages), never a file's. */
+static int
+s_authorize(struct mg_connection *conn, void *cbdata)
+{
+    (void) conn;
+    (void) cbdata;
+    return 1;
+}
+
 edge_server_t *
 edge_server_new(edge_app_t *app)
 {
@@ -173,6 +184,7 @@ edge_server_new(edge_app_t *app)
         free(self);
         return NULL;
     }
+    mg_set_auth_handler(self->ctx, "/", s_authorize, NULL);
     mg_set_request_handler(self->ctx, "/", s_handle, NULL);
     log_info(NULL, "edge_listen", "listening on %s with %d threads", ports, cfg->threads);
     return self;
