@@ -47,6 +47,12 @@ log_escape(const char *s, char *out, size_t size)
     return n;
 }
 
+bool
+log_enabled(log_level_t level)
+{
+    return level >= s_min_level;
+}
+
 void
 log_line(log_level_t level, const char *rid, const char *event, const char *extra_json,
          const char *fmt, ...)

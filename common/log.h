@@ -8,6 +8,7 @@
 /* syslog.h (pulled in by czmq.h) defines LOG_DEBUG and LOG_INFO as numbers. Include it
  * here first and drop those two, so its include guard keeps it from coming back and our
  * level names mean our levels, whatever order a file includes headers in. */
+#include <stdbool.h>
 #include <syslog.h>
 #undef LOG_DEBUG
 #undef LOG_INFO
@@ -23,6 +24,10 @@ void log_init(const char *process_name);
  * e.g. "\"status\":200,\"duration_ms\":3.1", appended as is. */
 void log_line(log_level_t level, const char *rid, const char *event, const char *extra_json,
               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Whether a line of LEVEL would be written: callers that build a line's fields first
+ * (escaping, formatting) ask before doing that work. */
+bool log_enabled(log_level_t level);
 
 #define log_info(rid, event, ...)  log_line(LOG_INFO, rid, event, NULL, __VA_ARGS__)
 #define log_warn(rid, event, ...)  log_line(LOG_WARN, rid, event, NULL, __VA_ARGS__)

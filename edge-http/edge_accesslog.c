@@ -9,8 +9,8 @@
 void
 edge_accesslog_in(const edge_accesslog_t *self, const edge_accesslog_entry_t *e)
 {
-    if (!self->enabled)
-        return;
+    if (!self->enabled || !log_enabled(e->probe ? LOG_DEBUG : LOG_INFO))
+        return;                      /* nothing formatted for a line not written */
     /* Escaped and bounded: path and user agent are the client's text. */
     char path[256], ua[256], ip[64], extra[700];
     log_escape(e->path ? e->path : "", path, sizeof path);
@@ -27,7 +27,8 @@ void
 edge_accesslog_out(const edge_accesslog_t *self, const edge_accesslog_entry_t *e)
 {
     bool slow = e->ms > self->slow_ms;
-    if (!self->enabled && !slow)
+    log_level_t level = slow ? LOG_WARN : e->probe ? LOG_DEBUG : LOG_INFO;
+    if ((!self->enabled && !slow) || !log_enabled(level))
         return;
     char extra[400], code[64];
     log_escape(e->code ? e->code : "", code, sizeof code);
@@ -36,7 +37,6 @@ edge_accesslog_out(const edge_accesslog_t *self, const edge_accesslog_entry_t *e
              "\"user_id\":%" PRId64 "%s%s%s",
              e->method, e->route, e->status, e->ms, e->user_id,
              e->code ? ",\"error\":\"" : "", code, e->code ? "\"" : "");
-    log_level_t level = slow ? LOG_WARN : e->probe ? LOG_DEBUG : LOG_INFO;
     log_line(level, e->rid, slow ? "http_request_slow" : "http_request", extra, "%s %s %d",
              e->method, e->route, e->status);
 }
@@ -61,8 +61,8 @@ edge_accesslog_entry(edge_thread_t *t, const edge_request_t *r, edge_accesslog_e
 int
 edge_accesslog_stage_in(edge_thread_t *t, edge_request_t *r)
 {
-    if (!t->app->accesslog.enabled)
-        return EDGE_STAGE_NEXT;
+    if (!t->app->accesslog.enabled || !log_enabled(LOG_INFO))
+        return EDGE_STAGE_NEXT;          /* a probe's debug line is off whenever info is */
     edge_accesslog_entry_t e;
     edge_accesslog_entry(t, r, &e);
     e.user_agent = mg_get_header(r->conn, "User-Agent");
