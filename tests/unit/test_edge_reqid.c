@@ -38,6 +38,22 @@ START_TEST(test_generate)
 }
 END_TEST
 
+/* The random bytes come from a per-thread pool refilled from the kernel: across many
+ * refills, ids stay well-formed and never repeat. */
+START_TEST(test_generate_many)
+{
+    enum { N = 200 };
+    static char ids[N][EDGE_REQID_MAX + 1];
+    for (int i = 0; i < N; i++) {
+        edge_reqid_generate(1732270245123LL, ids[i], sizeof ids[i]);
+        ck_assert(edge_reqid_valid(ids[i]));
+        ck_assert_int_eq(strlen(ids[i]), strlen("req_1732270245123_") + 9);
+        for (int j = 0; j < i; j++)
+            ck_assert_str_ne(ids[i], ids[j]);
+    }
+}
+END_TEST
+
 START_TEST(test_pick)
 {
     char out[EDGE_REQID_MAX + 1];
@@ -57,6 +73,7 @@ main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_valid);
     tcase_add_test(tc, test_generate);
+    tcase_add_test(tc, test_generate_many);
     tcase_add_test(tc, test_pick);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
