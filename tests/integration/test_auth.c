@@ -9,6 +9,7 @@
 #include "it_users.h"
 
 #include <check.h>
+#include <curl/curl.h>
 #include <jwt.h>
 #include <regex.h>
 #include <stdio.h>
@@ -542,6 +543,57 @@ START_TEST(test_logout_revokes)
 }
 END_TEST
 
+/* One request on CURL's connection (kept alive between calls): its status, and whether
+ * the request reused the connection (CivetWeb serves a connection on one thread, whose
+ * token cache then holds the token: edge-http/edge_tokcache.h). */
+static long
+s_keepalive_request(CURL *curl, const char *method, const char *path, const char *token,
+                    bool *reused)
+{
+    char url[512], auth[4200];
+    snprintf(url, sizeof url, "%s%s", it_edge_url(), path);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    struct curl_slist *headers = curl_slist_append(NULL, auth);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
+    FILE *sink = fopen("/dev/null", "w");
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
+    CURLcode rc = curl_easy_perform(curl);
+    fclose(sink);
+    curl_slist_free_all(headers);
+    ck_assert_msg(rc == CURLE_OK, "%s %s: %s", method, path, curl_easy_strerror(rc));
+    long status = 0, connects = -1;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+    *reused = connects == 0;
+    return status;
+}
+
+/* Revocation wins over the edge's cache of verified tokens: on one keep-alive connection
+ * (one edge thread, whose cache has the token from the requests before), the request
+ * right after the logout is refused. */
+START_TEST(test_logout_revokes_on_same_connection)
+{
+    it_user_t u;
+    IT_USER_REGISTER(&u, "logoutka");
+    CURL *curl = curl_easy_init();
+    ck_assert_ptr_nonnull(curl);
+    bool reused;
+    ck_assert_int_eq(s_keepalive_request(curl, "GET", "/api/auth/me", u.access, &reused), 200);
+    ck_assert_int_eq(s_keepalive_request(curl, "GET", "/api/auth/me", u.access, &reused), 200);
+    ck_assert_msg(reused, "the connection was not kept alive: the test would prove nothing");
+    ck_assert_int_eq(s_keepalive_request(curl, "POST", "/api/auth/logout", u.access, &reused),
+                     200);
+    ck_assert(reused);
+    ck_assert_int_eq(s_keepalive_request(curl, "GET", "/api/auth/me", u.access, &reused), 401);
+    ck_assert_msg(reused, "the refusal came on another connection: the test would prove nothing");
+    curl_easy_cleanup(curl);
+    it_user_clear(&u);
+}
+END_TEST
+
 START_TEST(test_logout_requires_token)
 {
     it_response_t *r = it_request("POST", "/api/auth/logout", NULL, NULL, NULL);
@@ -742,6 +794,7 @@ s_suite(void)
 
     tc = s_tcase("logout_me");
     tcase_add_test(tc, test_logout_revokes);
+    tcase_add_test(tc, test_logout_revokes_on_same_connection);
     tcase_add_test(tc, test_logout_requires_token);
     tcase_add_test(tc, test_me_reads_database);
     suite_add_tcase(s, tc);
