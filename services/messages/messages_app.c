@@ -15,6 +15,10 @@ messages_app_new(const messages_config_t *cfg, metrics_t *metrics)
     self->cfg = *cfg;
     self->metrics = metrics;
     self->probe = db_probe_new(self->cfg.service.database_url);
+    /* Queue bound: four batches' worth; with MESSAGES_THREADS workers at most that many
+     * wait anyway, so the bound only matters for a pool larger than a batch. */
+    if (self->cfg.send_batch > 1)
+        self->combine = combine_new(self->cfg.send_batch, 4 * self->cfg.send_batch);
     return self;
 }
 
@@ -25,6 +29,7 @@ messages_app_destroy(messages_app_t **self_p)
         return;
     messages_app_t *self = *self_p;
     db_probe_destroy(&self->probe);
+    combine_destroy(&self->combine);
     free(self);
     *self_p = NULL;
 }

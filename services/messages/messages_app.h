@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include "db.h"
 #include "events.h"
+#include "messages_combine.h"
 #include "messages_config.h"
 #include "metrics.h"
 #include "service.h"
@@ -15,6 +16,8 @@ typedef struct {
     messages_config_t cfg;         /* the settings (messages_config.h) */
     metrics_t *metrics;            /* the process's registry (not owned) */
     db_probe_t *probe;            /* /health/ready, on an admin thread */
+    combine_t *combine;            /* the hot inbox's queues (messages_send_batch.c); NULL
+                                      when MESSAGES_SEND_BATCH is 1 */
 } messages_app_t;
 
 typedef struct {

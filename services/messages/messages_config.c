@@ -10,4 +10,7 @@ messages_config_load(messages_config_t *cfg)
     cfg->pub_endpoint = config_str("BUS_PUB_ENDPOINT", "tcp://127.0.0.1:5557");
     /* As orders (orders_config.c): enough commits in flight to share each disk flush. */
     cfg->threads = (int) config_int("MESSAGES_THREADS", 16, 1, 64);
+    /* The hot inbox (README.md): how many direct messages to one receiver may share a
+     * transaction. Waiting threads are at most MESSAGES_THREADS anyway. */
+    cfg->send_batch = (int) config_int("MESSAGES_SEND_BATCH", 64, 1, 256);
 }

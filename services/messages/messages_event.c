@@ -23,18 +23,25 @@ s_pack_head(msgpack_packer *pk, const char *name, int64_t ts)
 void
 messages_event_pack_new_message(msgpack_sbuffer *out, const PGresult *sent, int64_t ts)
 {
+    messages_event_pack_new_message_rows(out, sent, 0, PQntuples(sent), ts);
+}
+
+void
+messages_event_pack_new_message_rows(msgpack_sbuffer *out, const PGresult *sent, int first,
+                                     int count, int64_t ts)
+{
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 5);
     s_pack_head(&pk, EVENT_NEW_MESSAGE, ts);
     envelope_pack_key(&pk, "message");
-    messages_pack_message(&pk, sent, 0, 0);
+    messages_pack_message(&pk, sent, first, 0);
     envelope_pack_key(&pk, "notifications");
-    int rows = PQntuples(sent), n = 0;
-    for (int r = 0; r < rows; r++)
+    int end = first + count, n = 0;
+    for (int r = first; r < end; r++)
         n += !PQgetisnull(sent, r, SEND_NOTIF + NEWNOTIF_USER);
     msgpack_pack_array(&pk, (size_t) n);
-    for (int r = 0; r < rows; r++) {
+    for (int r = first; r < end; r++) {
         if (PQgetisnull(sent, r, SEND_NOTIF + NEWNOTIF_USER))
             continue;
         msgpack_pack_map(&pk, 3);
@@ -95,24 +102,30 @@ s_send(events_t *events, const char *topic, msgpack_sbuffer *buf)
     msgpack_sbuffer_destroy(buf);
 }
 
-/* The topic of the message in row 0 of MESSAGE. */
+/* The topic of the message in row ROW of MESSAGE. */
 static void
-s_message_topic(const PGresult *message, char *topic, size_t size)
+s_message_topic(const PGresult *message, int row, char *topic, size_t size)
 {
-    messages_topic(PQgetvalue(message, 0, MSG_RECEIVER_TYPE),
-                   strtoll(PQgetvalue(message, 0, MSG_RECEIVER_ID), NULL, 10), topic, size);
+    messages_topic(PQgetvalue(message, row, MSG_RECEIVER_TYPE),
+                   strtoll(PQgetvalue(message, row, MSG_RECEIVER_ID), NULL, 10), topic, size);
 }
 
 void
 messages_event_new_message(events_t *events, const PGresult *sent)
 {
+    messages_event_new_message_rows(events, sent, 0, PQntuples(sent));
+}
+
+void
+messages_event_new_message_rows(events_t *events, const PGresult *sent, int first, int count)
+{
     if (!events)
         return;
     char topic[48];
-    s_message_topic(sent, topic, sizeof topic);
+    s_message_topic(sent, first, topic, sizeof topic);
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
-    messages_event_pack_new_message(&buf, sent, clock_wall_ms());
+    messages_event_pack_new_message_rows(&buf, sent, first, count, clock_wall_ms());
     s_send(events, topic, &buf);
 }
 
@@ -122,7 +135,7 @@ messages_event_deleted(events_t *events, const PGresult *message, const PGresult
     if (!events)
         return;
     char topic[48];
-    s_message_topic(message, topic, sizeof topic);
+    s_message_topic(message, 0, topic, sizeof topic);
     msgpack_sbuffer buf;
     msgpack_sbuffer_init(&buf);
     messages_event_pack_deleted(&buf, message, recipients, clock_wall_ms());

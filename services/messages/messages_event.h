@@ -16,6 +16,11 @@
  * a notification from every row whose notification columns are not NULL. */
 void messages_event_pack_new_message(msgpack_sbuffer *out, const PGresult *sent, int64_t ts);
 
+/* The same from rows FIRST .. FIRST + COUNT - 1 of SENT only: one message of a batch
+ * (message_send_batch), whose rows hold several messages. */
+void messages_event_pack_new_message_rows(msgpack_sbuffer *out, const PGresult *sent,
+                                          int first, int count, int64_t ts);
+
 /* {v, event: "message_deleted", ts, message: {id, sender_id, receiver_type, receiver_id},
  * recipients: [user ids]} from row 0 of MESSAGE and column 0 of every row of RECIPIENTS. */
 void messages_event_pack_deleted(msgpack_sbuffer *out, const PGresult *message,
@@ -29,6 +34,8 @@ void messages_event_pack_group(msgpack_sbuffer *out, const char *name, int64_t g
 /* Packs and publishes on the message's topic (u:<receiver>| or g:<group>|). EVENTS may
  * be NULL (no PUB socket): nothing is sent. */
 void messages_event_new_message(events_t *events, const PGresult *sent);
+void messages_event_new_message_rows(events_t *events, const PGresult *sent, int first,
+                                     int count);
 void messages_event_deleted(events_t *events, const PGresult *message,
                             const PGresult *recipients);
 

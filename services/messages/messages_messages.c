@@ -1,6 +1,7 @@
 /* messages_messages.c -- direct and group messages: send (the message and one notification
  * per recipient in one statement, the event after COMMIT), history, read, delete. */
 #include "messages_handlers.h"
+#include "messages_send_batch.h"
 #include "messages_event.h"
 #include "idempotency.h"
 #include "messages_pack.h"
@@ -42,7 +43,6 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
     static const char *const skip[] = { "receiver_id", NULL };
     form_t form;
     form_init(&form);
-    PGresult *sent = NULL;
     if (!handler_form_read(&form, fields, skip, req, reply))
         goto cleanup;
     s_reword(&form, "receiver_type", "receiver_type must be one of: user, group");
@@ -62,10 +62,26 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
                              messages_itoa(receiver, rid, sizeof rid), form.values[0].value,
                              messages_itoa(lo, lo_s, sizeof lo_s),
                              messages_itoa(hi, hi_s, sizeof hi_s) };
+    /* A direct message to someone else, without an Idempotency-Key, may share its
+     * transaction with others to the same receiver (messages_send_batch.c); a group
+     * message, a note to self and a keyed request keep a transaction of their own. */
+    if (!group && receiver != sender && !idempotency_requested(req) && self->app->combine)
+        messages_send_batch(self, receiver, req, reply, params);
+    else
+        messages_send_single(self, req, reply, group, params);
+cleanup:
+    form_release(&form);
+}
+
+void
+messages_send_single(messages_thread_t *self, const envelope_t *req, envelope_t *reply,
+                     bool group, const char *const params[5])
+{
+    PGresult *sent = NULL;
     /* Without an Idempotency-Key the statement below is the whole transaction: one round
      * trip. With one: a stored answer, 409 or 422 here, or an open transaction. */
     if (!idempotency_begin_single(self->db, req, reply))
-        goto cleanup;
+        return;
     /* The receiver check, the message and its notification rows in one statement
      * (messages_sql.c, MESSAGE_SEND); the receiver is locked until COMMIT. */
     sent = db_exec(self->db, group ? "message_send_group" : "message_send_user",
@@ -97,12 +113,11 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
     }
     metric_add(group ? self->sent_group : self->sent_user, 1);
     messages_event_new_message(self->events, sent);
-    goto cleanup;
+    PQclear(sent);
+    return;
 rollback:
     handler_rollback(self->db, req);
-cleanup:
     PQclear(sent);
-    form_release(&form);
 }
 
 static const char *

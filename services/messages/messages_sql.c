@@ -107,6 +107,31 @@ const db_statement_t messages_statements[] = {
                    "$1::bigint, 'group', $2::bigint, NULL::bigint, NULL::bigint, $3::text",
                    "SELECT user_id AS u FROM group_members WHERE group_id = $2::bigint "
                    "AND user_id <> $1::bigint"), 3 },
+    /* Direct messages from many senders to one receiver, one transaction (the hot inbox,
+     * messages_send_batch.c): $1 the receiver, $2 the senders (bigint[]), $3 their texts
+     * (text[]), in queue order; no sender is the receiver. As message_send_user for each,
+     * with the receiver's row and advisory lock taken once. The ids of both rows are
+     * drawn in i, after the lock (k) and with each sender's ordinal, and inserted as
+     * such, so every returned row is matched to its request by ordinal, not by guessing
+     * from id order; the notification ids of one batch increase in queue order.
+     * Answer: SEND_* columns, then SEND_ORD (1-based); no row when the receiver is
+     * unknown. A deleted sender fails the whole statement (23503): the caller then
+     * writes the batch one by one. */
+    { "message_send_batch",
+      "WITH b AS (SELECT s.sender, s.text, s.ord FROM unnest($2::bigint[], $3::text[]) "
+      "WITH ORDINALITY AS s(sender, text, ord)), "
+      "c AS (SELECT id FROM users WHERE id = $1::bigint FOR KEY SHARE), "
+      "k AS (SELECT pg_advisory_xact_lock(2020, ($1::bigint % 2147483647)::int) FROM c), "
+      "i AS (SELECT b.ord, b.sender, b.text, nextval('messages_id_seq') AS mid, "
+      "nextval('notifications_id_seq') AS nid FROM k, b ORDER BY b.ord), "
+      "m AS (INSERT INTO messages (id, sender_id, receiver_type, receiver_id, pair_lo, "
+      "pair_hi, text) SELECT i.mid, i.sender, 'user', $1::bigint, least(i.sender, $1::bigint), "
+      "greatest(i.sender, $1::bigint), i.text FROM i ORDER BY i.ord RETURNING *), "
+      "n AS (INSERT INTO notifications (id, user_id, message_id) SELECT i.nid, $1::bigint, "
+      "m.id FROM m JOIN i ON i.mid = m.id ORDER BY i.ord RETURNING id, user_id, created_at) "
+      "SELECT " MSG_COLS ", n.user_id::text, n.id::text, " TS("n.created_at") ", "
+      "'true', i.ord::text FROM i JOIN m ON m.id = i.mid JOIN n ON n.id = i.nid "
+      "ORDER BY i.ord", 3 },
     /* History of one conversation, both directions, newest first ($1 <= $2). */
     { "message_list_pair",
       "SELECT " MSG_COLS " FROM messages m WHERE m.receiver_type = 'user' AND m.pair_lo = $1 "

@@ -28,6 +28,10 @@ enum { NEWNOTIF_USER, NEWNOTIF_ID, NEWNOTIF_CREATED };
  * from SEND_NOTIF, and whether the sender may write to the receiver at SEND_OK. */
 enum { SEND_NOTIF = MSG_NCOLS, SEND_OK = MSG_NCOLS + 3, SEND_NCOLS };
 
+/* message_send_batch adds, after SEND_OK, the row's request: its 1-based place in the
+ * batch's arrays. */
+enum { SEND_ORD = SEND_NCOLS };
+
 extern const db_statement_t messages_statements[];
 
 #endif

@@ -1,0 +1,168 @@
+/* messages_send_batch.c -- the hot inbox's executor: one batch of direct messages to one
+ * receiver as one statement (message_send_batch), every member answered as if it had
+ * been sent alone; the queueing is messages_combine.c's. */
+#include "messages_send_batch.h"
+#include "messages_combine.h"
+#include "messages_event.h"
+#include "messages_pack.h"
+#include "messages_sql.h"
+#include "handler.h"
+#include "log.h"
+#include "mem.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* One request waiting in a batch (combine_item_t's arg). */
+typedef struct {
+    const envelope_t *req;
+    envelope_t *reply;
+    const char *const *params;
+    bool answered;
+} send_t;
+
+enum { P_SENDER, P_RECEIVER, P_TEXT };
+
+char *
+messages_batch_ids(const char *const *ids, int n)
+{
+    size_t size = 3;
+    for (int i = 0; i < n; i++)
+        size += strlen(ids[i]) + 1;
+    char *out = mem_malloc(size), *p = out;
+    *p++ = '{';
+    for (int i = 0; i < n; i++) {
+        if (i)
+            *p++ = ',';
+        size_t len = strlen(ids[i]);
+        memcpy(p, ids[i], len);
+        p += len;
+    }
+    *p++ = '}';
+    *p = '\0';
+    return out;
+}
+
+/* Inside a quoted array element only '"' and '\' are special (PostgreSQL's array input),
+ * so any text, white space, commas, braces and the word NULL included, comes back as
+ * itself. */
+char *
+messages_batch_texts(const char *const *texts, int n)
+{
+    size_t size = 3;
+    for (int i = 0; i < n; i++)
+        size += 2 * strlen(texts[i]) + 3;
+    char *out = mem_malloc(size), *p = out;
+    *p++ = '{';
+    for (int i = 0; i < n; i++) {
+        if (i)
+            *p++ = ',';
+        *p++ = '"';
+        for (const char *c = texts[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                *p++ = '\\';
+            *p++ = *c;
+        }
+        *p++ = '"';
+    }
+    *p++ = '}';
+    *p = '\0';
+    return out;
+}
+
+/* Every member alone, today's statement each: for a failure that may be one member's
+ * own (a sender deleted meanwhile: 23503), so each gets its own answer. */
+static void
+s_one_by_one(messages_thread_t *self, combine_item_t **items, int n)
+{
+    for (int i = 0; i < n; i++) {
+        send_t *send = items[i]->arg;
+        messages_send_single(self, send->req, send->reply, false, send->params);
+    }
+}
+
+/* Row ROW of SENT, committed, to the member it names (SEND_ORD). False when the ordinal
+ * names no member or one already answered (never, by the statement's construction). */
+static bool
+s_answer_row(messages_thread_t *self, combine_item_t **items, int n, const PGresult *sent,
+             int row)
+{
+    int ord = atoi(PQgetvalue(sent, row, SEND_ORD));
+    if (ord < 1 || ord > n)
+        return false;
+    send_t *send = items[ord - 1]->arg;
+    if (send->answered)
+        return false;
+    send->answered = true;
+    send->reply->status = 201;
+    messages_pack_message(envelope_body_packer(send->reply), sent, row, 0);
+    metric_add(self->sent_user, 1);
+    messages_event_new_message_rows(self->events, sent, row, 1);
+    return true;
+}
+
+/* combine_exec_fn: CTX is the leading thread's state. */
+static void
+s_exec(void *ctx, combine_item_t **items, int n)
+{
+    messages_thread_t *self = ctx;
+    if (n == 1) {                      /* nobody to share with: exactly today's path */
+        s_one_by_one(self, items, 1);
+        return;
+    }
+    const char **senders = mem_malloc((size_t) n * sizeof *senders);
+    const char **texts = mem_malloc((size_t) n * sizeof *texts);
+    for (int i = 0; i < n; i++) {
+        send_t *send = items[i]->arg;
+        senders[i] = send->params[P_SENDER];
+        texts[i] = send->params[P_TEXT];
+    }
+    char *sender_array = messages_batch_ids(senders, n);
+    char *text_array = messages_batch_texts(texts, n);
+    const send_t *first = items[0]->arg;
+    const char *params[] = { first->params[P_RECEIVER], sender_array, text_array };
+    /* No BEGIN: the statement is its transaction, committed before its answer arrives,
+     * as message_send_user's (README.md, "One statement"). */
+    PGresult *sent = db_exec(self->db, "message_send_batch", 3, params);
+    free(sender_array);
+    free(text_array);
+    free(senders);
+    free(texts);
+    if (!sent) {
+        /* Class 23 (integrity): some member's own row was refused; nothing was stored.
+         * Anything else (the connection, the server) is every member's answer alike. */
+        if (strncmp(db_sqlstate(self->db), "23", 2) == 0)
+            s_one_by_one(self, items, n);
+        else
+            for (int i = 0; i < n; i++) {
+                send_t *send = items[i]->arg;
+                handler_db_error(self->db, send->req, send->reply);
+            }
+        return;
+    }
+    int rows = PQntuples(sent);
+    for (int r = 0; r < rows; r++)
+        if (!s_answer_row(self, items, n, sent, r))
+            log_error(first->req->request_id, "send_batch",
+                      "row %d of a batch of %d names no waiting member", r, n);
+    for (int i = 0; i < n; i++) {
+        send_t *send = items[i]->arg;
+        if (send->answered)
+            continue;
+        if (rows == 0)                 /* the receiver does not exist: nothing stored */
+            envelope_set_error(send->reply, ERR_NOT_FOUND, "Receiver not found");
+        else {                         /* cannot happen: the statement's row per member */
+            log_error(send->req->request_id, "send_batch", "no row for this member");
+            envelope_set_error(send->reply, ERR_INTERNAL, NULL);
+        }
+    }
+    PQclear(sent);
+}
+
+void
+messages_send_batch(messages_thread_t *self, int64_t receiver, const envelope_t *req,
+                    envelope_t *reply, const char *const params[5])
+{
+    send_t send = { .req = req, .reply = reply, .params = params };
+    combine_item_t item = { .arg = &send };
+    combine_run(self->app->combine, receiver, &item, s_exec, self);
+}
