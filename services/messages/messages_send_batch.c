@@ -105,6 +105,8 @@ static void
 s_exec(void *ctx, combine_item_t **items, int n)
 {
     messages_thread_t *self = ctx;
+    metric_add(self->send_batches, 1);
+    metric_add(self->send_batched, n);
     if (n == 1) {                      /* nobody to share with: exactly today's path */
         s_one_by_one(self, items, 1);
         return;
@@ -164,5 +166,7 @@ messages_send_batch(messages_thread_t *self, int64_t receiver, const envelope_t 
 {
     send_t send = { .req = req, .reply = reply, .params = params };
     combine_item_t item = { .arg = &send };
+    metric_add(self->send_waiting, 1);
     combine_run(self->app->combine, receiver, &item, s_exec, self);
+    metric_add(self->send_waiting, -1);
 }
