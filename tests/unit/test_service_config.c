@@ -16,7 +16,7 @@ static const char *const s_names[] = {
     "BUS_CLIENT_ENDPOINT", "BCRYPT_COST", "JWT_ACCESS_TTL_S", "JWT_REFRESH_TTL_S",
     "USERS_AUTH_THREADS", "USERS_THREADS", "LOGIN_MAX_FAILURES", "LOGIN_FAILURE_WINDOW_S",
     "ADMIN_NAME", "ADMIN_EMAIL", "ADMIN_PASSWORD",
-    "ORDERS_THREADS", "MESSAGES_THREADS", NULL
+    "ORDERS_THREADS", "MESSAGES_THREADS", "MESSAGES_SEND_BATCH", NULL
 };
 
 static void
@@ -56,6 +56,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(m.service.admin_port, 9103);
     ck_assert_str_eq(m.pub_endpoint, "tcp://127.0.0.1:5557");
     ck_assert_int_eq(m.threads, 16);
+    ck_assert_int_eq(m.send_batch, 64);
 }
 END_TEST
 
@@ -86,11 +87,13 @@ START_TEST(test_values_and_bounds)
 
     setenv("ADMIN_PORT", "19103", 1);
     setenv("MESSAGES_THREADS", "1", 1);
+    setenv("MESSAGES_SEND_BATCH", "1", 1);              /* 1: the hot inbox off */
     setenv("BUS_PUB_ENDPOINT", "tcp://broker-0:5557,tcp://broker-1:5557", 1);
     messages_config_t m;
     messages_config_load(&m);
     ck_assert_int_eq(m.service.admin_port, 19103);
     ck_assert_int_eq(m.threads, 1);
+    ck_assert_int_eq(m.send_batch, 1);
     ck_assert_str_eq(m.pub_endpoint, "tcp://broker-0:5557,tcp://broker-1:5557");
     s_clear();
 }
