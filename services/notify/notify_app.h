@@ -29,6 +29,7 @@
 #include "notify_config.h"
 #include "notify_db.h"
 #include "notify_dedup.h"
+#include "notify_idle.h"
 #include "notify_idmap.h"
 #include "notify_sendq.h"
 #include "notify_sent.h"
@@ -64,6 +65,7 @@ typedef struct notify_session_t {
                                         raised as the window slides */
     notify_sendq_t out;              /* frames to write */
     notify_sendq_t held;             /* live events held until the replay is sent */
+    notify_idle_node_t idle;         /* when last heard from: notify's pings and hang-ups */
     uint64_t jti_hash;               /* the token's id and session (notify_token_id_hash), */
     uint64_t family_hash;            /* matched against session_revoked events */
     int64_t iat_ms;                  /* the token's issue time and expiry: a socket lives */
@@ -74,6 +76,7 @@ typedef struct notify_session_t {
     bool has_since;
     bool resyncing;                  /* its marker and read are a resync: no second ready */
     bool resync_due;                 /* a resync waits until its replay or catch-up is in */
+    bool ping_due;                   /* a ping goes out at the next WRITEABLE */
 } notify_session_t;
 
 /* All sockets of one user on this replica, and the groups whose topics they hold. */
@@ -120,6 +123,8 @@ typedef struct {
     metric_t *brokers_up;        /* gauge: brokers the SUB is connected to */
     metric_t *resyncs;           /* catch-ups of every socket after a broker came or went */
     metric_t *resynced;          /* notifications those sent that a socket lacked */
+    metric_t *pings;             /* pings sent to sockets silent NOTIFY_PING_S */
+    metric_t *idle_hangups;      /* sockets hung up: silent NOTIFY_HANGUP_S, ping unanswered */
 } notify_metrics_t;
 
 typedef struct {
@@ -135,6 +140,7 @@ typedef struct {
     notify_idmap_t *joins;       /* marker id -> notify_join_t (catch-ups in progress) */
     notify_topics_t *topics;
     notify_dedup_t *dedup;       /* recent event ids: one delivery per event */
+    notify_idle_t idle;          /* every joined socket, by when it was last heard from */
     uint64_t next_session_id;
     int64_t now_s;               /* unix seconds at the last expiry sweep (tick) */
     notify_metrics_t m;

@@ -27,6 +27,7 @@ notify_hub_join(notify_app_t *app, notify_session_t *ss, struct lws *wsi)
     notify_sendq_init(&ss->out);
     notify_sendq_init(&ss->held);
     notify_idmap_put(app->sessions, (int64_t) ss->id, ss);
+    notify_idle_add(&app->idle, &ss->idle, clock_mono_ms());
     notify_user_t *user = notify_users_get(app, ss->user_id);
     ss->user = user;
     ss->next = user->sessions;
@@ -55,6 +56,7 @@ notify_hub_leave(notify_app_t *app, notify_session_t *ss)
     if (!ss->id)
         return;                          /* never joined */
     notify_idmap_remove(app->sessions, (int64_t) ss->id);
+    notify_idle_remove(&app->idle, &ss->idle);
     if (ss->state == NOTIFY_SS_WAIT_SYNC)
         notify_sync_end(app, ss);
     notify_user_t *user = ss->user;

@@ -16,6 +16,12 @@
 
 #define TICK_US (250 * LWS_US_PER_MS)
 
+/* Pings and hang-ups acted on per tick at most (notify_idle): a wave of sockets that
+ * connected together falls due together, and its pings then go out over a few ticks
+ * instead of one long turn of the loop. 2,048 per 250 ms is 8,192 a second, above the
+ * 3,333 a second that 100,000 sockets need at NOTIFY_PING_S 30. */
+#define IDLE_SWEEP_MAX 2048
+
 /* Descriptors lws holds beside the WebSockets: its listen socket, its wake-up pipe and the
  * two adopted bus descriptors (SUB and monitor), with room to spare. */
 #define LWS_OWN_FDS 16
@@ -27,6 +33,8 @@
 struct notify_server_t {
     notify_app_t app;
     struct lws_protocols protocols[3];
+    /* All zero: lws keeps no validity timer per connection (services/notify/README.md,
+     * "Pings and hang-ups"); notify_idle and the tick do that job. */
     lws_retry_bo_t retry;
     /* The event loop, ours ("foreign" to lws): epoll through libev. One wait costs the
      * sockets that have news, not every socket held, as lws's own poll() loop did
@@ -48,10 +56,24 @@ s_close_reason(uint16_t code)
     }
 }
 
-/* One frame per WRITEABLE callback, as libwebsockets requires. */
+/* One frame per WRITEABLE callback, as libwebsockets requires: a ping that is due first
+ * (it is small, and a socket with frames queued is no less due for it). */
 static int
 s_writeable(notify_app_t *app, notify_session_t *ss, struct lws *wsi)
 {
+    if (ss->ping_due && ss->state != NOTIFY_SS_CLOSING) {
+        /* A payload of one byte: lws hands a pong to LWS_CALLBACK_RECEIVE_PONG only when
+         * it carries one, and the client echoes the ping's (RFC 6455, 5.5.3). */
+        unsigned char ping[LWS_PRE + 1];
+        ping[LWS_PRE] = 'p';
+        ss->ping_due = false;
+        if (lws_write(wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 0)
+            return -1;
+        metric_add(app->m.pings, 1);
+        if (ss->out.head)
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
     notify_frame_t *f = notify_sendq_peek(&ss->out);
     if (!f) {
         if (ss->state != NOTIFY_SS_CLOSING)
@@ -120,8 +142,11 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return ss ? s_writeable(app, ss, wsi) : 0;
-    case LWS_CALLBACK_RECEIVE:
-        return 0;                        /* clients have nothing to say; pongs are lws's */
+    case LWS_CALLBACK_RECEIVE:           /* clients have nothing to say, but it is news */
+    case LWS_CALLBACK_RECEIVE_PONG:      /* of them: the socket is alive */
+        if (ss && ss->id)
+            notify_idle_heard(&app->idle, &ss->idle, clock_mono_ms());
+        return 0;
     case LWS_CALLBACK_CLOSED:
         if (ss)
             notify_hub_leave(app, ss);
@@ -139,10 +164,34 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
     }
 }
 
+/* Pings the sockets silent NOTIFY_PING_S and hangs up those silent NOTIFY_HANGUP_S whose
+ * ping got no answer, as lws's retry_and_idle_policy did, at a cost of the sockets due
+ * only (notify_idle). The hang-up is lws's own kill (no close frame: the peer is presumed
+ * gone), asynchronous so that the socket's CLOSED callback runs outside this loop. */
+static void
+s_sweep_idle(notify_app_t *app)
+{
+    int64_t now = clock_mono_ms();
+    notify_idle_action_t action;
+    notify_idle_node_t *node;
+    for (int n = 0; n < IDLE_SWEEP_MAX && (node = notify_idle_next_due(&app->idle, now, &action));
+         n++) {
+        notify_session_t *ss = lws_container_of(node, notify_session_t, idle);
+        if (action == NOTIFY_IDLE_HANGUP) {
+            metric_add(app->m.idle_hangups, 1);
+            lws_set_timeout(ss->wsi, PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG, LWS_TO_KILL_ASYNC);
+        } else {
+            ss->ping_due = true;
+            lws_callback_on_writable(ss->wsi);
+        }
+    }
+}
+
 static void
 s_tick(lws_sorted_usec_list_t *sul)
 {
     notify_app_t *app = lws_container_of(sul, notify_app_t, tick);
+    s_sweep_idle(app);
     notify_hub_tick(app);
     lws_sul_schedule(app->context, 0, &app->tick, s_tick, TICK_US);
 }
@@ -225,6 +274,11 @@ s_metrics_init(notify_metrics_t *m, metrics_t *metrics)
                              "");
     m->resynced = metrics_get(metrics, METRIC_COUNTER, "notify_resynced_notifications_total",
                               "Notifications resyncs sent that a socket lacked (lost, or not yet live)", "");
+    m->pings = metrics_get(metrics, METRIC_COUNTER, "ws_pings_sent_total",
+                           "Pings sent to sockets silent for NOTIFY_PING_S", "");
+    m->idle_hangups = metrics_get(metrics, METRIC_COUNTER, "ws_idle_hangups_total",
+                                  "Sockets hung up: silent NOTIFY_HANGUP_S, their ping unanswered",
+                                  "");
 }
 
 /* Hands lws a duplicate of the libzmq descriptor ZFD (lws closes what it adopts; libzmq
@@ -294,9 +348,11 @@ notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *
         .name = "notify-bus",
         .callback = s_callback,
     };
-    /* Idle sockets are pinged, and hung up when even the ping got no answer. */
-    self->retry.secs_since_valid_ping = (uint16_t) cfg->ping_s;
-    self->retry.secs_since_valid_hangup = (uint16_t) cfg->hangup_s;
+    /* Idle sockets are pinged, and hung up when even the ping got no answer: by notify
+     * (s_sweep_idle), not by lws, whose per-connection validity timer sat in one sorted
+     * list per thread and was re-inserted, walking past every other socket's, on each
+     * confirmation (docs/BENCHMARKS.md, "notify's own pings"). */
+    notify_idle_init(&app->idle, (int64_t) cfg->ping_s * 1000, (int64_t) cfg->hangup_s * 1000);
 
     /* libev's epoll backend, asked for by name: EVFLAG_AUTO could settle for poll() or
      * select() on a kernel without epoll, which is the cost this loop exists to remove.
@@ -316,7 +372,7 @@ notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *
     info.user = app;
     info.count_threads = 1;
     info.fd_limit_per_thread = s_fd_limit(cfg->max_sockets);
-    info.retry_and_idle_policy = &self->retry;
+    info.retry_and_idle_policy = &self->retry;   /* zero: no lws validity timers */
     info.timeout_secs = 10;              /* a handshake that stalls is dropped */
     info.max_http_header_pool = 64;
     /* LIBEV loads lws's libev plugin (libwebsockets-evlib_ev.so, dlopen: the Debian package

@@ -1,11 +1,13 @@
 /* test_notify.c -- the WebSocket rows of API.md against a running stack: the handshake's
  * authentication, "ready", direct and group messages pushed to every socket of every
- * recipient across two notify replicas, ?since= replay without gap or duplicate, and a
- * slow client that cannot hold up the others.
+ * recipient across two notify replicas, ?since= replay without gap or duplicate, a
+ * slow client that cannot hold up the others, and idle sockets pinged, the dead ones hung
+ * up ("the server pings idle sockets and closes dead ones").
  *
  * The stack's notify is replica 1 (TEST_WS_URL). This suite starts replica 2 itself from
  * TEST_BUILD_DIR/services/notify/notify on port TEST_NOTIFY2_PORT (18089) with ADMIN_PORT=0
- * and the environment the stack runs with (DATABASE_URL, BUS_*_ENDPOINT, REDIS_*, JWT_*). */
+ * and the environment the stack runs with (DATABASE_URL, BUS_*_ENDPOINT, REDIS_*, JWT_*);
+ * for the "idle" case it starts it again with NOTIFY_PING_S=1 and NOTIFY_HANGUP_S=3. */
 #include "it_assert.h"
 #include "it_chat.h"
 #include "it_env.h"
@@ -46,6 +48,14 @@ static void
 s_replica_start(void)
 {
     s_replica_pid = it_notify_start(s_replica2_port(), "0", NULL);
+}
+
+/* Pings after 1 s of silence, hang-up after 3 s: the smallest the knobs allow. */
+static void
+s_idle_replica_start(void)
+{
+    static const char *const env[] = { "NOTIFY_PING_S=1", "NOTIFY_HANGUP_S=3", NULL };
+    s_replica_pid = it_notify_start(s_replica2_port(), "0", env);
 }
 
 static void
@@ -354,6 +364,49 @@ START_TEST(test_slow_client_does_not_delay_others)
 }
 END_TEST
 
+/* A client that reads nothing answers no ping: the server hangs it up. One that reads
+ * (it_ws answers pings as it reads) stays, a hang-up window and more after the other went,
+ * and still gets its frames. Nothing is timed: the hang-up is polled for with a deadline. */
+START_TEST(test_silent_socket_hung_up_answering_one_stays)
+{
+    it_user_t a, b;
+    IT_USER_REGISTER(&a, "wsidlea");
+    IT_USER_REGISTER(&b, "wsidleb");
+    char url2[128];
+    s_replica2_url(url2, sizeof url2);
+    it_ws_t *silent = it_chat_open(&a, url2, NULL, RECV_MS);
+    it_ws_t *alive = it_chat_open(&b, url2, NULL, RECV_MS);
+
+    int64_t deadline = it_now_ms() + 30000;
+    while (!it_ws_peer_gone(silent) && it_now_ms() < deadline) {
+        char *frame = it_ws_recv_text(alive, 200);
+        ck_assert_msg(!frame, "unexpected frame: %s", frame);
+        ck_assert_msg(!it_ws_closed(alive), "the answering socket was closed (code %d)",
+                      it_ws_close_code(alive));
+    }
+    ck_assert_msg(it_ws_peer_gone(silent), "the silent socket is still open after 30 s");
+    ck_assert_int_ge(it_ws_pings(alive), 1);
+
+    /* Longer than NOTIFY_HANGUP_S again: a socket that answers is never hung up. */
+    int pings = it_ws_pings(alive);
+    int64_t until = it_now_ms() + 4000;
+    while (it_now_ms() < until) {
+        char *frame = it_ws_recv_text(alive, 200);
+        ck_assert_msg(!frame, "unexpected frame: %s", frame);
+        ck_assert_msg(!it_ws_closed(alive), "the answering socket was closed (code %d)",
+                      it_ws_close_code(alive));
+    }
+    ck_assert_int_gt(it_ws_pings(alive), pings);
+    int64_t mid = it_chat_send(&a, "user", b.id, "still there");
+    it_chat_expect_pair(alive, mid, b.id, "still there", RECV_MS);
+
+    it_ws_close(&silent);
+    it_ws_close(&alive);
+    it_user_clear(&a);
+    it_user_clear(&b);
+}
+END_TEST
+
 static Suite *
 s_suite(void)
 {
@@ -368,6 +421,11 @@ s_suite(void)
     tcase_add_test(tc, test_since_every_token_way);
     tcase_add_test(tc, test_slow_client_does_not_delay_others);
     suite_add_tcase(s, tc);
+    TCase *idle = tcase_create("idle");
+    tcase_set_timeout(idle, 120);
+    tcase_add_unchecked_fixture(idle, s_idle_replica_start, s_replica_stop);
+    tcase_add_test(idle, test_silent_socket_hung_up_answering_one_stays);
+    suite_add_tcase(s, idle);
     return s;
 }
 

@@ -29,6 +29,7 @@ struct it_ws_t {
     size_t len, cap;
     int close_code;
     bool closed;
+    int pings;                   /* pings answered */
 };
 
 /* --- Sec-WebSocket-Accept: SHA-1 and base64 from OpenSSL, not by hand --------------- */
@@ -340,6 +341,7 @@ it_ws_recv_text(it_ws_t *self, int timeout_ms)
         }
         if (opcode == 0x9) {             /* ping: pong with the same payload */
             s_send_frame(self, 0xA, payload, plen);
+            self->pings++;
         } else if (opcode == 0x8) {      /* close: echo it, then report the end */
             self->close_code = plen >= 2 ? (payload[0] << 8 | payload[1]) : 1005;
             s_send_frame(self, 0x8, payload, plen >= 2 ? 2 : 0);
@@ -412,6 +414,24 @@ bool
 it_ws_closed(const it_ws_t *self)
 {
     return !self || self->closed;
+}
+
+int
+it_ws_pings(const it_ws_t *self)
+{
+    return self ? self->pings : 0;
+}
+
+bool
+it_ws_peer_gone(const it_ws_t *self)
+{
+    if (!self || self->fd < 0)
+        return true;
+    /* POLLRDHUP: the peer's FIN, even with unread bytes (a ping) still waiting before it. */
+    struct pollfd p = { .fd = self->fd, .events = POLLRDHUP };
+    if (poll(&p, 1, 0) < 0)
+        return false;
+    return (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 void

@@ -1,7 +1,8 @@
 /* it_ws.h -- a small WebSocket client for the tests (RFC 6455 over a plain TCP socket):
  * handshake with a bearer header, a cookie or a query string; the HTTP status of a
- * refused upgrade; text frames read with a timeout (pings answered on the way); a client
- * that stops reading (to play a slow consumer); close. One client per thread. */
+ * refused upgrade; text frames read with a timeout (pings answered on the way, and
+ * counted); a client that stops reading (to play a slow consumer, or a dead peer that
+ * answers no ping); close. One client per thread. */
 #ifndef IT_WS_H
 #define IT_WS_H
 #include <json-c/json.h>
@@ -40,6 +41,13 @@ json_object *it_ws_recv_event(it_ws_t *self, const char *event, int timeout_ms, 
 /* The close code the server sent (0 when none yet), and whether the connection ended. */
 int it_ws_close_code(const it_ws_t *self);
 bool it_ws_closed(const it_ws_t *self);
+
+/* Pings answered so far (it_ws_recv_* answer them as they read). */
+int it_ws_pings(const it_ws_t *self);
+
+/* Whether the server ended the connection (FIN, reset), seen without reading: a client
+ * that does not read answers no ping, and this is how it learns it was hung up. */
+bool it_ws_peer_gone(const it_ws_t *self);
 
 /* Sends a close frame (when still open), closes the socket, frees. Accepts NULL. */
 void it_ws_close(it_ws_t **self_p);
