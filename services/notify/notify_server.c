@@ -100,6 +100,10 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
     static notify_handshake_t hs;    /* one service thread */
 
     switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        /* NOTIFY_MAX_SOCKETS WebSockets at most: a connection beyond is refused at accept,
+         * as when lws's table was that size (s_fd_limit_check). */
+        return notify_idmap_size(app->sessions) >= (size_t) app->cfg.max_sockets ? -1 : 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
         if (!in || strcmp((const char *) in, "websocket") != 0)
             return -1;
@@ -298,11 +302,14 @@ s_adopt_bus_fd(notify_app_t *app, int zfd)
     return 0;
 }
 
-/* lws's descriptor table for MAX_SOCKETS WebSockets plus its own; warns when the process's
- * open-files limit cannot hold them and the rest of the process too (sockets beyond it
- * are refused at accept). */
-static unsigned int
-s_fd_limit(int max_sockets)
+/* Warns when the process's open-files limit cannot hold MAX_SOCKETS WebSockets plus lws's
+ * own descriptors and the rest of the process's. lws's table is left at that limit (no
+ * fd_limit_per_thread): a table smaller than the limit switches lws to its "slow fds
+ * handling", a linear search of the whole table for every event on every socket
+ * (wsi_from_fd), 16% of notify's CPU with 19,000 sockets held (docs/BENCHMARKS.md,
+ * "notify's own pings"). NOTIFY_MAX_SOCKETS is held at accept instead (s_callback). */
+static void
+s_fd_limit_check(int max_sockets)
 {
     unsigned int want = (unsigned int) max_sockets + LWS_OWN_FDS;
     struct rlimit rl;
@@ -311,7 +318,6 @@ s_fd_limit(int max_sockets)
         log_warn(NULL, "fd_limit", "open-files limit %llu holds fewer than NOTIFY_MAX_SOCKETS "
                  "(%d) sockets plus the process's own %d descriptors",
                  (unsigned long long) rl.rlim_cur, max_sockets, LWS_OWN_FDS + PROCESS_OWN_FDS);
-    return want;
 }
 
 notify_server_t *
@@ -371,7 +377,7 @@ notify_server_new(const notify_config_t *cfg, metrics_t *metrics, token_keys_t *
     info.protocols = self->protocols;
     info.user = app;
     info.count_threads = 1;
-    info.fd_limit_per_thread = s_fd_limit(cfg->max_sockets);
+    s_fd_limit_check(cfg->max_sockets);
     info.retry_and_idle_policy = &self->retry;   /* zero: no lws validity timers */
     info.timeout_secs = 10;              /* a handshake that stalls is dropped */
     info.max_http_header_pool = 64;
