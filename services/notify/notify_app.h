@@ -142,6 +142,7 @@ typedef struct {
     notify_dedup_t *dedup;       /* recent event ids: one delivery per event */
     notify_idle_t idle;          /* every joined socket, by when it was last heard from */
     uint64_t next_session_id;
+    bool sync_waiting;           /* a socket may be in WAIT_SYNC (notify_sync_retry_all) */
     int64_t now_s;               /* unix seconds at the last expiry sweep (tick) */
     notify_metrics_t m;
     lws_sorted_usec_list_t tick;

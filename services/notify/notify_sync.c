@@ -22,7 +22,8 @@ notify_sync_start(notify_app_t *app, notify_session_t *ss)
     /* Subscribed after u:/g: on the same socket: when the marker comes back through the
      * broker, every earlier subscription is in force there too (one ordered pipe). */
     notify_bus_subscribe(app->bus, topic);
-    ss->state = NOTIFY_SS_WAIT_SYNC;
+    ss->state = NOTIFY_SS_WAIT_SYNC;     /* its only way in: notify_sync_retry_all relies on it */
+    app->sync_waiting = true;
     ss->sync_sent_ms = clock_mono_ms();
     notify_bus_publish_sync(app->bus, ss->id);
 }
@@ -80,8 +81,11 @@ s_retry_sync(int64_t key, void *value, void *arg)
 {
     notify_app_t *app = arg;
     notify_session_t *ss = value;
+    if (ss->state != NOTIFY_SS_WAIT_SYNC)
+        return;
+    app->sync_waiting = true;
     int64_t now = clock_mono_ms();
-    if (ss->state == NOTIFY_SS_WAIT_SYNC && now - ss->sync_sent_ms >= app->cfg.sync_retry_ms) {
+    if (now - ss->sync_sent_ms >= app->cfg.sync_retry_ms) {
         /* Lost on the way (broker restarting, or it overtook our subscription): again. */
         ss->sync_sent_ms = now;
         notify_bus_publish_sync(app->bus, ss->id);
@@ -91,5 +95,11 @@ s_retry_sync(int64_t key, void *value, void *arg)
 void
 notify_sync_retry_all(notify_app_t *app)
 {
+    /* A pass over every socket, 4 times a second, is a cache miss per socket (10% of
+     * notify's CPU with 19,000 held): skipped once a pass found none waiting, until
+     * notify_sync_start puts one in WAIT_SYNC again (the state's only way in). */
+    if (!app->sync_waiting)
+        return;
+    app->sync_waiting = false;
     notify_idmap_each(app->sessions, s_retry_sync, app);
 }
