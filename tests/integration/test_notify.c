@@ -7,7 +7,8 @@
  * The stack's notify is replica 1 (TEST_WS_URL). This suite starts replica 2 itself from
  * TEST_BUILD_DIR/services/notify/notify on port TEST_NOTIFY2_PORT (18089) with ADMIN_PORT=0
  * and the environment the stack runs with (DATABASE_URL, BUS_*_ENDPOINT, REDIS_*, JWT_*);
- * for the "idle" case it starts it again with NOTIFY_PING_S=1 and NOTIFY_HANGUP_S=3. */
+ * for the "idle" case it starts it again with NOTIFY_PING_S=1 and NOTIFY_HANGUP_S=3, for
+ * the "cap" case with NOTIFY_MAX_SOCKETS=16. */
 #include "it_assert.h"
 #include "it_chat.h"
 #include "it_env.h"
@@ -55,6 +56,14 @@ static void
 s_idle_replica_start(void)
 {
     static const char *const env[] = { "NOTIFY_PING_S=1", "NOTIFY_HANGUP_S=3", NULL };
+    s_replica_pid = it_notify_start(s_replica2_port(), "0", env);
+}
+
+/* NOTIFY_MAX_SOCKETS at its smallest. */
+static void
+s_cap_replica_start(void)
+{
+    static const char *const env[] = { "NOTIFY_MAX_SOCKETS=16", NULL };
     s_replica_pid = it_notify_start(s_replica2_port(), "0", env);
 }
 
@@ -407,6 +416,40 @@ START_TEST(test_silent_socket_hung_up_answering_one_stays)
 }
 END_TEST
 
+/* NOTIFY_MAX_SOCKETS WebSockets open: the next connection is refused (closed at accept, no
+ * HTTP answer); once one closes, a new one is served again. */
+START_TEST(test_max_sockets_refused_at_accept)
+{
+    it_user_t u;
+    IT_USER_REGISTER(&u, "wscap");
+    char url2[128];
+    s_replica2_url(url2, sizeof url2);
+    it_ws_t *ws[16];
+    for (int i = 0; i < 16; i++)
+        ws[i] = it_chat_open(&u, url2, NULL, RECV_MS);
+    int status = -1;
+    it_ws_t *extra = it_ws_connect(&(it_ws_opts_t) { .url = url2, .token = u.access }, &status);
+    ck_assert_msg(!extra, "a 17th socket was accepted (status %d)", status);
+    ck_assert_int_eq(status, 0);
+
+    it_ws_close(&ws[0]);
+    int64_t deadline = it_now_ms() + RECV_MS;
+    while (!extra && it_now_ms() < deadline) {
+        extra = it_ws_connect(&(it_ws_opts_t) { .url = url2, .token = u.access }, &status);
+        if (!extra)
+            it_sleep_ms(100);
+    }
+    ck_assert_msg(extra, "no socket accepted after one of the 16 closed (status %d)", status);
+    json_object *ready = it_ws_recv_event(extra, "ready", RECV_MS, NULL);
+    ck_assert_ptr_nonnull(ready);
+    json_object_put(ready);
+    it_ws_close(&extra);
+    for (int i = 1; i < 16; i++)
+        it_ws_close(&ws[i]);
+    it_user_clear(&u);
+}
+END_TEST
+
 static Suite *
 s_suite(void)
 {
@@ -426,6 +469,11 @@ s_suite(void)
     tcase_add_unchecked_fixture(idle, s_idle_replica_start, s_replica_stop);
     tcase_add_test(idle, test_silent_socket_hung_up_answering_one_stays);
     suite_add_tcase(s, idle);
+    TCase *cap = tcase_create("cap");
+    tcase_set_timeout(cap, 120);
+    tcase_add_unchecked_fixture(cap, s_cap_replica_start, s_replica_stop);
+    tcase_add_test(cap, test_max_sockets_refused_at_accept);
+    suite_add_tcase(s, cap);
     return s;
 }
 
