@@ -4,7 +4,7 @@
 #include <poll.h>
 #include <zmq.h>
 
-#define S_WAIT_MAX 64   /* more sockets than any bus peer polls at once */
+#define S_WAIT_MAX 128  /* a worker polls two per broker, BUS_ENDPOINTS_MAX (64) brokers */
 
 void
 bus_wait_item_set(bus_wait_item_t *item, void *socket)
