@@ -8,7 +8,11 @@
  *
  * Several brokers: each thinks the worker is idle when it has nothing of its own there,
  * so a request from one may wait in the socket while the worker serves another's. That
- * wait is one request long at most per broker, and the spread over threads keeps it rare. */
+ * wait is one request long at most per broker, and the spread over threads keeps it rare.
+ *
+ * The loop waits in one poll() on the links' ZMQ_FDs (bus_wait.h), and reads a link's
+ * monitor only when its ZMQ_FD fired: zmq_poll and a monitor read per turn cost a dozen
+ * system calls per request and per idle turn (docs/BENCHMARKS.md). */
 #include "bus_worker.h"
 #include "mem.h"
 #include <errno.h>
@@ -20,6 +24,7 @@
 #include "bus_link.h"
 #include "bus_proto.h"
 #include "bus_socket.h"
+#include "bus_wait.h"
 #include "clock.h"
 #include "log.h"
 
@@ -32,6 +37,8 @@ typedef struct {
     int64_t heard_at;          /* mono ms of the last message from the broker */
     int64_t heartbeat_at;      /* mono ms of our next heartbeat */
     int64_t connected_at;      /* mono ms the link was made: fresh links are not churned */
+    bus_wait_item_t sock_w;    /* the link's socket and monitor as the wait sees them */
+    bus_wait_item_t monitor_w;
 } s_broker_t;
 
 struct bus_worker_t {
@@ -67,6 +74,7 @@ s_send_command(s_broker_t *b, const char *command, const char *arg)
         { arg, arg ? strlen(arg) : 0 },
     };
     /* a heartbeat that cannot leave (broker away, queue full) is simply not needed */
+    bus_wait_dirty(&b->sock_w);
     return bus_send_parts(zsock_resolve(bus_link_sock(b->link)), parts, arg ? 3 : 2);
 }
 
@@ -81,6 +89,8 @@ s_connect(bus_worker_t *self, s_broker_t *b)
     b->heartbeat_at = now + self->heartbeat_ms;
     b->connected_at = now;
     b->link = bus_link_new(b->endpoint, false);
+    bus_wait_item_set(&b->sock_w, b->link ? zsock_resolve(bus_link_sock(b->link)) : NULL);
+    bus_wait_item_set(&b->monitor_w, b->link ? bus_link_monitor(b->link) : NULL);
     if (b->link)
         s_send_command(b, BUS_READY, self->service);
 }
@@ -194,6 +204,7 @@ s_serve(bus_worker_t *self, s_broker_t *b, zmsg_t *msg, bus_handler_fn *handler,
         { zframe_data(nonce), BUS_NONCE_SIZE },
         { buf.data, buf.size },
     };
+    bus_wait_dirty(&b->sock_w);
     if (!b->link || bus_send_parts(zsock_resolve(bus_link_sock(b->link)), parts, 5) != 0)
         log_warn(req->request_id, "bus_worker_reply_dropped", "reply not sent: %s",
                  zmq_strerror(errno));
@@ -234,13 +245,15 @@ static void
 s_drain(bus_worker_t *self, s_broker_t *b, bus_handler_fn *handler, void *state,
         volatile sig_atomic_t *stop)
 {
-    zmsg_t *msg;
+    zmsg_t *msg = NULL;
     bool reconnect = false;
     while (!reconnect && !*stop && b->link && (msg = zmsg_recv(bus_link_sock(b->link)))) {
         b->heard_at = clock_mono_ms();
         reconnect = s_dispatch(self, b, msg, handler, state) == 1;
         zmsg_destroy(&msg);
     }
+    if (!msg && !reconnect && !*stop)
+        bus_wait_clean(&b->sock_w);   /* zmsg_recv said EAGAIN (rcvtimeo 0) */
     if (reconnect) {
         log_info(NULL, "bus_worker_disconnect", "%s: broker %s asked to re-register",
                  self->service, b->endpoint);
@@ -255,7 +268,11 @@ static void
 s_tend(bus_worker_t *self, s_broker_t *b)
 {
     int64_t now = clock_mono_ms();
-    bool lost = b->link && (bus_link_events(b->link) & BUS_LINK_LOST);
+    bool lost = false;
+    if (b->link && b->monitor_w.dirty) {   /* its ZMQ_FD fired (bus_wait) */
+        lost = (bus_link_events(b->link) & BUS_LINK_LOST) != 0;
+        bus_wait_clean(&b->monitor_w);
+    }
     bool silent = now - b->heard_at > (int64_t) self->heartbeat_ms * self->liveness;
     if (!b->link || silent || (lost && now - b->connected_at >= self->heartbeat_ms)) {
         if (silent && b->link)
@@ -276,7 +293,7 @@ bus_worker_run(bus_worker_t *self, bus_handler_fn *handler, void *state,
                volatile sig_atomic_t *stop)
 {
     assert(self && handler && stop);
-    zmq_pollitem_t items[2 * BUS_ENDPOINTS_MAX];
+    bus_wait_item_t items[2 * BUS_ENDPOINTS_MAX];
     while (!*stop) {
         if (bus_endpoints_due(self->endpoints))
             bus_endpoints_refresh(self->endpoints, s_broker_add, s_broker_remove, self);
@@ -288,18 +305,20 @@ bus_worker_run(bus_worker_t *self, bus_handler_fn *handler, void *state,
             long until = (long) (b->heartbeat_at - now);
             if (until < timeout)
                 timeout = until < 0 ? 0 : until;
-            void *sock = b->link ? zsock_resolve(bus_link_sock(b->link)) : NULL;
-            void *monitor = b->link ? bus_link_monitor(b->link) : NULL;
-            /* a broker without a link still takes its two slots (fd -1: poll skips them),
+            /* a broker without a link still takes its two slots (no socket: skipped),
              * so slot 2i is always broker i */
-            items[n++] = (zmq_pollitem_t) { sock, -1, sock ? ZMQ_POLLIN : 0, 0 };
-            items[n++] = (zmq_pollitem_t) { monitor, -1, monitor ? ZMQ_POLLIN : 0, 0 };
+            items[n++] = b->sock_w;
+            items[n++] = b->monitor_w;
         }
-        int rc = zmq_poll(items, (int) n, timeout);
-        if (rc < 0 && errno != EINTR)
+        int rc = bus_wait(items, n, timeout);
+        if (rc < 0)
             return -1;
+        for (size_t i = 0; i < self->count; i++) {
+            self->brokers[i].sock_w = items[2 * i];
+            self->brokers[i].monitor_w = items[2 * i + 1];
+        }
         for (size_t i = 0; i < self->count && !*stop; i++) {
-            if (rc > 0 && (items[2 * i].revents & ZMQ_POLLIN))
+            if (rc > 0 && self->brokers[i].sock_w.ready)
                 s_drain(self, &self->brokers[i], handler, state, stop);
         }
         for (size_t i = 0; i < self->count && !*stop; i++)
