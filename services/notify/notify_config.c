@@ -2,6 +2,8 @@
 #include "notify_config.h"
 #include "admin.h"
 #include "config.h"
+#include "log.h"
+#include "origin_list.h"
 #include <stdio.h>
 #include <unistd.h>
 
@@ -52,4 +54,11 @@ notify_config_load(notify_config_t *cfg)
     cfg->dedup_ms = (int) config_int("NOTIFY_DEDUP_MS", 10000, 100, 600000);
     snprintf(cfg->allowed_origins, sizeof cfg->allowed_origins, "%s",
              config_str("NOTIFY_ALLOWED_ORIGINS", config_str("CORS_ORIGINS", "")));
+    /* Read per handshake from the text (origin_list_contains), so the part of a list
+     * beyond origin_list.h's bounds would never match without a word: say so at start,
+     * as the edge does for CORS_ORIGINS. */
+    origin_list_t origins;
+    if (origin_list_parse(&origins, cfg->allowed_origins) > 0)
+        log_warn(NULL, "notify_config", "NOTIFY_ALLOWED_ORIGINS: some origins skipped "
+                 "(too long or too many)");
 }
