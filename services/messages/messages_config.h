@@ -8,7 +8,7 @@ typedef struct {
     service_config_t service;      /* ADMIN_PORT (9103), BUS_WORKER_ENDPOINT, DATABASE_URL */
     const char *pub_endpoint;      /* BUS_PUB_ENDPOINT, tcp://127.0.0.1:5557: the brokers'
                                       XSUB */
-    int threads;                   /* MESSAGES_THREADS, 16 */
+    int threads;                   /* MESSAGES_THREADS, 32 */
     int send_batch;                /* MESSAGES_SEND_BATCH, 64: direct messages to one
                                       receiver per transaction; 1 turns batching off */
 } messages_config_t;

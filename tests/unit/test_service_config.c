@@ -55,7 +55,7 @@ START_TEST(test_defaults)
     messages_config_load(&m);
     ck_assert_int_eq(m.service.admin_port, 9103);
     ck_assert_str_eq(m.pub_endpoint, "tcp://127.0.0.1:5557");
-    ck_assert_int_eq(m.threads, 16);
+    ck_assert_int_eq(m.threads, 32);
     ck_assert_int_eq(m.send_batch, 64);
 }
 END_TEST
