@@ -270,7 +270,15 @@ s_tend(bus_worker_t *self, s_broker_t *b)
     int64_t now = clock_mono_ms();
     bool lost = false;
     if (b->link && b->monitor_w.dirty) {   /* its ZMQ_FD fired (bus_wait) */
-        lost = (bus_link_events(b->link) & BUS_LINK_LOST) != 0;
+        int events = bus_link_events(b->link);
+        lost = (events & BUS_LINK_LOST) != 0;
+        /* A handshake just completed is word from the broker. Without this, a broker
+         * back after more than the silence allowed got our READY (the link re-sends it
+         * on connecting) and then lost it again when the silence check below, still
+         * counting from before the outage, replaced the link: all of a service's workers
+         * gone at once, moments after they had registered. */
+        if (events & BUS_LINK_UP)
+            b->heard_at = now;
         bus_wait_clean(&b->monitor_w);
     }
     bool silent = now - b->heard_at > (int64_t) self->heartbeat_ms * self->liveness;
