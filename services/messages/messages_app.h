@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include "db.h"
 #include "events.h"
-#include "messages_combine.h"
+#include "combine.h"
 #include "messages_config.h"
 #include "metrics.h"
 #include "service.h"

@@ -1,14 +1,15 @@
 /* messages_send_batch.c -- the hot inbox's executor: one batch of direct messages to one
  * receiver as one statement (message_send_batch), every member answered as if it had
- * been sent alone; the queueing is messages_combine.c's. */
+ * been sent alone; the queueing is combine.c's. */
 #include "messages_send_batch.h"
-#include "messages_combine.h"
+#include "combine.h"
 #include "messages_event.h"
 #include "messages_pack.h"
 #include "messages_sql.h"
 #include "handler.h"
 #include "log.h"
 #include "mem.h"
+#include "pg_array.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,53 +22,6 @@ typedef struct {
 } send_t;
 
 enum { P_SENDER, P_RECEIVER, P_TEXT };
-
-char *
-messages_batch_ids(const char *const *ids, int n)
-{
-    size_t size = 3;
-    for (int i = 0; i < n; i++)
-        size += strlen(ids[i]) + 1;
-    char *out = mem_malloc(size), *p = out;
-    *p++ = '{';
-    for (int i = 0; i < n; i++) {
-        if (i)
-            *p++ = ',';
-        size_t len = strlen(ids[i]);
-        memcpy(p, ids[i], len);
-        p += len;
-    }
-    *p++ = '}';
-    *p = '\0';
-    return out;
-}
-
-/* Inside a quoted array element only '"' and '\' are special (PostgreSQL's array input),
- * so any text, white space, commas, braces and the word NULL included, comes back as
- * itself. */
-char *
-messages_batch_texts(const char *const *texts, int n)
-{
-    size_t size = 3;
-    for (int i = 0; i < n; i++)
-        size += 2 * strlen(texts[i]) + 3;
-    char *out = mem_malloc(size), *p = out;
-    *p++ = '{';
-    for (int i = 0; i < n; i++) {
-        if (i)
-            *p++ = ',';
-        *p++ = '"';
-        for (const char *c = texts[i]; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                *p++ = '\\';
-            *p++ = *c;
-        }
-        *p++ = '"';
-    }
-    *p++ = '}';
-    *p = '\0';
-    return out;
-}
 
 /* Every member alone, today's statement each: for a failure that may be one member's
  * own (a sender deleted meanwhile: 23503), so each gets its own answer. */
@@ -118,8 +72,8 @@ s_exec(void *ctx, combine_item_t **items, int n)
         senders[i] = send->params[P_SENDER];
         texts[i] = send->params[P_TEXT];
     }
-    char *sender_array = messages_batch_ids(senders, n);
-    char *text_array = messages_batch_texts(texts, n);
+    char *sender_array = pg_array_ids(senders, n);
+    char *text_array = pg_array_texts(texts, n);
     const send_t *first = items[0]->arg;
     const char *params[] = { first->params[P_RECEIVER], sender_array, text_array };
     /* No BEGIN: the statement is its transaction, committed before its answer arrives,

@@ -20,9 +20,4 @@ void messages_send_single(messages_thread_t *self, const envelope_t *req, envelo
 void messages_send_batch(messages_thread_t *self, int64_t receiver, const envelope_t *req,
                          envelope_t *reply, const char *const params[5]);
 
-/* The array literals of message_send_batch's parameters, for tests: "{1,2}" from N ids,
- * and "{"a","b\"c"}" from N texts (each quoted, '"' and '\' escaped). Caller frees. */
-char *messages_batch_ids(const char *const *ids, int n);
-char *messages_batch_texts(const char *const *texts, int n);
-
 #endif

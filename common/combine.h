@@ -1,11 +1,10 @@
-/* messages_combine.h -- per-key group commit between worker threads: requests for one key
- * (a direct message's receiver) queue behind the one batch running for it, and the thread
- * that finds no batch running leads the next one (it writes everyone's rows in one
- * transaction and answers every member), so many requests share one COMMIT and so one disk
- * flush. No I/O here: the executor is the caller's (services/messages/README.md, "The hot
- * inbox"). */
-#ifndef MESSAGES_COMBINE_H
-#define MESSAGES_COMBINE_H
+/* combine.h -- per-key group commit between worker threads: requests for one key (the
+ * hot inbox's receiver) queue behind the one batch running for it, and the thread that
+ * finds no batch running leads the next one (it writes everyone's rows in one transaction
+ * and answers every member), so many requests share one COMMIT and so one disk flush. No
+ * I/O here: the executor is the caller's (services/messages/README.md, "The hot inbox"). */
+#ifndef COMBINE_H
+#define COMBINE_H
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,9 +1,7 @@
-/* test_messages_combine.c -- the hot inbox's queues with real threads: who leads, what a
+/* test_combine.c -- the hot inbox's queues with real threads: who leads, what a
  * batch holds (one key, queue order, at most the bound), the hand-off to the first waiter,
- * the full queue that runs alone, every request answered exactly once; and the array
- * literals of message_send_batch's parameters. */
-#include "messages_combine.h"
-#include "messages_send_batch.h"
+ * the full queue that runs alone, every request answered exactly once. */
+#include "combine.h"
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -248,33 +246,16 @@ START_TEST(test_many_threads)
 }
 END_TEST
 
-START_TEST(test_array_literals)
-{
-    const char *ids[] = { "12", "3", "9000000000" };
-    char *s = messages_batch_ids(ids, 3);
-    ck_assert_str_eq(s, "{12,3,9000000000}");
-    free(s);
-    const char *texts[] = { "plain", "say \"hi\"", "back\\slash", "NULL", "{a,b} ", "é" };
-    s = messages_batch_texts(texts, 6);
-    ck_assert_str_eq(s, "{\"plain\",\"say \\\"hi\\\"\",\"back\\\\slash\",\"NULL\",\"{a,b} \",\"é\"}");
-    free(s);
-    s = messages_batch_texts(texts, 1);
-    ck_assert_str_eq(s, "{\"plain\"}");
-    free(s);
-}
-END_TEST
-
 int
 main(void)
 {
-    Suite *s = suite_create("messages_combine");
+    Suite *s = suite_create("combine");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_alone);
     tcase_add_test(tc, test_hand_off_in_order);
     tcase_add_test(tc, test_queue_full_runs_alone);
     tcase_add_test(tc, test_many_threads);
-    tcase_add_test(tc, test_array_literals);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,6 +1,6 @@
-/* messages_combine.c -- per-key group commit: the queue of each key, who leads its next
- * batch, and the hand-off to the waiting threads (messages_combine.h). */
-#include "messages_combine.h"
+/* combine.c -- per-key group commit: the queue of each key, who leads its next
+ * batch, and the hand-off to the waiting threads (combine.h). */
+#include "combine.h"
 #include "mem.h"
 #include <stdlib.h>
 
