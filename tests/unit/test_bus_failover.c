@@ -1,6 +1,7 @@
 /* test_bus_failover.c -- several brokers: calls spread over them, move off one that says
  * "undelivered", that is lost with a call in flight (only a retryable call moves), that
- * vanishes without a reset (ZMTP heartbeats find it), or that drains on its way out.
+ * vanishes without a reset (ZMTP heartbeats find it), or that drains on its way out; and
+ * a worker whose broker answers only after a silence keeps the link it registered on.
  * Real sockets on 127.0.0.1, ports 24600-24699 (clear of test_broker's 24550-24599 and of
  * every stack). */
 #include <check.h>
@@ -17,6 +18,7 @@
 #include "bus_client.h"
 #include "bus_endpoints.h"
 #include "bus_harness.h"
+#include "bus_proto.h"
 #include "clock.h"
 #include "log.h"
 
@@ -78,6 +80,8 @@ typedef struct {
     int target_port;
     atomic_bool silent;     /* stop relaying, keep every socket open */
     atomic_bool stop;
+    atomic_int accepts;     /* connections taken so far, */
+    _Atomic int64_t accepted_at;  /* and when the last one was (mono ms) */
     pthread_t thread;
 } relay_t;
 
@@ -118,6 +122,8 @@ s_relay_main(void *arg)
                     close(b);
                 a = fd;
                 b = s_tcp_connect(r->target_port);
+                atomic_store(&r->accepted_at, clock_mono_ms());
+                atomic_fetch_add(&r->accepts, 1);
             }
         }
         for (int i = 1; i <= 2 && relaying; i++) {
@@ -368,6 +374,71 @@ START_TEST(test_vanished_broker_found_by_heartbeats)
 }
 END_TEST
 
+/* A broker heard from again only after a silence: its handshake completes late (here the
+ * relay holds the bytes 300 ms), and the silence check must count from then, not from
+ * when the link was made, or it replaces the link that just said READY (d386879: a
+ * restarted broker lost every worker of a service moments after they registered). The
+ * "broker" is a raw ROUTER that sends its first heartbeat 750 ms after the connection
+ * was made: after the stale deadline (600 ms), before the right one (300 + 600 ms). */
+START_TEST(test_late_handshake_keeps_the_link)
+{
+    zsock_t *router = zsock_new_router("tcp://127.0.0.1:24697");
+    ck_assert_ptr_nonnull(router);
+    zsock_set_rcvtimeo(router, 20);
+    relay_t *relay = s_relay_start(24696, 24697);
+    atomic_store(&relay->silent, true);
+    worker_run_t *w = bh_worker_start("tcp://127.0.0.1:24696", "echo", 1);
+    int64_t until = clock_mono_ms() + 5000;
+    while (atomic_load(&relay->accepts) == 0 && clock_mono_ms() < until)
+        zclock_sleep(5);
+    ck_assert_int_eq(atomic_load(&relay->accepts), 1);
+    int64_t t0 = atomic_load(&relay->accepted_at);
+    zclock_sleep((int) (t0 + 300 - clock_mono_ms()));
+    atomic_store(&relay->silent, false);
+
+    zframe_t *identity = NULL;
+    int readies = 0, beats = 0;
+    int64_t next_beat = t0 + 750, end = t0 + 2100;
+    while (clock_mono_ms() < end) {
+        zmsg_t *msg = zmsg_recv(router);
+        if (msg) {
+            zframe_t *id = zmsg_pop(msg);
+            zframe_t *header = zmsg_pop(msg);
+            zframe_t *cmd = zmsg_pop(msg);
+            ck_assert(header && zframe_streq(header, BUS_WORKER) && cmd);
+            if (zframe_size(cmd) == 1 && zframe_data(cmd)[0] == BUS_READY[0]) {
+                readies++;
+                if (!identity)
+                    identity = zframe_dup(id);
+            }
+            /* whatever it says, it says it on the first link: never a new identity */
+            ck_assert(identity && zframe_eq(id, identity));
+            zframe_destroy(&cmd);
+            zframe_destroy(&header);
+            zframe_destroy(&id);
+            zmsg_destroy(&msg);
+        }
+        if (identity && clock_mono_ms() >= next_beat) {
+            zmsg_t *beat = zmsg_new();
+            zmsg_append(beat, &(zframe_t *) { zframe_dup(identity) });
+            zmsg_addstr(beat, BUS_WORKER);
+            zmsg_addmem(beat, BUS_HEARTBEAT, 1);
+            ck_assert_int_eq(zmsg_send(&beat, router), 0);
+            beats++;
+            next_beat += 150;
+        }
+    }
+    ck_assert_int_eq(readies, 1);
+    ck_assert_int_ge(beats, 5);
+    ck_assert_int_eq(atomic_load(&relay->accepts), 1);   /* no second link was made */
+
+    zframe_destroy(&identity);
+    bh_worker_stop(&w);
+    s_relay_stop(&relay);
+    zsock_destroy(&router);
+}
+END_TEST
+
 START_TEST(test_draining_broker_sends_calls_elsewhere)
 {
     broker_run_t *a = bh_broker_start(24680, 100);
@@ -417,6 +488,7 @@ s_suite(void)
     tcase_add_test(tc, test_lost_in_flight_retryable_moves);
     tcase_add_test(tc, test_lost_in_flight_write_is_not_repeated);
     tcase_add_test(tc, test_vanished_broker_found_by_heartbeats);
+    tcase_add_test(tc, test_late_handshake_keeps_the_link);
     tcase_add_test(tc, test_draining_broker_sends_calls_elsewhere);
     suite_add_tcase(s, tc);
     return s;
