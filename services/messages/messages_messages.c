@@ -63,10 +63,10 @@ messages_message_send(void *state, const envelope_t *req, envelope_t *reply)
                              messages_itoa(lo, lo_s, sizeof lo_s),
                              messages_itoa(hi, hi_s, sizeof hi_s) };
     /* A direct message to someone else, without an Idempotency-Key, may share its
-     * transaction with others to the same receiver (messages_send_batch.c); a group
+     * transaction with other direct messages (messages_send_batch.c); a group
      * message, a note to self and a keyed request keep a transaction of their own. */
     if (!group && receiver != sender && !idempotency_requested(req) && self->app->combine)
-        messages_send_batch(self, receiver, req, reply, params);
+        messages_send_batch(self, req, reply, params);
     else
         messages_send_single(self, req, reply, group, params);
 cleanup:

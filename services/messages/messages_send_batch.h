@@ -1,5 +1,6 @@
-/* messages_send_batch.h -- the hot inbox: direct messages to one receiver share one
- * transaction, and so one disk flush (services/messages/README.md, "The hot inbox"). */
+/* messages_send_batch.h -- the hot inbox: direct messages, to one receiver or to many,
+ * share one transaction, and so one disk flush (services/messages/README.md, "The hot
+ * inbox"). */
 #ifndef MESSAGES_SEND_BATCH_H
 #define MESSAGES_SEND_BATCH_H
 #include <stdbool.h>
@@ -13,11 +14,12 @@
 void messages_send_single(messages_thread_t *self, const envelope_t *req, envelope_t *reply,
                           bool group, const char *const params[5]);
 
-/* A direct message to RECEIVER (not the sender; no Idempotency-Key) with the PARAMS of
- * messages_send_single: queued behind the batch running for RECEIVER, or leading the next
- * one on SELF's connection. Returns once REPLY is answered, as messages_send_single would
- * have answered it, and never before the COMMIT that stored it. */
-void messages_send_batch(messages_thread_t *self, int64_t receiver, const envelope_t *req,
-                         envelope_t *reply, const char *const params[5]);
+/* A direct message (to someone other than the sender; no Idempotency-Key) with the PARAMS
+ * of messages_send_single: queued behind the running batch of direct messages, whatever
+ * their receivers, or leading the next one on SELF's connection. Returns once REPLY is
+ * answered, as messages_send_single would have answered it, and never before the COMMIT
+ * that stored it. */
+void messages_send_batch(messages_thread_t *self, const envelope_t *req, envelope_t *reply,
+                         const char *const params[5]);
 
 #endif

@@ -28,7 +28,8 @@
  *   m  the message, inserted only when c's ok is true (VALUES: its columns).
  *   n  one notification per recipient from RECIPIENTS (a query yielding column u), with
  *      the message's id. Before a row takes its id, its recipient's advisory lock is
- *      taken, in recipient order (no deadlock between two fan-outs): two transactions
+ *      taken, in the order of the lock keys (the one global order of message_send_batch
+ *      too, so no deadlock between two fan-outs or a fan-out and a batch): two transactions
  *      writing for one user then commit in id order, so a WebSocket replay "after id N"
  *      never skips a row that commits later with a smaller id. Volatile functions in the
  *      target list run after the ORDER BY (PostgreSQL >= 9.6), hence the locks are taken
@@ -45,7 +46,7 @@
     "text) SELECT " values " FROM c WHERE c.ok RETURNING *), " \
     "n AS (INSERT INTO notifications (user_id, message_id) SELECT r.u, m.id FROM m, " \
     "(SELECT s.u, pg_advisory_xact_lock(2020, (s.u % 2147483647)::int) FROM (" recipients \
-    ") s ORDER BY s.u) r RETURNING user_id, id, created_at) " \
+    ") s ORDER BY (s.u % 2147483647), s.u) r RETURNING user_id, id, created_at) " \
     "SELECT " MSG_COLS ", n.user_id::text, n.id::text, " TS("n.created_at") ", c.ok::text " \
     "FROM c LEFT JOIN m ON true LEFT JOIN n ON true ORDER BY n.user_id"
 
@@ -107,31 +108,42 @@ const db_statement_t messages_statements[] = {
                    "$1::bigint, 'group', $2::bigint, NULL::bigint, NULL::bigint, $3::text",
                    "SELECT user_id AS u FROM group_members WHERE group_id = $2::bigint "
                    "AND user_id <> $1::bigint"), 3 },
-    /* Direct messages from many senders to one receiver, one transaction (the hot inbox,
-     * messages_send_batch.c): $1 the receiver, $2 the senders (bigint[]), $3 their texts
-     * (text[]), in queue order; no sender is the receiver. As message_send_user for each,
-     * with the receiver's row and advisory lock taken once. The ids of both rows are
-     * drawn in i, after the lock (k) and with each sender's ordinal, and inserted as
-     * such, so every returned row is matched to its request by ordinal, not by guessing
-     * from id order; the notification ids of one batch increase in queue order.
-     * Answer: SEND_* columns, then SEND_ORD (1-based); no row when the receiver is
-     * unknown. A deleted sender fails the whole statement (23503): the caller then
-     * writes the batch one by one. */
+    /* Direct messages from many senders to many receivers, one transaction (the hot
+     * inbox, messages_send_batch.c): $1 the receivers, $2 the senders (bigint[]), $3 their
+     * texts (text[]), one element per request, in queue order; no sender is its own
+     * receiver. As message_send_user for each, in one statement:
+     *   c  every receiver that exists, its row locked FOR KEY SHARE (as one send's c);
+     *   k  their advisory locks, in the order of the lock's key (the value locked, not
+     *      the receiver id: two receivers may share one), so two batches, or a batch and
+     *      a single send, never wait for each other crosswise. The lock runs in the outer
+     *      target list over the sorted subquery, so in sort order (checked with EXPLAIN
+     *      VERBOSE: Subquery Scan -> Unique -> Sort; README.md);
+     *   i  per request with an existing receiver, in ordinal order, a message id and a
+     *      notification id; "count(*) FROM k" is an InitPlan whose one-time filter runs
+     *      before i's first row, so every id is drawn after every lock of the batch, and
+     *      within one inbox commit order stays id order;
+     *   m, n  both rows, inserted with those ids.
+     * Answer: SEND_* columns then SEND_ORD (1-based), exactly one row per request, in
+     * ordinal order: with SEND_OK 'true' and its rows, or SEND_OK 'false' and the rest
+     * NULL when its receiver does not exist (nothing stored for it). A deleted sender
+     * fails the whole statement (23503): the caller then writes the batch one by one. */
     { "message_send_batch",
-      "WITH b AS (SELECT s.sender, s.text, s.ord FROM unnest($2::bigint[], $3::text[]) "
-      "WITH ORDINALITY AS s(sender, text, ord)), "
-      "c AS (SELECT id FROM users WHERE id = $1::bigint FOR KEY SHARE), "
-      "k AS (SELECT pg_advisory_xact_lock(2020, ($1::bigint % 2147483647)::int) FROM c), "
-      "i AS (SELECT b.ord, b.sender, b.text, nextval('messages_id_seq') AS mid, "
-      "nextval('notifications_id_seq') AS nid FROM k, b ORDER BY b.ord), "
+      "WITH b AS (SELECT s.receiver, s.sender, s.text, s.ord FROM unnest($1::bigint[], "
+      "$2::bigint[], $3::text[]) WITH ORDINALITY AS s(receiver, sender, text, ord)), "
+      "c AS (SELECT u.id FROM users u WHERE u.id = ANY ($1::bigint[]) FOR KEY SHARE), "
+      "k AS (SELECT s.key, pg_advisory_xact_lock(2020, s.key) FROM (SELECT DISTINCT "
+      "(c.id % 2147483647)::int AS key FROM c) s ORDER BY s.key), "
+      "i AS (SELECT b.ord, b.receiver, b.sender, b.text, nextval('messages_id_seq') AS mid, "
+      "nextval('notifications_id_seq') AS nid FROM b JOIN c ON c.id = b.receiver "
+      "WHERE (SELECT count(*) FROM k) >= 0 ORDER BY b.ord), "
       "m AS (INSERT INTO messages (id, sender_id, receiver_type, receiver_id, pair_lo, "
-      "pair_hi, text) SELECT i.mid, i.sender, 'user', $1::bigint, least(i.sender, $1::bigint), "
-      "greatest(i.sender, $1::bigint), i.text FROM i ORDER BY i.ord RETURNING *), "
-      "n AS (INSERT INTO notifications (id, user_id, message_id) SELECT i.nid, $1::bigint, "
+      "pair_hi, text) SELECT i.mid, i.sender, 'user', i.receiver, least(i.sender, i.receiver), "
+      "greatest(i.sender, i.receiver), i.text FROM i ORDER BY i.ord RETURNING *), "
+      "n AS (INSERT INTO notifications (id, user_id, message_id) SELECT i.nid, i.receiver, "
       "m.id FROM m JOIN i ON i.mid = m.id ORDER BY i.ord RETURNING id, user_id, created_at) "
       "SELECT " MSG_COLS ", n.user_id::text, n.id::text, " TS("n.created_at") ", "
-      "'true', i.ord::text FROM i JOIN m ON m.id = i.mid JOIN n ON n.id = i.nid "
-      "ORDER BY i.ord", 3 },
+      "(m.id IS NOT NULL)::text, b.ord::text FROM b LEFT JOIN i ON i.ord = b.ord "
+      "LEFT JOIN m ON m.id = i.mid LEFT JOIN n ON n.id = i.nid ORDER BY b.ord", 3 },
     /* History of one conversation, both directions, newest first ($1 <= $2). */
     { "message_list_pair",
       "SELECT " MSG_COLS " FROM messages m WHERE m.receiver_type = 'user' AND m.pair_lo = $1 "
