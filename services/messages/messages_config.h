@@ -9,8 +9,8 @@ typedef struct {
     const char *pub_endpoint;      /* BUS_PUB_ENDPOINT, tcp://127.0.0.1:5557: the brokers'
                                       XSUB */
     int threads;                   /* MESSAGES_THREADS, 32 */
-    int send_batch;                /* MESSAGES_SEND_BATCH, 64: direct messages to one
-                                      receiver per transaction; 1 turns batching off */
+    int send_batch;                /* MESSAGES_SEND_BATCH, 64: direct messages per
+                                      transaction; 1 turns batching off */
 } messages_config_t;
 
 /* Fills *CFG from the environment (bounded; bad values fall back to the defaults). */

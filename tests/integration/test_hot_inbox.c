@@ -1,8 +1,11 @@
-/* test_hot_inbox.c -- many senders to one receiver at once (services/messages/README.md,
- * "The hot inbox"): every 201 carries its own message, stored once with exactly one
- * notification row; the receiver's notification ids become visible in id order (the
- * WebSocket ?since= replay's premise); a batch holding a message from a sender deleted
- * meanwhile answers that one 404 "User not found" and the others 201. */
+/* test_hot_inbox.c -- many senders to one receiver, and to many receivers, at once
+ * (services/messages/README.md, "The hot inbox"): every 201 carries its own message,
+ * stored once with exactly one notification row and one event; each receiver's
+ * notification ids become visible in id order (the WebSocket ?since= replay's premise); a
+ * batch holding a message from a sender deleted meanwhile answers that one 404 "User not
+ * found" and the others 201; a batch across receivers, some of them unknown, takes its
+ * receivers' locks in key order before drawing any id, answers 404 "Receiver not found"
+ * to those of unknown ones and 201 to the others. */
 #include "it_assert.h"
 #include "it_chat.h"
 #include "it_db.h"
@@ -10,6 +13,7 @@
 #include "it_http.h"
 #include "it_metrics.h"
 #include "it_users.h"
+#include "it_ws.h"
 
 #include <check.h>
 #include <inttypes.h>
@@ -26,11 +30,11 @@
 /* One sender thread's requests and what came back (asserted on the main thread). */
 typedef struct {
     const it_user_t *from;
-    int64_t to;
+    int64_t to[EACH];
     int count;
     char text[EACH][64];
     long status[EACH];
-    int64_t id[EACH], sender_id[EACH];
+    int64_t id[EACH], sender_id[EACH], receiver_id[EACH];
     char echoed[EACH][64];
     char error[EACH][64];
 } sender_t;
@@ -42,7 +46,7 @@ s_send_all(void *arg)
     for (int i = 0; i < s->count; i++) {
         it_response_t *r = it_callf(s->from, "POST", "/api/messages",
                                     "{\"text\":\"%s\",\"receiver_type\":\"user\","
-                                    "\"receiver_id\":%" PRId64 "}", s->text[i], s->to);
+                                    "\"receiver_id\":%" PRId64 "}", s->text[i], s->to[i]);
         s->status[i] = r->status;
         json_object *v;
         json_object *data;
@@ -51,6 +55,8 @@ s_send_all(void *arg)
                 s->id[i] = json_object_get_int64(v);
             if (json_object_object_get_ex(data, "sender_id", &v))
                 s->sender_id[i] = json_object_get_int64(v);
+            if (json_object_object_get_ex(data, "receiver_id", &v))
+                s->receiver_id[i] = json_object_get_int64(v);
             if (json_object_object_get_ex(data, "text", &v))
                 snprintf(s->echoed[i], sizeof s->echoed[i], "%s", json_object_get_string(v));
         }
@@ -86,6 +92,22 @@ s_watch(void *arg)
     return NULL;
 }
 
+/* Commit order is id order: whenever W's reader saw ids up to M, every row with an id up
+ * to M was already visible (none committed later with a smaller id). */
+static void
+s_assert_id_order(const watcher_t *w)
+{
+    char tid[24];
+    it_itoa(w->user, tid, sizeof tid);
+    ck_assert_int_gt(w->n, 0);
+    for (int i = 0; i < w->n; i++) {
+        char m[24];
+        ck_assert_int_eq(it_db_int("SELECT count(*) FROM notifications WHERE user_id = $1::bigint "
+                                   "AND id <= $2::bigint", -1, 2, tid,
+                                   it_itoa(w->max[i], m, sizeof m)), w->count[i]);
+    }
+}
+
 static int64_t
 s_count3(const char *sql, int64_t a, int64_t b, const char *c)
 {
@@ -108,10 +130,11 @@ START_TEST(test_many_senders_one_receiver)
     ck_assert_int_eq(pthread_create(&watcher, NULL, s_watch, &w), 0);
     for (int i = 0; i < SENDERS; i++) {
         s[i].from = &from[i];
-        s[i].to = to.id;
         s[i].count = EACH;
-        for (int k = 0; k < EACH; k++)     /* quotes and a backslash: the array literal */
+        for (int k = 0; k < EACH; k++) {   /* quotes and a backslash: the array literal */
+            s[i].to[k] = to.id;
             snprintf(s[i].text[k], sizeof s[i].text[k], "hot %d \\\"%d\\\" \\\\ {x,y}", i, k);
+        }
         ck_assert_int_eq(pthread_create(&threads[i], NULL, s_send_all, &s[i]), 0);
     }
     for (int i = 0; i < SENDERS; i++)
@@ -149,15 +172,7 @@ START_TEST(test_many_senders_one_receiver)
                                "AND m.receiver_type = 'user' AND (SELECT count(*) FROM "
                                "notifications n WHERE n.message_id = m.id AND n.user_id = "
                                "$1::bigint) <> 1", -1, 1, tid), 0);
-    /* Commit order is id order: whenever a reader saw ids up to M, every row with an id
-     * up to M was already visible (none committed later with a smaller id). */
-    ck_assert_int_gt(w.n, 0);
-    for (int i = 0; i < w.n; i++) {
-        char m[24];
-        ck_assert_int_eq(it_db_int("SELECT count(*) FROM notifications WHERE user_id = $1::bigint "
-                                   "AND id <= $2::bigint", -1, 2, tid,
-                                   it_itoa(w.max[i], m, sizeof m)), w.count[i]);
-    }
+    s_assert_id_order(&w);
     it_user_clear(&to);
     for (int i = 0; i < SENDERS; i++)
         it_user_clear(&from[i]);
@@ -223,7 +238,7 @@ START_TEST(test_deleted_sender_in_batch)
     pthread_t threads[OTHERS + 2];
     for (int i = 0; i < OTHERS + 2; i++) {
         s[i].from = who[i];
-        s[i].to = to.id;
+        s[i].to[0] = to.id;
         s[i].count = 1;
         snprintf(s[i].text[0], sizeof s[i].text[0], "queued %d", i);
         ck_assert_int_eq(pthread_create(&threads[i], NULL, s_send_all, &s[i]), 0);
@@ -272,6 +287,293 @@ START_TEST(test_deleted_sender_in_batch)
 }
 END_TEST
 
+#define RECEIVERS 8
+
+/* Every new_message and notification frame on WS until it stays silent: per message id
+ * of IDS[0 .. N-1], how many of each arrived (and how many frames named another). */
+static void
+s_count_frames(it_ws_t *ws, const int64_t *ids, int n, int *messages, int *notifications,
+               int *strangers)
+{
+    json_object *f;
+    while ((f = it_ws_recv_json(ws, 2000)) != NULL) {
+        const char *event = it_json_str(f, "event");
+        json_object *data = json_object_object_get(f, "data");
+        int64_t id = 0;
+        if (strcmp(event, "new_message") == 0)
+            id = it_json_int(data, "id");
+        else if (strcmp(event, "notification") == 0)
+            id = it_json_int(data, "message_id");
+        int k = 0;
+        while (k < n && ids[k] != id)
+            k++;
+        if (id == 0 || k == n)
+            (*strangers)++;
+        else if (strcmp(event, "new_message") == 0)
+            messages[k]++;
+        else
+            notifications[k]++;
+        json_object_put(f);
+    }
+}
+
+/* Messages spread over RECEIVERS inboxes at once (issue 13's messages_spread): every 201
+ * is its own row, stored once with one notification row for its receiver and published
+ * once; per receiver, commit order is id order. */
+START_TEST(test_many_senders_many_receivers)
+{
+    it_user_t to[RECEIVERS], from[SENDERS];
+    for (int r = 0; r < RECEIVERS; r++)
+        IT_USER_REGISTER(&to[r], "spreadinbox");
+    for (int i = 0; i < SENDERS; i++)
+        IT_USER_REGISTER(&from[i], "spreadsender");
+    /* Two receivers listen: every message to them arrives once, its notification once. */
+    it_ws_t *ws[2] = { it_chat_open(&to[0], NULL, NULL, 5000),
+                       it_chat_open(&to[RECEIVERS - 1], NULL, NULL, 5000) };
+    static sender_t s[SENDERS];
+    static watcher_t w[2];
+    memset(s, 0, sizeof s);
+    memset(w, 0, sizeof w);
+    pthread_t watchers[2], threads[SENDERS];
+    for (int k = 0; k < 2; k++) {
+        w[k].user = to[k == 0 ? 0 : RECEIVERS - 1].id;
+        ck_assert_int_eq(pthread_create(&watchers[k], NULL, s_watch, &w[k]), 0);
+    }
+    for (int i = 0; i < SENDERS; i++) {
+        s[i].from = &from[i];
+        s[i].count = EACH;
+        for (int k = 0; k < EACH; k++) {   /* each sender round the receivers */
+            s[i].to[k] = to[(i + k) % RECEIVERS].id;
+            snprintf(s[i].text[k], sizeof s[i].text[k], "spread %d \\\"%d\\\" {x}", i, k);
+        }
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, s_send_all, &s[i]), 0);
+    }
+    for (int i = 0; i < SENDERS; i++)
+        pthread_join(threads[i], NULL);
+    for (int k = 0; k < 2; k++) {
+        atomic_store(&w[k].stop, true);
+        pthread_join(watchers[k], NULL);
+    }
+
+    static int64_t ids[SENDERS * EACH];
+    int n = 0;
+    for (int i = 0; i < SENDERS; i++)
+        for (int k = 0; k < EACH; k++) {
+            ck_assert_msg(s[i].status[k] == 201, "sender %d message %d: %ld %s", i, k,
+                          s[i].status[k], s[i].error[k]);
+            char want[64];
+            snprintf(want, sizeof want, "spread %d \"%d\" {x}", i, k);
+            ck_assert_str_eq(s[i].echoed[k], want);
+            ck_assert_int_eq(s[i].sender_id[k], from[i].id);
+            ck_assert_int_eq(s[i].receiver_id[k], s[i].to[k]);
+            for (int j = 0; j < n; j++)
+                ck_assert_int_ne(ids[j], s[i].id[k]);
+            ids[n++] = s[i].id[k];
+            /* The row answered is the row stored for this request, with one notification
+             * for its receiver. */
+            char mid[24], rid[24];
+            ck_assert_int_eq(s_count3("SELECT count(*) FROM messages WHERE id = $1::bigint "
+                                      "AND sender_id = $2::bigint AND text = $3", s[i].id[k],
+                                      from[i].id, want), 1);
+            ck_assert_int_eq(it_db_int("SELECT count(*) FROM messages m JOIN notifications n "
+                                       "ON n.message_id = m.id WHERE m.id = $1::bigint AND "
+                                       "m.receiver_id = $2::bigint AND n.user_id = $2::bigint",
+                                       -1, 2, it_itoa(s[i].id[k], mid, sizeof mid),
+                                       it_itoa(s[i].to[k], rid, sizeof rid)), 1);
+            ck_assert_int_eq(it_db_int("SELECT count(*) FROM notifications WHERE message_id = "
+                                       "$1::bigint", -1, 1, mid), 1);
+        }
+    for (int r = 0; r < RECEIVERS; r++) {
+        char rid[24];
+        it_itoa(to[r].id, rid, sizeof rid);
+        ck_assert_int_eq(it_db_int("SELECT count(*) FROM messages WHERE receiver_type = 'user' "
+                                   "AND receiver_id = $1::bigint", -1, 1, rid),
+                         SENDERS * EACH / RECEIVERS);
+        ck_assert_int_eq(it_db_int("SELECT count(*) FROM notifications WHERE user_id = $1::bigint",
+                                   -1, 1, rid), SENDERS * EACH / RECEIVERS);
+    }
+    for (int k = 0; k < 2; k++)
+        s_assert_id_order(&w[k]);
+    /* Each listener got each of its messages once, with its notification once. */
+    for (int k = 0; k < 2; k++) {
+        int64_t mine[SENDERS * EACH];
+        int m = 0;
+        for (int i = 0; i < SENDERS; i++)
+            for (int e = 0; e < EACH; e++)
+                if (s[i].to[e] == w[k].user)
+                    mine[m++] = s[i].id[e];
+        int messages[SENDERS * EACH] = { 0 }, notifications[SENDERS * EACH] = { 0 }, strangers = 0;
+        s_count_frames(ws[k], mine, m, messages, notifications, &strangers);
+        ck_assert_int_eq(strangers, 0);
+        for (int j = 0; j < m; j++) {
+            ck_assert_msg(messages[j] == 1, "message %" PRId64 ": %d new_message frames",
+                          mine[j], messages[j]);
+            ck_assert_msg(notifications[j] == 1, "message %" PRId64 ": %d notification frames",
+                          mine[j], notifications[j]);
+        }
+        it_ws_close(&ws[k]);
+    }
+    for (int r = 0; r < RECEIVERS; r++)
+        it_user_clear(&to[r]);
+    for (int i = 0; i < SENDERS; i++)
+        it_user_clear(&from[i]);
+}
+END_TEST
+
+/* A connection holding the advisory lock of USER's inbox in an open transaction. */
+static PGconn *
+s_hold_inbox(int64_t user)
+{
+    PGconn *conn = PQconnectdb(it_env_require("TEST_DATABASE_URL"));
+    ck_assert_int_eq(PQstatus(conn), CONNECTION_OK);
+    char id[24];
+    const char *params[] = { it_itoa(user, id, sizeof id) };
+    PGresult *res = PQexec(conn, "BEGIN");
+    PQclear(res);
+    res = PQexecParams(conn, "SELECT pg_advisory_xact_lock(2020, ($1::bigint % 2147483647)::int)",
+                       1, NULL, params, NULL, NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    PQclear(res);
+    return conn;
+}
+
+static void
+s_release_inbox(PGconn *conn)
+{
+    PGresult *res = PQexec(conn, "COMMIT");
+    PQclear(res);
+    PQfinish(conn);
+}
+
+/* One batch across receivers, two of them unknown (accounts deleted), queued in an order
+ * that is not the order of their lock keys: the test holds X's lock so that the first
+ * send waits in PostgreSQL and the others queue behind it (one lane for all direct
+ * messages), and Y's, so that the batch stops at Y's lock. There it must already hold A's
+ * (the smallest key, queued after Y), not yet X's (the largest), and must have drawn no id
+ * yet. Then: 404 "Receiver not found" for the unknown ones with nothing stored, 201 and
+ * its own rows for each other. */
+START_TEST(test_batch_across_receivers)
+{
+    enum { N = 6 };
+    it_user_t a, y, x, ghost[2], from[N];
+    IT_USER_REGISTER(&a, "spreada");       /* ids in this order: keys A < Y < X */
+    IT_USER_REGISTER(&y, "spready");
+    IT_USER_REGISTER(&x, "spreadx");
+    for (int g = 0; g < 2; g++)
+        IT_USER_REGISTER(&ghost[g], "spreadghost");
+    for (int i = 0; i < N; i++)
+        IT_USER_REGISTER(&from[i], "spreadfrom");
+    ck_assert(a.id < y.id && y.id < x.id && x.id < 2147483647);
+    for (int g = 0; g < 2; g++) {
+        char gid[24];
+        ck_assert_int_eq(it_db_int("WITH d AS (DELETE FROM users WHERE id = $1::bigint "
+                                   "RETURNING id) SELECT count(*) FROM d", -1, 1,
+                                   it_itoa(ghost[g].id, gid, sizeof gid)), 1);
+    }
+    char admin[128], aid[24], yid[24], xid[24];
+    s_messages_admin(admin, sizeof admin);
+    it_itoa(a.id, aid, sizeof aid);
+    it_itoa(y.id, yid, sizeof yid);
+    it_itoa(x.id, xid, sizeof xid);
+    double batches0 = it_metric(admin, "messages_send_batches_total");
+    double batched0 = it_metric(admin, "messages_send_batched_total");
+    ck_assert(batches0 >= 0 && batched0 >= 0);
+
+    PGconn *hold_x = s_hold_inbox(x.id), *hold_y = s_hold_inbox(y.id);
+    /* Queue order: X (leads, waits), then Y, ghost, A, ghost, X. */
+    const int64_t to[N] = { x.id, y.id, ghost[0].id, a.id, ghost[1].id, x.id };
+    static sender_t s[N];
+    memset(s, 0, sizeof s);
+    pthread_t threads[N];
+    for (int i = 0; i < N; i++) {
+        s[i].from = &from[i];
+        s[i].to[0] = to[i];
+        s[i].count = 1;
+        snprintf(s[i].text[0], sizeof s[i].text[0], "across %d", i);
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, s_send_all, &s[i]), 0);
+        if (i == 0)
+            s_wait_db("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                      "AND classid = 2020 AND objid = $1::bigint", xid, 1);
+        /* Each queued before the next starts, so the batch's order is the one above. */
+        int64_t until = it_now_ms() + 15000;
+        double waiting = -1;
+        while ((waiting = it_metric(admin, "messages_send_waiting")) < i + 1
+               && it_now_ms() < until)
+            it_sleep_ms(10);
+        ck_assert_msg(waiting >= i + 1, "messages_send_waiting %.0f, want %d", waiting, i + 1);
+    }
+    s_release_inbox(hold_x);           /* the first commits; the five go as one batch */
+
+    /* The batch waits at Y's lock, holding A's and not X's. */
+    const char *waits_at_y =
+        "SELECT count(*) FROM pg_locks w WHERE w.locktype = 'advisory' AND w.classid = 2020 "
+        "AND w.objid = $1::bigint AND NOT w.granted";
+    s_wait_db(waits_at_y, yid, 1);
+    char *pid = it_db_text("SELECT pid::text FROM pg_locks WHERE locktype = 'advisory' AND "
+                           "classid = 2020 AND objid = $1::bigint AND NOT granted", 1, yid);
+    ck_assert_ptr_nonnull(pid);
+    ck_assert_int_eq(it_db_int("SELECT count(*) FROM pg_locks WHERE pid = $1::int AND locktype = "
+                               "'advisory' AND classid = 2020 AND objid = $2::bigint AND granted",
+                               -1, 2, pid, aid), 1);
+    ck_assert_int_eq(it_db_int("SELECT count(*) FROM pg_locks WHERE pid = $1::int AND locktype = "
+                               "'advisory' AND classid = 2020 AND objid = $2::bigint", -1, 2, pid,
+                               xid), 0);
+    free(pid);
+    /* Ids drawn from now on are larger than these: the batch's must be too. */
+    int64_t mid_floor = it_db_int("SELECT nextval('messages_id_seq')", -1, 0);
+    int64_t nid_floor = it_db_int("SELECT nextval('notifications_id_seq')", -1, 0);
+    ck_assert(mid_floor > 0 && nid_floor > 0);
+    s_release_inbox(hold_y);
+    for (int i = 0; i < N; i++)
+        pthread_join(threads[i], NULL);
+
+    for (int i = 0; i < N; i++) {
+        if (to[i] == ghost[0].id || to[i] == ghost[1].id) {
+            ck_assert_msg(s[i].status[0] == 404, "member %d: %ld", i, s[i].status[0]);
+            ck_assert_str_eq(s[i].error[0], "Receiver not found");
+            continue;
+        }
+        ck_assert_msg(s[i].status[0] == 201, "member %d: %ld %s", i, s[i].status[0],
+                      s[i].error[0]);
+        ck_assert_str_eq(s[i].echoed[0], s[i].text[0]);
+        ck_assert_int_eq(s[i].sender_id[0], from[i].id);
+        ck_assert_int_eq(s[i].receiver_id[0], to[i]);
+        char mid[24], rid[24];
+        it_itoa(s[i].id[0], mid, sizeof mid);
+        it_itoa(to[i], rid, sizeof rid);
+        ck_assert_int_eq(s_count3("SELECT count(*) FROM messages WHERE id = $1::bigint "
+                                  "AND sender_id = $2::bigint AND text = $3", s[i].id[0],
+                                  from[i].id, s[i].text[0]), 1);
+        ck_assert_int_eq(it_db_int("SELECT count(*) FROM notifications WHERE message_id = "
+                                   "$1::bigint AND user_id = $2::bigint", -1, 2, mid, rid), 1);
+        if (i > 0) {                   /* the batch's ids: drawn after every lock */
+            ck_assert_int_gt(s[i].id[0], mid_floor);
+            ck_assert_int_gt(it_db_int("SELECT id FROM notifications WHERE message_id = "
+                                       "$1::bigint", -1, 1, mid), nid_floor);
+        }
+    }
+    /* Nothing stored for the unknown receivers. */
+    for (int g = 0; g < 2; g++) {
+        char gid[24];
+        it_itoa(ghost[g].id, gid, sizeof gid);
+        ck_assert_int_eq(it_db_int("SELECT count(*) FROM messages WHERE receiver_type = 'user' "
+                                   "AND receiver_id = $1::bigint", -1, 1, gid), 0);
+    }
+    ck_assert_int_eq(it_db_int("SELECT count(*) FROM messages WHERE receiver_type = 'user' "
+                               "AND receiver_id = $1::bigint", -1, 1, xid), 2);
+    /* The first alone, then the five together. */
+    ck_assert(it_metric(admin, "messages_send_batches_total") - batches0 >= 2);
+    ck_assert(it_metric(admin, "messages_send_batched_total") - batched0 >= N);
+    it_user_clear(&a);
+    it_user_clear(&y);
+    it_user_clear(&x);
+    for (int g = 0; g < 2; g++)
+        it_user_clear(&ghost[g]);
+    for (int i = 0; i < N; i++)
+        it_user_clear(&from[i]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -280,6 +582,8 @@ main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_many_senders_one_receiver);
     tcase_add_test(tc, test_deleted_sender_in_batch);
+    tcase_add_test(tc, test_many_senders_many_receivers);
+    tcase_add_test(tc, test_batch_across_receivers);
     suite_add_tcase(s, tc);
     return it_suite_run(s);
 }
