@@ -298,6 +298,8 @@ s_count_frames(it_ws_t *ws, const int64_t *ids, int n, int *messages, int *notif
     json_object *f;
     while ((f = it_ws_recv_json(ws, 2000)) != NULL) {
         const char *event = it_json_str(f, "event");
+        if (!event)
+            event = "";
         json_object *data = json_object_object_get(f, "data");
         int64_t id = 0;
         if (strcmp(event, "new_message") == 0)
