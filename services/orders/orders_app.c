@@ -1,4 +1,5 @@
-/* orders_app.c -- settings and per-thread state of the orders process. */
+/* orders_app.c -- settings, the group commit's queue and per-thread state of the orders
+ * process. */
 #include "service.h"
 #include "orders_app.h"
 #include "orders_sql.h"
@@ -7,11 +8,16 @@
 #include <stdlib.h>
 
 orders_app_t *
-orders_app_new(const orders_config_t *cfg)
+orders_app_new(const orders_config_t *cfg, metrics_t *metrics)
 {
     orders_app_t *self = mem_calloc(1, sizeof *self);
     self->cfg = *cfg;
+    self->metrics = metrics;
     self->probe = db_probe_new(self->cfg.service.database_url);
+    /* Queue bound: four batches' worth, as messages' hot inbox; with ORDERS_THREADS
+     * workers at most that many wait anyway. */
+    if (self->cfg.create_batch > 1)
+        self->combine = combine_new(self->cfg.create_batch, 4 * self->cfg.create_batch);
     return self;
 }
 
@@ -22,6 +28,7 @@ orders_app_destroy(orders_app_t **self_p)
         return;
     orders_app_t *self = *self_p;
     db_probe_destroy(&self->probe);
+    combine_destroy(&self->combine);
     free(self);
     *self_p = NULL;
 }
@@ -32,6 +39,16 @@ orders_thread_new(void *app)
     orders_thread_t *self = mem_calloc(1, sizeof *self);
     self->app = app;
     self->db = db_new(self->app->cfg.service.database_url, orders_statements);
+    self->create_waiting = metrics_get(self->app->metrics, METRIC_GAUGE,
+                                       "orders_create_waiting",
+                                       "Orders queued for or being written by a shared "
+                                       "transaction (the group commit of create)", NULL);
+    self->create_batches = metrics_get(self->app->metrics, METRIC_COUNTER,
+                                       "orders_create_batches_total",
+                                       "Transactions the group commit of create ran", NULL);
+    self->create_batched = metrics_get(self->app->metrics, METRIC_COUNTER,
+                                       "orders_create_batched_total",
+                                       "Orders those transactions held", NULL);
     return self;
 }
 

@@ -11,4 +11,7 @@ orders_config_load(orders_config_t *cfg)
      * capped orders at ~4 / 3 ms. 16 commits in flight share PostgreSQL's flushes (group
      * commit); docs/BENCHMARKS.md ("Writes on a slow disk") has the measurements. */
     cfg->threads = (int) config_int("ORDERS_THREADS", 16, 1, 64);
+    /* The group commit of create (README.md): how many orders may share a transaction.
+     * Waiting threads are at most ORDERS_THREADS anyway. */
+    cfg->create_batch = (int) config_int("ORDERS_CREATE_BATCH", 64, 0, 256);
 }

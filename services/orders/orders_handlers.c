@@ -1,7 +1,10 @@
-/* orders_handlers.c -- the orders methods: create (one INSERT; the caller's existence is
- * the foreign key's to check), list, get, update (life cycle under a row lock), delete. */
+/* orders_handlers.c -- the orders methods: create (one INSERT, or a share of a batch's;
+ * the caller's existence is the foreign key's to check), list, get, update (life cycle
+ * under a row lock), delete. */
 #include "orders_app.h"
 #include "orders_amount.h"
+#include "orders_create_batch.h"
+#include "orders_pack.h"
 #include "orders_sql.h"
 #include "orders_status.h"
 #include "cursor.h"
@@ -18,26 +21,6 @@
 #define ORDERS_PRODUCT_MAX_BYTES 800   /* 200 characters of up to 4 bytes */
 
 /* --- replies ------------------------------------------------------------------------ */
-
-static void
-s_pack_order(msgpack_packer *pk, const PGresult *res, int row)
-{
-    msgpack_pack_map(pk, 7);
-    envelope_pack_key(pk, "id");
-    msgpack_pack_int64(pk, strtoll(PQgetvalue(res, row, ORDER_ID), NULL, 10));
-    envelope_pack_key(pk, "product");
-    envelope_pack_str(pk, PQgetvalue(res, row, ORDER_PRODUCT));
-    envelope_pack_key(pk, "amount");     /* a string, "10.50": no client parses a float */
-    envelope_pack_str(pk, PQgetvalue(res, row, ORDER_AMOUNT));
-    envelope_pack_key(pk, "user_id");
-    msgpack_pack_int64(pk, strtoll(PQgetvalue(res, row, ORDER_USER_ID), NULL, 10));
-    envelope_pack_key(pk, "status");
-    envelope_pack_str(pk, PQgetvalue(res, row, ORDER_STATUS));
-    envelope_pack_key(pk, "created_at");
-    envelope_pack_str(pk, PQgetvalue(res, row, ORDER_CREATED));
-    envelope_pack_key(pk, "updated_at");
-    envelope_pack_str(pk, PQgetvalue(res, row, ORDER_UPDATED));
-}
 
 static const char *
 s_check_product(const char *s)
@@ -97,12 +80,27 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
         goto cleanup;
     char uid[24];
     snprintf(uid, sizeof uid, "%" PRId64, req->caller.user_id);
+    const char *params[CREATE_NPARAMS] = { uid, form.values[0].value, amount };
+    /* Without an Idempotency-Key an order may share its transaction with others, of any
+     * user (orders_create_batch.c); a keyed request keeps one of its own, where its stored
+     * answer commits with its row. */
+    if (!idempotency_requested(req) && self->app->combine)
+        orders_create_batch(self, req, reply, params);
+    else
+        orders_create_single(self, req, reply, params);
+cleanup:
+    form_release(&form);
+}
+
+void
+orders_create_single(orders_thread_t *self, const envelope_t *req, envelope_t *reply,
+                     const char *const params[CREATE_NPARAMS])
+{
     /* Without an Idempotency-Key the INSERT is the whole transaction: one round trip. With
      * one, the stored answer is looked up first and the new one stored in the INSERT's
      * transaction (common/idempotency.h). */
     if (!idempotency_begin_single(self->db, req, reply))
-        goto cleanup;
-    const char *params[] = { uid, form.values[0].value, amount };
+        return;
     PGresult *res = db_exec(self->db, "order_insert", 3, params);
     if (!res) {
         /* Whether the caller exists is the foreign key's answer, checked inside this
@@ -114,17 +112,15 @@ s_create(void *state, const envelope_t *req, envelope_t *reply)
         else
             handler_db_error(self->db, req, reply);
         handler_rollback(self->db, req);
-        goto cleanup;
+        return;
     }
     reply->status = 201;
-    s_pack_order(envelope_body_packer(reply), res, 0);
+    orders_pack_order(envelope_body_packer(reply), res, 0);
     PQclear(res);
     if (idempotency_commit(self->db, req, reply) != 0) {
         handler_db_error(self->db, req, reply);      /* drops the packed body */
         handler_rollback(self->db, req);
     }
-cleanup:
-    form_release(&form);
 }
 
 /* Reads the :id path parameter into ID (text, for the statements); answers the error
@@ -154,7 +150,7 @@ s_get(void *state, const envelope_t *req, envelope_t *reply)
     else if (PQntuples(res) == 0)
         envelope_set_error(reply, ERR_NOT_FOUND, "Order not found");
     else
-        s_pack_order(envelope_body_packer(reply), res, 0);
+        orders_pack_order(envelope_body_packer(reply), res, 0);
     PQclear(res);
 }
 
@@ -199,7 +195,7 @@ s_list(void *state, const envelope_t *req, envelope_t *reply)
     msgpack_packer *pk = envelope_body_packer(reply);
     int rows = page_items(pk, fetched, &page);
     for (int r = 0; r < rows; r++)
-        s_pack_order(pk, res, r);
+        orders_pack_order(pk, res, r);
     page_finish(pk, fetched, &page,
                 rows > 0 ? strtoll(PQgetvalue(res, rows - 1, ORDER_ID), NULL, 10) : 0);
     PQclear(res);
@@ -266,7 +262,7 @@ s_update(void *state, const envelope_t *req, envelope_t *reply)
     in_tx = false;                                   /* a failed COMMIT ends it too */
     if (!handler_commit(self->db, req, reply))
         goto cleanup;
-    s_pack_order(envelope_body_packer(reply), res, 0);
+    orders_pack_order(envelope_body_packer(reply), res, 0);
 cleanup:
     if (in_tx)
         handler_rollback(self->db, req);

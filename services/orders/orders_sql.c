@@ -16,6 +16,21 @@ const db_statement_t orders_statements[] = {
     { "order_insert",
       "INSERT INTO orders (user_id, product, amount) VALUES ($1, $2, $3::numeric) "
       "RETURNING " COLS, 3 },
+    /* Orders of many (unrelated) users, one statement and so one transaction (the group
+     * commit of create, orders_create_batch.c): $1 the users (bigint[]), $2 the products
+     * (text[]), $3 the amounts ("N.DD", text[]), in queue order. As order_insert for
+     * each; the ids are drawn in i with each request's ordinal and inserted as such, so
+     * every returned row is matched to its request by ordinal (ORDER_ORD, 1-based), never
+     * by guessing from id order. A user deleted meanwhile fails the whole statement
+     * (23503): the caller then writes the batch one by one. */
+    { "order_insert_batch",
+      "WITH b AS (SELECT s.uid, s.prod, s.amt, s.ord FROM unnest($1::bigint[], $2::text[], "
+      "$3::text[]) WITH ORDINALITY AS s(uid, prod, amt, ord)), "
+      "i AS (SELECT b.ord, b.uid, b.prod, b.amt, nextval('orders_id_seq') AS new_id "
+      "FROM b ORDER BY b.ord), "
+      "o AS (INSERT INTO orders (id, user_id, product, amount) SELECT i.new_id, i.uid, "
+      "i.prod, i.amt::numeric FROM i ORDER BY i.ord RETURNING *) "
+      "SELECT " COLS ", i.ord::text FROM o JOIN i ON i.new_id = o.id ORDER BY i.ord", 3 },
     { "order_get", "SELECT " COLS " FROM orders WHERE " VISIBLE, 3 },
     /* The row lock serializes concurrent updates of one order: the second waits, then
      * sees the first one's status, so no transition is lost or applied twice. */
