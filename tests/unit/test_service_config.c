@@ -16,7 +16,7 @@ static const char *const s_names[] = {
     "BUS_CLIENT_ENDPOINT", "BCRYPT_COST", "JWT_ACCESS_TTL_S", "JWT_REFRESH_TTL_S",
     "USERS_AUTH_THREADS", "USERS_THREADS", "LOGIN_MAX_FAILURES", "LOGIN_FAILURE_WINDOW_S",
     "ADMIN_NAME", "ADMIN_EMAIL", "ADMIN_PASSWORD",
-    "ORDERS_THREADS", "MESSAGES_THREADS", "MESSAGES_SEND_BATCH", NULL
+    "ORDERS_THREADS", "ORDERS_CREATE_BATCH", "MESSAGES_THREADS", "MESSAGES_SEND_BATCH", NULL
 };
 
 static void
@@ -50,6 +50,7 @@ START_TEST(test_defaults)
     orders_config_load(&o);
     ck_assert_int_eq(o.service.admin_port, 9102);
     ck_assert_int_eq(o.threads, 16);
+    ck_assert_int_eq(o.create_batch, 64);
 
     messages_config_t m;
     messages_config_load(&m);
@@ -80,10 +81,15 @@ START_TEST(test_values_and_bounds)
 
     setenv("ADMIN_PORT", "70000", 1);                   /* out of bounds: the default */
     setenv("ORDERS_THREADS", "65", 1);
+    setenv("ORDERS_CREATE_BATCH", "0", 1);              /* 0: the group commit off */
     orders_config_t o;
     orders_config_load(&o);
     ck_assert_int_eq(o.service.admin_port, ADMIN_DEFAULT_PORT_ORDERS);
     ck_assert_int_eq(o.threads, 16);
+    ck_assert_int_eq(o.create_batch, 0);
+    setenv("ORDERS_CREATE_BATCH", "257", 1);            /* above the bound: the default */
+    orders_config_load(&o);
+    ck_assert_int_eq(o.create_batch, 64);
 
     setenv("ADMIN_PORT", "19103", 1);
     setenv("MESSAGES_THREADS", "1", 1);
