@@ -31,14 +31,14 @@ struct bus_client_t {
     size_t next;        /* where the next call starts looking: calls go round the brokers */
     uint64_t seed;      /* random, taken once: the nonces of two clients differ */
     uint64_t counter;   /* calls made: the nonces of one client never repeat */
-    bool sent_once;     /* some link was up at least once */
 };
 
-/* A client that has never sent may still be connecting (a CURVE handshake takes a
- * moment): it gets this long before "no broker" is believed. Short, so that a client made
- * while the brokers are down still answers 503 at once; a process that makes many clients
- * at start waits for them instead (bus_client_wait_connected). */
-#define S_FIRST_CONNECT_GRACE_MS 250
+/* How long a call that finds no link up waits for one before "no broker" is believed: a
+ * first handshake may be under way (a CURVE handshake takes a moment), or a broker that
+ * was away may be back and this client's sockets not yet reconnected (each retries within
+ * 250 ms: bus_socket.c), while the edge's other threads already send to it. Short, so
+ * that with every broker down a call still answers 503 within half a second. */
+#define S_CONNECT_GRACE_MS 500
 
 static void
 s_link_add(void *arg, const char *endpoint)
@@ -136,14 +136,22 @@ bus_client_wait_connected(bus_client_t *self, int timeout_ms)
     return s_wait_writable(self, timeout_ms) ? 0 : -1;
 }
 
+/* Waits at most TIMEOUT_MS for a connection event on any link (read them with
+ * bus_link_events). True when one came. */
+static bool
+s_wait_monitors(bus_client_t *self, long timeout_ms)
+{
+    zmq_pollitem_t items[BUS_ENDPOINTS_MAX];
+    for (size_t i = 0; i < self->count; i++)
+        items[i] = (zmq_pollitem_t) { bus_link_monitor(self->links[i]), 0, ZMQ_POLLIN, 0 };
+    return self->count && zmq_poll(items, (int) self->count, timeout_ms) > 0;
+}
+
 int
 bus_client_wait_event(bus_client_t *self, int timeout_ms)
 {
     s_links_update(self);
-    zmq_pollitem_t items[BUS_ENDPOINTS_MAX];
-    for (size_t i = 0; i < self->count; i++)
-        items[i] = (zmq_pollitem_t) { bus_link_monitor(self->links[i]), 0, ZMQ_POLLIN, 0 };
-    if (self->count == 0 || zmq_poll(items, (int) self->count, timeout_ms) <= 0)
+    if (!s_wait_monitors(self, timeout_ms))
         return 0;
     int seen = 0;
     for (size_t i = 0; i < self->count; i++)
@@ -191,7 +199,6 @@ s_send_any(bus_client_t *self, const bus_part_t *parts, const bool *skip)
             continue;
         if (bus_send_parts(zsock_resolve(bus_link_sock(self->links[i])), parts, 4) == 0) {
             self->next = (i + 1) % self->count;
-            self->sent_once = true;
             return (int) i;
         }
     }
@@ -286,12 +293,15 @@ bus_client_call(bus_client_t *self, envelope_t *req, int timeout_ms, int flags,
     /* each round either ends the call or rules out a broker (skip) or a lost link */
     for (size_t round = 0; round <= 2 * self->count; round++) {
         int at = s_send_any(self, parts, skip);
-        if (at < 0 && !self->sent_once) {
-            long wait = (long) (deadline - clock_mono_ms());
-            if (wait > S_FIRST_CONNECT_GRACE_MS)
-                wait = S_FIRST_CONNECT_GRACE_MS;
-            if (wait > 0 && s_wait_writable(self, wait))
-                at = s_send_any(self, parts, skip);
+        if (at < 0 && round == 0) {
+            /* no link up: wait a moment for one (S_CONNECT_GRACE_MS), event by event */
+            int64_t until = clock_mono_ms() + S_CONNECT_GRACE_MS;
+            if (until > deadline)
+                until = deadline;
+            long wait;
+            while (at < 0 && (wait = (long) (until - clock_mono_ms())) > 0
+                   && s_wait_monitors(self, wait))
+                at = s_send_any(self, parts, skip);   /* reads the events it woke for */
         }
         if (at < 0) {
             /* ZMQ_IMMEDIATE: no completed connection to a broker we may still try */

@@ -60,8 +60,12 @@ bus_socket_new(int type)
     zsock_set_linger(sock, 0);
     zsock_set_maxmsgsize(sock, BUS_MAX_MSG_SIZE);
     zsock_set_rcvtimeo(sock, 0);
+    /* A broker that comes back is found by every socket within 250 ms (the back-off stops
+     * there): a client's call waits that long for a link (bus_client.c), and an edge
+     * whose threads reconnected a second apart answered 503 on some while /health/ready
+     * said 200 on another. A refused connect every 250 ms per socket costs nothing. */
     zsock_set_reconnect_ivl(sock, 100);
-    zsock_set_reconnect_ivl_max(sock, 1000);
+    zsock_set_reconnect_ivl_max(sock, 250);
     bus_socket_heartbeats(sock, bus_heartbeat_ms(), bus_liveness());
     return sock;
 }

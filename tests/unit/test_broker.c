@@ -475,9 +475,10 @@ START_TEST(test_client_no_broker)
     envelope_t *req = bh_request("echo", "req_nobroker", 0);
     envelope_t *reply = NULL;
     int64_t t0 = clock_mono_ms();
-    ck_assert_int_eq(bus_client_call(client, req, 2000, 0, &reply), ERR_SERVICE_UNAVAILABLE);
+    ck_assert_int_eq(bus_client_call(client, req, 10000, 0, &reply), ERR_SERVICE_UNAVAILABLE);
     ck_assert_ptr_null(reply);
-    ck_assert_int_lt(clock_mono_ms() - t0, 500);
+    /* refused after the connect grace (500 ms, bus_client.c), not at the call's timeout */
+    ck_assert_int_lt(clock_mono_ms() - t0, 5000);
     bus_client_destroy(&client);
     bus_client_destroy(&client);   /* NULL-safe */
     envelope_destroy(&req);

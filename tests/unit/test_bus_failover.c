@@ -1,7 +1,8 @@
 /* test_bus_failover.c -- several brokers: calls spread over them, move off one that says
  * "undelivered", that is lost with a call in flight (only a retryable call moves), that
  * vanishes without a reset (ZMTP heartbeats find it), or that drains on its way out; and
- * a worker whose broker answers only after a silence keeps the link it registered on.
+ * a worker whose broker answers only after a silence keeps the link it registered on, and
+ * a call made just as a broker comes back waits for its link instead of failing.
  * Real sockets on 127.0.0.1, ports 24600-24699 (clear of test_broker's 24550-24599 and of
  * every stack). */
 #include <check.h>
@@ -374,6 +375,36 @@ START_TEST(test_vanished_broker_found_by_heartbeats)
 }
 END_TEST
 
+/* A broker back after a while: the client's socket retries within 250 ms (the back-off
+ * stops there) and a call made meanwhile waits that long for it, instead of answering
+ * "no broker" while the broker already serves (an edge's other threads, /health/ready).
+ * The relay is the client's only way to the broker: stopped, the link is lost; started
+ * again after 1.5 s (the back-off had grown), a call made at once is served. */
+START_TEST(test_call_waits_for_a_broker_back)
+{
+    broker_run_t *b = bh_broker_start(24654, 100);
+    worker_run_t *w = bh_worker_start(b->ports.worker, "echo", 1);
+    bh_wait_workers(b, 1);
+    relay_t *relay = s_relay_start(24658, 24654);
+    bus_client_t *client = s_client("tcp://127.0.0.1:24658", 1);
+    ck_assert_int_eq(s_call(client, 0, 2000, 0, NULL), 200);
+
+    s_relay_stop(&relay);
+    int64_t until = clock_mono_ms() + 5000;
+    while (bus_client_live(client) > 0 && clock_mono_ms() < until)
+        bus_client_wait_event(client, 50);
+    ck_assert_uint_eq(bus_client_live(client), 0);
+    zclock_sleep(1500);
+    relay = s_relay_start(24658, 24654);
+    ck_assert_int_eq(s_call(client, 0, 5000, 0, NULL), 200);
+
+    bus_client_destroy(&client);
+    s_relay_stop(&relay);
+    bh_worker_stop(&w);
+    bh_broker_stop(&b);
+}
+END_TEST
+
 /* A broker heard from again only after a silence: its handshake completes late (here the
  * relay holds the bytes 300 ms), and the silence check must count from then, not from
  * when the link was made, or it replaces the link that just said READY (d386879: a
@@ -489,6 +520,7 @@ s_suite(void)
     tcase_add_test(tc, test_lost_in_flight_write_is_not_repeated);
     tcase_add_test(tc, test_vanished_broker_found_by_heartbeats);
     tcase_add_test(tc, test_late_handshake_keeps_the_link);
+    tcase_add_test(tc, test_call_waits_for_a_broker_back);
     tcase_add_test(tc, test_draining_broker_sends_calls_elsewhere);
     suite_add_tcase(s, tc);
     return s;
