@@ -9,10 +9,11 @@
 #   bench/compare.sh HEAD~1 HEAD users_get orders_create
 #   bench/compare.sh main WORKTREE           (every wrk scenario)
 #   BENCH_DURATION=10s BENCH_ROUNDS=3 bench/compare.sh v1 v2 users_me
+#   BENCH_FSYNC_DELAY_MS="0 3" bench/compare.sh main WORKTREE orders_create
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
-[[ $# -ge 2 ]] || { sed -n '2,12p' "$0" >&2; exit 2; }
+[[ $# -ge 2 ]] || { sed -n '2,13p' "$0" >&2; exit 2; }
 REV_A="$1" REV_B="$2"
 shift 2
 SCENARIOS=("$@")
@@ -61,7 +62,16 @@ mean() {
 }
 printf 'A = %s, B = %s, %d rounds each, alternating, on %s\n' "$REV_A" "$REV_B" "$ROUNDS" "$(hostname)"
 printf '%-17s %10s %10s %8s %10s %10s %8s\n' scenario "A req/s" "B req/s" "B/A" "A p99" "B p99" "B/A"
-for s in "${SCENARIOS[@]}"; do
+# The rows run.sh printed: each scenario at each BENCH_FSYNC_DELAY_MS (label s@Nms beyond 0).
+read -r -a DELAYS <<<"${BENCH_FSYNC_DELAY_MS:-0}"
+((${#DELAYS[@]})) || DELAYS=(0)
+LABELS=()
+for d in "${DELAYS[@]}"; do
+  for s in "${SCENARIOS[@]}"; do
+    if [[ "$d" == 0 ]]; then LABELS+=("$s"); else LABELS+=("$s@${d}ms"); fi
+  done
+done
+for s in "${LABELS[@]}"; do
   ra=$(mean a "$s" 2) rb=$(mean b "$s" 2) pa=$(mean a "$s" 4) pb=$(mean b "$s" 4)
   awk -v s="$s" -v ra="$ra" -v rb="$rb" -v pa="$pa" -v pb="$pb" 'BEGIN {
     printf "%-17s %10.0f %10.0f %8.2f %10.2f %10.2f %8.2f\n", s, ra, rb, (ra > 0) ? rb / ra : 0,

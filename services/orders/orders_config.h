@@ -6,7 +6,7 @@
 
 typedef struct {
     service_config_t service;      /* ADMIN_PORT (9102), BUS_WORKER_ENDPOINT, DATABASE_URL */
-    int threads;                   /* ORDERS_THREADS, 16 */
+    int threads;                   /* ORDERS_THREADS, 32 */
     int create_batch;              /* ORDERS_CREATE_BATCH, 64: orders (of any users) per
                                       transaction; 0 or 1 turns batching off */
 } orders_config_t;

@@ -49,7 +49,7 @@ START_TEST(test_defaults)
     orders_config_t o;
     orders_config_load(&o);
     ck_assert_int_eq(o.service.admin_port, 9102);
-    ck_assert_int_eq(o.threads, 16);
+    ck_assert_int_eq(o.threads, 32);
     ck_assert_int_eq(o.create_batch, 64);
 
     messages_config_t m;
@@ -85,7 +85,7 @@ START_TEST(test_values_and_bounds)
     orders_config_t o;
     orders_config_load(&o);
     ck_assert_int_eq(o.service.admin_port, ADMIN_DEFAULT_PORT_ORDERS);
-    ck_assert_int_eq(o.threads, 16);
+    ck_assert_int_eq(o.threads, 32);
     ck_assert_int_eq(o.create_batch, 0);
     setenv("ORDERS_CREATE_BATCH", "257", 1);            /* above the bound: the default */
     orders_config_load(&o);
