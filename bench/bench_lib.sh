@@ -38,10 +38,14 @@ SQL
 }
 
 # bench_cpu_ticks NAME: CPU (user + system, in clock ticks) NAME has used so far: a
-# process by its PID file, PostgreSQL as its postmaster and every backend under it.
+# process by its PID file, PostgreSQL as its postmaster and every backend under it, the
+# whole machine (every process and the kernel's own work) as "machine".
 bench_cpu_ticks() {
   local pid
-  if [[ "$1" == postgres ]]; then
+  if [[ "$1" == machine ]]; then
+    # every core's busy time: user nice system (idle iowait) irq softirq steal
+    awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+  elif [[ "$1" == postgres ]]; then
     pid=$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null) || { echo 0; return; }
     # stat: pid (comm) state ppid ... utime(14) stime(15); our comm has no spaces.
     # cat, not awk on the files: a process that ends between the glob and the read would

@@ -113,9 +113,10 @@ cpu_snapshot() {
   local -n out=$1
   out=()
   local part
-  for part in "${CPU_PARTS[@]}"; do
+  for part in "${CPU_PARTS[@]}" machine; do
     out[$part]=$(bench_cpu_ticks "$part")
   done
+  out[wall]=$(date +%s.%N)
 }
 cpu_rows=()
 
@@ -123,7 +124,7 @@ ws_done=()
 header=""
 # wrk_scenario NAME LABEL: one wrk run of bench/NAME.lua, a row of each table as LABEL.
 wrk_scenario() {
-  local s="$1" label="$2" line row part
+  local s="$1" label="$2" line row part parts_ticks=0
   [[ -n "$header" ]] || printf '%-17s %10s %9s %9s %9s %8s %8s\n' scenario "req/s" "p50 ms" \
     "p99 ms" "max ms" non2xx errors
   header=1
@@ -139,7 +140,15 @@ wrk_scenario() {
     # shellcheck disable=SC2154  # requests: set by the eval above
     row+=$(awk -v a="${cpu_before[$part]}" -v b="${cpu_after[$part]}" -v n="$requests" \
       -v hz="$CLK_TCK" 'BEGIN { printf(" %9.1f", (n > 0) ? (b - a) * 1000 / hz * 1000 / n : 0) }')
+    parts_ticks=$((parts_ticks + cpu_after[$part] - cpu_before[$part]))
   done
+  # The rest of the machine's busy time (wrk, the kernel's own threads, anything else),
+  # and how busy its cores were: whether the row was CPU-bound.
+  row+=$(awk -v a="${cpu_before[machine]}" -v b="${cpu_after[machine]}" -v p="$parts_ticks" \
+    -v n="$requests" -v hz="$CLK_TCK" -v w0="${cpu_before[wall]}" -v w1="${cpu_after[wall]}" \
+    -v cores="$(nproc)" 'BEGIN { r = b - a - p; if (r < 0) r = 0
+      printf(" %9.1f %8.0f%%", (n > 0) ? r * 1000 / hz * 1000 / n : 0,
+             (w1 > w0) ? (b - a) / hz / (w1 - w0) / cores * 100 : 0) }')
   cpu_rows+=("$row")
   # shellcheck disable=SC2154  # set by the eval above
   printf '%-17s %10s %9s %9s %9s %8s %8s\n' "$label" "$rps" "$p50_ms" "$p99_ms" "$max_ms" "$non2xx" \
@@ -178,9 +187,11 @@ for pass in "${!FSYNC_DELAYS[@]}"; do
   done
 done
 if ((${#cpu_rows[@]})); then
-  printf '\nCPU ms per 1,000 requests (user + system, from /proc; wrk itself not counted)\n'
+  printf '\nCPU ms per 1,000 requests (user + system, from /proc); rest: the machine'"'"'s other busy\n'
+  printf 'time (wrk, the kernel'"'"'s threads, anything else); busy: of all %d cores, over the run\n' "$(nproc)"
   printf '%-17s' scenario
-  printf ' %9s' "${CPU_PARTS[@]}"
+  printf ' %9s' "${CPU_PARTS[@]}" rest
+  printf ' %9s' busy
   printf '\n'
   printf '%s\n' "${cpu_rows[@]}"
 fi
