@@ -189,6 +189,16 @@ s_messages_admin(char *out, size_t size)
     return out;
 }
 
+/* A transaction of the test's own holding the advisory lock of USER's inbox: a message to
+ * USER then waits in PostgreSQL with its batch open. */
+static PGconn *
+s_hold_inbox(int64_t user)
+{
+    char id[24];
+    return it_db_hold("SELECT pg_advisory_xact_lock(2020, ($1::bigint % 2147483647)::int)", 1,
+                      it_itoa(user, id, sizeof id));
+}
+
 static void
 s_wait_db(const char *sql, const char *arg, int64_t want)
 {
@@ -217,15 +227,7 @@ START_TEST(test_deleted_sender_in_batch)
     ck_assert_int_eq(it_db_int("WITH d AS (DELETE FROM users WHERE id = $1::bigint RETURNING id) "
                                "SELECT count(*) FROM d", -1, 1, it_itoa(ghost.id, gid, sizeof gid)), 1);
 
-    PGconn *hold = PQconnectdb(it_env_require("TEST_DATABASE_URL"));
-    ck_assert_int_eq(PQstatus(hold), CONNECTION_OK);
-    const char *lock_params[] = { tid };
-    PGresult *res = PQexec(hold, "BEGIN");
-    PQclear(res);
-    res = PQexecParams(hold, "SELECT pg_advisory_xact_lock(2020, ($1::bigint % 2147483647)::int)",
-                       1, NULL, lock_params, NULL, NULL, 0);
-    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-    PQclear(res);
+    PGconn *hold = s_hold_inbox(to.id);
     double batches0 = it_metric(admin, "messages_send_batches_total");
     double batched0 = it_metric(admin, "messages_send_batched_total");
     ck_assert(batches0 >= 0 && batched0 >= 0);
@@ -253,9 +255,7 @@ START_TEST(test_deleted_sender_in_batch)
            && it_now_ms() < until)
         it_sleep_ms(20);
     ck_assert_msg(waiting >= OTHERS + 2, "messages_send_waiting %.0f", waiting);
-    res = PQexec(hold, "COMMIT");
-    PQclear(res);
-    PQfinish(hold);
+    it_db_release(&hold);
     for (int i = 0; i < OTHERS + 2; i++)
         pthread_join(threads[i], NULL);
 
@@ -422,31 +422,6 @@ START_TEST(test_many_senders_many_receivers)
 }
 END_TEST
 
-/* A connection holding the advisory lock of USER's inbox in an open transaction. */
-static PGconn *
-s_hold_inbox(int64_t user)
-{
-    PGconn *conn = PQconnectdb(it_env_require("TEST_DATABASE_URL"));
-    ck_assert_int_eq(PQstatus(conn), CONNECTION_OK);
-    char id[24];
-    const char *params[] = { it_itoa(user, id, sizeof id) };
-    PGresult *res = PQexec(conn, "BEGIN");
-    PQclear(res);
-    res = PQexecParams(conn, "SELECT pg_advisory_xact_lock(2020, ($1::bigint % 2147483647)::int)",
-                       1, NULL, params, NULL, NULL, 0);
-    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-    PQclear(res);
-    return conn;
-}
-
-static void
-s_release_inbox(PGconn *conn)
-{
-    PGresult *res = PQexec(conn, "COMMIT");
-    PQclear(res);
-    PQfinish(conn);
-}
-
 /* One batch across receivers, two of them unknown (accounts deleted), queued in an order
  * that is not the order of their lock keys: the test holds X's lock so that the first
  * send waits in PostgreSQL and the others queue behind it (one lane for all direct
@@ -504,7 +479,7 @@ START_TEST(test_batch_across_receivers)
             it_sleep_ms(10);
         ck_assert_msg(waiting >= i + 1, "messages_send_waiting %.0f, want %d", waiting, i + 1);
     }
-    s_release_inbox(hold_x);           /* the first commits; the five go as one batch */
+    it_db_release(&hold_x);           /* the first commits; the five go as one batch */
 
     /* The batch waits at Y's lock, holding A's and not X's. */
     const char *waits_at_y =
@@ -525,7 +500,7 @@ START_TEST(test_batch_across_receivers)
     int64_t mid_floor = it_db_int("SELECT nextval('messages_id_seq')", -1, 0);
     int64_t nid_floor = it_db_int("SELECT nextval('notifications_id_seq')", -1, 0);
     ck_assert(mid_floor > 0 && nid_floor > 0);
-    s_release_inbox(hold_y);
+    it_db_release(&hold_y);
     for (int i = 0; i < N; i++)
         pthread_join(threads[i], NULL);
 

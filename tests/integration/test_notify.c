@@ -8,9 +8,11 @@
  * TEST_BUILD_DIR/services/notify/notify on port TEST_NOTIFY2_PORT (18089) with ADMIN_PORT=0
  * and the environment the stack runs with (DATABASE_URL, BUS_*_ENDPOINT, REDIS_*, JWT_*);
  * for the "idle" case it starts it again with NOTIFY_PING_S=1 and NOTIFY_HANGUP_S=3, for
- * the "cap" case with NOTIFY_MAX_SOCKETS=16. */
+ * the "cap" case with NOTIFY_MAX_SOCKETS=16, for the "dbqueue" case with
+ * NOTIFY_DB_QUEUE_MAX=1. */
 #include "it_assert.h"
 #include "it_chat.h"
+#include "it_db.h"
 #include "it_env.h"
 #include "it_http.h"
 #include "it_tokens.h"
@@ -56,6 +58,14 @@ static void
 s_idle_replica_start(void)
 {
     static const char *const env[] = { "NOTIFY_PING_S=1", "NOTIFY_HANGUP_S=3", NULL };
+    s_replica_pid = it_notify_start(s_replica2_port(), "0", env);
+}
+
+/* NOTIFY_DB_QUEUE_MAX at its smallest: one job waiting behind the one being run. */
+static void
+s_dbq_replica_start(void)
+{
+    static const char *const env[] = { "NOTIFY_DB_QUEUE_MAX=1", NULL };
     s_replica_pid = it_notify_start(s_replica2_port(), "0", env);
 }
 
@@ -450,6 +460,68 @@ START_TEST(test_max_sockets_refused_at_accept)
 }
 END_TEST
 
+/* The database queue's bound: with group_members locked by the test, A's socket has its
+ * groups read started and stuck in PostgreSQL; B's and C's then want theirs, and with room
+ * for one job waiting, one of them is closed 1013 (try again later: API.md) before any
+ * "ready", the other waits. Once the lock goes, A and the waiting one are ready, and the
+ * refused one is served when it comes back. */
+START_TEST(test_database_queue_full_closes_1013)
+{
+    it_user_t a, b, c;
+    IT_USER_REGISTER(&a, "wsdbqa");
+    IT_USER_REGISTER(&b, "wsdbqb");
+    IT_USER_REGISTER(&c, "wsdbqc");
+    char url2[128];
+    s_replica2_url(url2, sizeof url2);
+    PGconn *hold = it_db_hold("LOCK TABLE group_members IN ACCESS EXCLUSIVE MODE", 0);
+
+    int status = 0;
+    it_ws_t *wa = it_ws_connect(&(it_ws_opts_t) { .url = url2, .token = a.access }, &status);
+    ck_assert_int_eq(status, 101);
+    it_db_wait_blocked(hold, RECV_MS);                 /* A's groups read is running */
+    it_ws_t *wbc[2];
+    const it_user_t *who[2] = { &b, &c };
+    for (int i = 0; i < 2; i++) {
+        wbc[i] = it_ws_connect(&(it_ws_opts_t) { .url = url2, .token = who[i]->access }, &status);
+        ck_assert_int_eq(status, 101);
+    }
+    int refused = -1;
+    for (int64_t until = it_now_ms() + RECV_MS; refused < 0 && it_now_ms() < until;)
+        for (int i = 0; i < 2 && refused < 0; i++) {
+            char *text = it_ws_recv_text(wbc[i], 50);
+            ck_assert_msg(!text, "a frame before the groups were read: %s", text);
+            if (it_ws_close_code(wbc[i]) != 0)
+                refused = i;
+        }
+    ck_assert_msg(refused >= 0, "neither B nor C was refused with one job waiting");
+    ck_assert_int_eq(it_ws_close_code(wbc[refused]), 1013);
+    int waiting = 1 - refused;
+    char *text = it_ws_recv_text(wbc[waiting], 300);
+    ck_assert_msg(!text, "a frame before the groups were read: %s", text);
+    ck_assert_int_eq(it_ws_close_code(wbc[waiting]), 0);
+    ck_assert(!it_ws_closed(wbc[waiting]));
+    ck_assert_int_eq(it_ws_close_code(wa), 0);
+
+    it_db_release(&hold);
+    json_object *ready = it_ws_recv_event(wa, "ready", RECV_MS, NULL);
+    ck_assert_msg(ready, "A not ready after the lock went (close %d)", it_ws_close_code(wa));
+    json_object_put(ready);
+    ready = it_ws_recv_event(wbc[waiting], "ready", RECV_MS, NULL);
+    ck_assert_msg(ready, "the waiting socket not ready (close %d)",
+                  it_ws_close_code(wbc[waiting]));
+    json_object_put(ready);
+    it_ws_t *again = it_chat_open(who[refused], url2, NULL, RECV_MS);
+
+    it_ws_close(&again);
+    it_ws_close(&wbc[0]);
+    it_ws_close(&wbc[1]);
+    it_ws_close(&wa);
+    it_user_clear(&a);
+    it_user_clear(&b);
+    it_user_clear(&c);
+}
+END_TEST
+
 static Suite *
 s_suite(void)
 {
@@ -474,6 +546,11 @@ s_suite(void)
     tcase_add_unchecked_fixture(cap, s_cap_replica_start, s_replica_stop);
     tcase_add_test(cap, test_max_sockets_refused_at_accept);
     suite_add_tcase(s, cap);
+    TCase *dbq = tcase_create("dbqueue");
+    tcase_set_timeout(dbq, 120);
+    tcase_add_unchecked_fixture(dbq, s_dbq_replica_start, s_replica_stop);
+    tcase_add_test(dbq, test_database_queue_full_closes_1013);
+    suite_add_tcase(s, dbq);
     return s;
 }
 

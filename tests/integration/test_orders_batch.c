@@ -92,41 +92,9 @@ s_orders_admin(char *out, size_t size)
 static PGconn *
 s_hold_user(int64_t user)
 {
-    PGconn *hold = PQconnectdb(it_env_require("TEST_DATABASE_URL"));
-    ck_assert_int_eq(PQstatus(hold), CONNECTION_OK);
-    PGresult *res = PQexec(hold, "BEGIN");
-    PQclear(res);
     char uid[24];
-    const char *params[] = { it_itoa(user, uid, sizeof uid) };
-    res = PQexecParams(hold, "SELECT id FROM users WHERE id = $1::bigint FOR UPDATE", 1, NULL,
-                       params, NULL, NULL, 0);
-    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-    ck_assert_int_eq(PQntuples(res), 1);
-    PQclear(res);
-    return hold;
-}
-
-static void
-s_release(PGconn **hold)
-{
-    PGresult *res = PQexec(*hold, "COMMIT");
-    PQclear(res);
-    PQfinish(*hold);
-    *hold = NULL;
-}
-
-/* Waits until some backend waits for HOLD's lock (the held user's order is being written). */
-static void
-s_wait_blocked(PGconn *hold)
-{
-    char pid[24];
-    it_itoa(PQbackendPID(hold), pid, sizeof pid);
-    int64_t until = it_now_ms() + 15000, n = 0;
-    while ((n = it_db_int("SELECT count(*) FROM pg_stat_activity "
-                          "WHERE $1::int = ANY (pg_blocking_pids(pid))", -1, 1, pid)) < 1
-           && it_now_ms() < until)
-        it_sleep_ms(20);
-    ck_assert_msg(n >= 1, "no order waits for the held user's row");
+    return it_db_hold("SELECT id FROM users WHERE id = $1::bigint FOR UPDATE", 1,
+                      it_itoa(user, uid, sizeof uid));
 }
 
 /* Waits until at least WANT orders are in the group commit's queue or its running batch. */
@@ -176,7 +144,7 @@ START_TEST(test_many_users_at_once)
     snprintf(gate_client.amount[0], sizeof gate_client.amount[0], "1.00");
     pthread_t gate_thread, threads[THREADS];
     ck_assert_int_eq(pthread_create(&gate_thread, NULL, s_order_all, &gate_client), 0);
-    s_wait_blocked(hold);
+    it_db_wait_blocked(hold, 15000);   /* the held user's order is being written */
     for (int t = 0; t < THREADS; t++) {
         c[t].who = &users[t % USERS];
         c[t].count = EACH;
@@ -188,7 +156,7 @@ START_TEST(test_many_users_at_once)
         ck_assert_int_eq(pthread_create(&threads[t], NULL, s_order_all, &c[t]), 0);
     }
     s_wait_queued(admin, 8);
-    s_release(&hold);
+    it_db_release(&hold);
     pthread_join(gate_thread, NULL);
     for (int t = 0; t < THREADS; t++)
         pthread_join(threads[t], NULL);
@@ -265,11 +233,11 @@ START_TEST(test_deleted_user_in_batch)
         snprintf(c[i].amount[0], sizeof c[i].amount[0], "%d.50", i + 1);
         ck_assert_int_eq(pthread_create(&threads[i], NULL, s_order_all, &c[i]), 0);
         if (i == 0)                    /* the first order waits on its user's row */
-            s_wait_blocked(hold);
+            it_db_wait_blocked(hold, 15000);   /* the held user's order is being written */
     }
     /* All in the queue: the first writing (held), the others behind it. */
     s_wait_queued(admin, OTHERS + 2);
-    s_release(&hold);
+    it_db_release(&hold);
     for (int i = 0; i < OTHERS + 2; i++)
         pthread_join(threads[i], NULL);
 

@@ -12,14 +12,10 @@
 
 #define MAX_PARAMS 8
 
-static char *
-s_query(const char *sql, int nparams, va_list ap)
+/* A connection to TEST_DATABASE_URL; fails the current test when there is none. */
+static PGconn *
+s_connect(void)
 {
-    ck_assert_msg(nparams >= 0 && nparams <= MAX_PARAMS, "it_db: too many parameters");
-    const char *params[MAX_PARAMS];
-    for (int i = 0; i < nparams; i++)
-        params[i] = va_arg(ap, const char *);
-
     PGconn *conn = PQconnectdb(it_env_require("TEST_DATABASE_URL"));
     if (PQstatus(conn) != CONNECTION_OK) {
         char msg[512];
@@ -27,20 +23,80 @@ s_query(const char *sql, int nparams, va_list ap)
         PQfinish(conn);
         ck_abort_msg("it_db: cannot connect to TEST_DATABASE_URL: %s", msg);
     }
+    return conn;
+}
+
+/* SQL with NPARAMS text parameters from AP on CONN; a failure closes CONN and fails the
+ * current test. */
+static PGresult *
+s_exec(PGconn *conn, const char *sql, int nparams, va_list ap)
+{
+    ck_assert_msg(nparams >= 0 && nparams <= MAX_PARAMS, "it_db: too many parameters");
+    const char *params[MAX_PARAMS];
+    for (int i = 0; i < nparams; i++)
+        params[i] = va_arg(ap, const char *);
     PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(res));
         PQclear(res);
         PQfinish(conn);
         ck_abort_msg("it_db: query failed: %s -- %s", sql, msg);
     }
+    return res;
+}
+
+static char *
+s_query(const char *sql, int nparams, va_list ap)
+{
+    PGconn *conn = s_connect();
+    PGresult *res = s_exec(conn, sql, nparams, ap);
     char *out = NULL;
     if (PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0))
         out = strdup(PQgetvalue(res, 0, 0));
     PQclear(res);
     PQfinish(conn);
     return out;
+}
+
+PGconn *
+it_db_hold(const char *sql, int nparams, ...)
+{
+    PGconn *conn = s_connect();
+    PGresult *res = PQexec(conn, "BEGIN");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    va_list ap;
+    va_start(ap, nparams);
+    res = s_exec(conn, sql, nparams, ap);
+    va_end(ap);
+    PQclear(res);
+    return conn;
+}
+
+void
+it_db_release(PGconn **hold_p)
+{
+    if (!hold_p || !*hold_p)
+        return;
+    PGresult *res = PQexec(*hold_p, "COMMIT");
+    PQclear(res);
+    PQfinish(*hold_p);
+    *hold_p = NULL;
+}
+
+void
+it_db_wait_blocked(PGconn *hold, int timeout_ms)
+{
+    char pid[24];
+    snprintf(pid, sizeof pid, "%d", PQbackendPID(hold));
+    int64_t until = it_now_ms() + timeout_ms, n = 0;
+    while ((n = it_db_int("SELECT count(*) FROM pg_stat_activity "
+                          "WHERE $1::int = ANY (pg_blocking_pids(pid))", -1, 1, pid)) < 1
+           && it_now_ms() < until)
+        it_sleep_ms(20);
+    ck_assert_msg(n >= 1, "it_db: no backend waits for the held lock");
 }
 
 char *
