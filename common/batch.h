@@ -1,7 +1,8 @@
 /* batch.h -- what every group-commit executor does around its own statement (orders'
  * create, messages' direct sends): a batch's members, their parameters as array literals,
  * the row that answers each (by its ordinal), and the answers when the statement fails.
- * The queueing is combine.h's; the statement and the answer of a row are the caller's. */
+ * The queueing is combine.h's; the statement, the answer of a row and the single path
+ * are the caller's (batch_statement_t). */
 #ifndef COMMON_BATCH_H
 #define COMMON_BATCH_H
 #include <libpq-fe.h>
@@ -9,6 +10,7 @@
 #include "combine.h"
 #include "db.h"
 #include "envelope.h"
+#include "metrics.h"
 
 /* One request in a batch (combine_item_t's arg), on its thread's stack. */
 typedef struct {
@@ -18,23 +20,46 @@ typedef struct {
     bool answered;
 } batch_member_t;
 
-/* Parameter P of every member as one PostgreSQL array literal: ids unquoted (IDS), texts
- * quoted (pg_array.h). The caller frees. */
-char *batch_param_array(combine_item_t **items, int n, int p, bool ids);
+/* One kind of request's group commit, on /metrics: PREFIX_waiting (gauge: queued or being
+ * written now), PREFIX_batches_total (its transactions) and PREFIX_batched_total (the
+ * requests they held; batched / batches is the requests per flush). */
+typedef struct {
+    metric_t *waiting, *batches, *batched;
+} batch_metrics_t;
 
-/* The member that row ROW of RES answers: its 1-based ordinal in column ORD_COL. NULL
- * (logged) when the ordinal names no member or one already answered, which the batch
- * statements' construction rules out. Marks the member answered. */
-batch_member_t *batch_member_of_row(combine_item_t **items, int n, const PGresult *res,
-                                    int row, int ord_col);
+/* Registers (or finds) the three for PREFIX; WHAT names the requests ("Orders"). */
+void batch_metrics_init(batch_metrics_t *self, metrics_t *metrics, const char *prefix,
+                        const char *what);
 
-/* After the batch statement failed on DB: true for class 23 (integrity: one member's own
- * row was refused, nothing stored), when the caller writes the members one by one so each
- * gets its own answer; otherwise (the connection, the server) every member gets the same
- * answer (handler_db_error) and it returns false. */
-bool batch_failed_per_member(db_t *db, combine_item_t **items, int n);
+/* Queues MEMBER for KEY on COMBINE (counted in M's waiting meanwhile) and returns once it
+ * was answered, by EXEC(CTX, ...) of this thread's batch or another's (combine_run). */
+void batch_join(combine_t *combine, int64_t key, const batch_metrics_t *m,
+                batch_member_t *member, combine_exec_fn *exec, void *ctx);
 
-/* Answers 500 (logged) to every member no row answered: never, by construction. */
-void batch_answer_unanswered(combine_item_t **items, int n);
+#define BATCH_PARAMS_MAX 4
+
+/* One executor's statement and how its rows answer. */
+typedef struct {
+    const char *statement;           /* prepared on every thread's connection */
+    int nparams;                     /* 1 .. BATCH_PARAMS_MAX */
+    int param[BATCH_PARAMS_MAX];     /* each array: the members' params[PARAM[i]] ... */
+    bool ids[BATCH_PARAMS_MAX];      /* ... unquoted ids when IDS[i], else quoted texts */
+    int ord_col;                     /* each row's 1-based ordinal of its member */
+    /* M's answer from row ROW of RES (status, body, events). */
+    void (*answer)(void *ctx, batch_member_t *m, const PGresult *res, int row);
+    /* M alone, by the caller's single statement: a batch of one is exactly that path,
+     * and after a class-23 failure every member goes this way. */
+    void (*single)(void *ctx, batch_member_t *m);
+} batch_statement_t;
+
+/* Writes ITEMS[0 .. N-1] (a combine batch) with ST on DB, counted in M, CTX being the
+ * caller's for ANSWER and SINGLE. No BEGIN: the statement is its own transaction, committed before its
+ * answer arrives, so no member is answered before the COMMIT. When it fails: class 23
+ * (integrity, one member's own row refused, nothing stored) sends every member through
+ * SINGLE so each gets its own answer; any other failure (the connection, the server) is
+ * every member's answer (handler_db_error). A row naming no waiting member is logged; a
+ * member no row answered gets 500 (neither happens, by the statements' construction). */
+void batch_write(db_t *db, const batch_statement_t *st, const batch_metrics_t *m, void *ctx,
+                 combine_item_t **items, int n);
 
 #endif

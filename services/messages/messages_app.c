@@ -50,15 +50,8 @@ messages_thread_new(void *app)
                                   help, "receiver_type=\"user\"");
     self->sent_group = metrics_get(self->app->metrics, METRIC_COUNTER, "messages_sent_total",
                                    help, "receiver_type=\"group\"");
-    self->send_waiting = metrics_get(self->app->metrics, METRIC_GAUGE, "messages_send_waiting",
-                                     "Direct messages queued for or being written by a "
-                                     "shared transaction (the hot inbox)", NULL);
-    self->send_batches = metrics_get(self->app->metrics, METRIC_COUNTER,
-                                     "messages_send_batches_total",
-                                     "Transactions the hot inbox ran", NULL);
-    self->send_batched = metrics_get(self->app->metrics, METRIC_COUNTER,
-                                     "messages_send_batched_total",
-                                     "Direct messages those transactions held", NULL);
+    batch_metrics_init(&self->send_metrics, self->app->metrics, "messages_send",
+                       "Direct messages");
     return self;
 }
 

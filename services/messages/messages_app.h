@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include "db.h"
 #include "events.h"
+#include "batch.h"
 #include "combine.h"
 #include "messages_config.h"
 #include "metrics.h"
@@ -26,10 +27,7 @@ typedef struct {
     events_t *events;              /* NULL when the PUB socket could not be made */
     metric_t *sent_user;           /* messages_sent_total{receiver_type="user"} */
     metric_t *sent_group;          /* messages_sent_total{receiver_type="group"} */
-    metric_t *send_waiting;        /* messages_send_waiting: in the hot inbox's queues or
-                                      being written by their batch now */
-    metric_t *send_batches;        /* messages_send_batches_total: its transactions */
-    metric_t *send_batched;        /* messages_send_batched_total: the messages they held */
+    batch_metrics_t send_metrics;  /* messages_send_{waiting,batches_total,batched_total} */
 } messages_thread_t;
 
 /* The process's context for CFG (copied); METRICS is kept for the threads. Never NULL:

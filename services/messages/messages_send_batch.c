@@ -6,7 +6,6 @@
 #include "messages_event.h"
 #include "messages_pack.h"
 #include "messages_sql.h"
-#include <stdlib.h>
 #include <string.h>
 
 enum { P_SENDER, P_RECEIVER, P_TEXT };
@@ -15,26 +14,20 @@ enum { P_SENDER, P_RECEIVER, P_TEXT };
  * waiting behind a running batch form the next one (README.md, "The hot inbox"). */
 enum { DIRECT_LANE = 0 };
 
-/* Every member alone, today's statement each: for a failure that may be one member's
- * own (a sender deleted meanwhile: 23503), so each gets its own answer. */
+/* batch_statement_t's single: one message alone, today's statement (a batch of one, and
+ * each member after a class-23 failure: a sender deleted meanwhile, 23503). */
 static void
-s_one_by_one(messages_thread_t *self, combine_item_t **items, int n)
+s_single(void *ctx, batch_member_t *m)
 {
-    for (int i = 0; i < n; i++) {
-        batch_member_t *m = items[i]->arg;
-        messages_send_single(self, m->req, m->reply, false, m->params);
-    }
+    messages_send_single(ctx, m->req, m->reply, false, m->params);
 }
 
-/* Row ROW of SENT to the member it names (SEND_ORD): 201 with its own rows, or 404 when
- * its receiver does not exist (SEND_OK false; nothing of it stored). */
+/* batch_statement_t's answer: 201 with the member's own rows, or 404 when its receiver
+ * does not exist (SEND_OK false; nothing of it stored). */
 static void
-s_answer_row(messages_thread_t *self, combine_item_t **items, int n, const PGresult *sent,
-             int row)
+s_answer(void *ctx, batch_member_t *m, const PGresult *sent, int row)
 {
-    batch_member_t *m = batch_member_of_row(items, n, sent, row, SEND_ORD);
-    if (!m)
-        return;
+    messages_thread_t *self = ctx;
     if (strcmp(PQgetvalue(sent, row, SEND_OK), "true") != 0) {
         envelope_set_error(m->reply, ERR_NOT_FOUND, "Receiver not found");
         return;
@@ -45,36 +38,24 @@ s_answer_row(messages_thread_t *self, combine_item_t **items, int n, const PGres
     messages_event_new_message_rows(self->events, sent, row, 1);
 }
 
+/* Receivers, senders and texts as arrays (README.md, "One statement": no BEGIN, the
+ * statement commits). */
+static const batch_statement_t S_SEND = {
+    .statement = "message_send_batch",
+    .nparams = 3,
+    .param = { P_RECEIVER, P_SENDER, P_TEXT },
+    .ids = { true, true, false },
+    .ord_col = SEND_ORD,
+    .answer = s_answer,
+    .single = s_single,
+};
+
 /* combine_exec_fn: CTX is the leading thread's state. */
 static void
 s_exec(void *ctx, combine_item_t **items, int n)
 {
     messages_thread_t *self = ctx;
-    metric_add(self->send_batches, 1);
-    metric_add(self->send_batched, n);
-    if (n == 1) {                      /* nobody to share with: exactly today's path */
-        s_one_by_one(self, items, 1);
-        return;
-    }
-    char *receivers = batch_param_array(items, n, P_RECEIVER, true);
-    char *senders = batch_param_array(items, n, P_SENDER, true);
-    char *texts = batch_param_array(items, n, P_TEXT, false);
-    const char *params[] = { receivers, senders, texts };
-    /* No BEGIN: the statement is its transaction, committed before its answer arrives,
-     * as message_send_user's (README.md, "One statement"). */
-    PGresult *sent = db_exec(self->db, "message_send_batch", 3, params);
-    free(receivers);
-    free(senders);
-    free(texts);
-    if (!sent) {
-        if (batch_failed_per_member(self->db, items, n))
-            s_one_by_one(self, items, n);
-        return;
-    }
-    for (int r = 0; r < PQntuples(sent); r++)
-        s_answer_row(self, items, n, sent, r);
-    batch_answer_unanswered(items, n);
-    PQclear(sent);
+    batch_write(self->db, &S_SEND, &self->send_metrics, self, items, n);
 }
 
 void
@@ -82,8 +63,5 @@ messages_send_batch(messages_thread_t *self, const envelope_t *req, envelope_t *
                     const char *const params[5])
 {
     batch_member_t member = { .req = req, .reply = reply, .params = params };
-    combine_item_t item = { .arg = &member };
-    metric_add(self->send_waiting, 1);
-    combine_run(self->app->combine, DIRECT_LANE, &item, s_exec, self);
-    metric_add(self->send_waiting, -1);
+    batch_join(self->app->combine, DIRECT_LANE, &self->send_metrics, &member, s_exec, self);
 }

@@ -39,16 +39,7 @@ orders_thread_new(void *app)
     orders_thread_t *self = mem_calloc(1, sizeof *self);
     self->app = app;
     self->db = db_new(self->app->cfg.service.database_url, orders_statements);
-    self->create_waiting = metrics_get(self->app->metrics, METRIC_GAUGE,
-                                       "orders_create_waiting",
-                                       "Orders queued for or being written by a shared "
-                                       "transaction (the group commit of create)", NULL);
-    self->create_batches = metrics_get(self->app->metrics, METRIC_COUNTER,
-                                       "orders_create_batches_total",
-                                       "Transactions the group commit of create ran", NULL);
-    self->create_batched = metrics_get(self->app->metrics, METRIC_COUNTER,
-                                       "orders_create_batched_total",
-                                       "Orders those transactions held", NULL);
+    batch_metrics_init(&self->create_metrics, self->app->metrics, "orders_create", "Orders");
     return self;
 }
 

@@ -6,6 +6,7 @@
 #define ORDERS_APP_H
 #include <pthread.h>
 #include <stdbool.h>
+#include "batch.h"
 #include "combine.h"
 #include "db.h"
 #include "metrics.h"
@@ -23,10 +24,7 @@ typedef struct {
 typedef struct {
     orders_app_t *app;
     db_t *db;
-    metric_t *create_waiting;      /* orders_create_waiting: queued for or being written by
-                                      a shared transaction */
-    metric_t *create_batches;      /* orders_create_batches_total: its transactions */
-    metric_t *create_batched;      /* orders_create_batched_total: the orders they held */
+    batch_metrics_t create_metrics;    /* orders_create_{waiting,batches_total,batched_total} */
 } orders_thread_t;
 
 /* The process's context for CFG (copied); METRICS is kept for the threads. Never NULL:

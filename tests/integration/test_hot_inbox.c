@@ -179,16 +179,6 @@ START_TEST(test_many_senders_one_receiver)
 }
 END_TEST
 
-/* The messages process's admin URL, from TEST_ADMIN_PORTS. */
-static const char *
-s_messages_admin(char *out, size_t size)
-{
-    const char *ports = strstr(it_env_require("TEST_ADMIN_PORTS"), "messages=");
-    ck_assert_ptr_nonnull(ports);
-    snprintf(out, size, "http://127.0.0.1:%d", atoi(ports + strlen("messages=")));
-    return out;
-}
-
 /* A transaction of the test's own holding the advisory lock of USER's inbox: a message to
  * USER then waits in PostgreSQL with its batch open. */
 static PGconn *
@@ -223,7 +213,7 @@ START_TEST(test_deleted_sender_in_batch)
         IT_USER_REGISTER(&others[i], "hotother");
     char gid[24], tid[24], admin[128];
     it_itoa(to.id, tid, sizeof tid);
-    s_messages_admin(admin, sizeof admin);
+    it_admin_url("messages", admin, sizeof admin);
     ck_assert_int_eq(it_db_int("WITH d AS (DELETE FROM users WHERE id = $1::bigint RETURNING id) "
                                "SELECT count(*) FROM d", -1, 1, it_itoa(ghost.id, gid, sizeof gid)), 1);
 
@@ -448,7 +438,7 @@ START_TEST(test_batch_across_receivers)
                                    it_itoa(ghost[g].id, gid, sizeof gid)), 1);
     }
     char admin[128], aid[24], yid[24], xid[24];
-    s_messages_admin(admin, sizeof admin);
+    it_admin_url("messages", admin, sizeof admin);
     it_itoa(a.id, aid, sizeof aid);
     it_itoa(y.id, yid, sizeof yid);
     it_itoa(x.id, xid, sizeof xid);

@@ -76,16 +76,6 @@ s_order_all(void *arg)
     return NULL;
 }
 
-/* The orders process's admin URL, from TEST_ADMIN_PORTS. */
-static const char *
-s_orders_admin(char *out, size_t size)
-{
-    const char *ports = strstr(it_env_require("TEST_ADMIN_PORTS"), "orders=");
-    ck_assert_ptr_nonnull(ports);
-    snprintf(out, size, "http://127.0.0.1:%d", atoi(ports + strlen("orders=")));
-    return out;
-}
-
 /* A transaction of the test's own holding USER's row FOR UPDATE: an order of USER then
  * waits in PostgreSQL (its foreign key check wants a KEY SHARE lock on that row) with
  * its batch open, and the orders after it queue behind that batch. */
@@ -126,7 +116,7 @@ START_TEST(test_many_users_at_once)
     for (int i = 0; i < USERS; i++)
         IT_USER_REGISTER(&users[i], "obuser");
     char admin[128];
-    s_orders_admin(admin, sizeof admin);
+    it_admin_url("orders", admin, sizeof admin);
     double batches0 = it_metric(admin, "orders_create_batches_total");
     double batched0 = it_metric(admin, "orders_create_batched_total");
     ck_assert(batches0 >= 0 && batched0 >= 0);
@@ -211,7 +201,7 @@ START_TEST(test_deleted_user_in_batch)
     for (int i = 0; i < OTHERS; i++)
         IT_USER_REGISTER(&others[i], "obother");
     char gid[24], admin[128];
-    s_orders_admin(admin, sizeof admin);
+    it_admin_url("orders", admin, sizeof admin);
     ck_assert_int_eq(it_db_int("WITH d AS (DELETE FROM users WHERE id = $1::bigint RETURNING id) "
                                "SELECT count(*) FROM d", -1, 1, it_itoa(ghost.id, gid, sizeof gid)),
                      1);

@@ -2,7 +2,9 @@
  * admin port is not behind the edge, so it_request, which prefixes TEST_EDGE_URL, does
  * not reach it). */
 #include "it_metrics.h"
+#include "it_env.h"
 
+#include <check.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,4 +96,18 @@ it_metrics_page(const char *url)
         return NULL;
     }
     return buf.data ? buf.data : strdup("");
+}
+
+const char *
+it_admin_url(const char *process, char *out, size_t size)
+{
+    const char *list = it_env_require("TEST_ADMIN_PORTS");
+    size_t len = strlen(process);
+    for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, process, len) == 0 && p[len] == '=') {
+            snprintf(out, size, "http://127.0.0.1:%d", atoi(p + len + 1));
+            return out;
+        }
+    ck_abort_msg("TEST_ADMIN_PORTS names no %s: %s", process, list);
+    return NULL;
 }
