@@ -2,7 +2,8 @@
  * "Group commit"): many users' orders at once, each 201 its own row (user, product and
  * amount as sent, in the database too), batches of more than one seen in the metrics; a
  * batch holding the order of a user deleted meanwhile answers that one 404 "User not
- * found", stores nothing for it, and 201 for each other. */
+ * found", stores nothing for it, and 201 for each other; a batch whose connection is lost
+ * before its COMMIT answers every member 503 and stores nothing. */
 #include "it_assert.h"
 #include "it_chat.h"
 #include "it_db.h"
@@ -259,6 +260,85 @@ START_TEST(test_deleted_user_in_batch)
 }
 END_TEST
 
+/* A batch whose connection is lost before its COMMIT: the first order waits on its user's
+ * row alone; the others queue behind it, the second's user row held too, so that once the
+ * first is released they go as one batch and wait on that row, where the test ends the
+ * batch's backend. Every member of it is answered 503 "Database unavailable" (none 201,
+ * none 500) with nothing of theirs stored, the first 201; the next order is served. */
+START_TEST(test_batch_loses_its_connection)
+{
+    enum { OTHERS = 4 };
+    it_user_t first, second, others[OTHERS];
+    IT_USER_REGISTER(&first, "oblfirst");
+    IT_USER_REGISTER(&second, "oblsecond");
+    for (int i = 0; i < OTHERS; i++)
+        IT_USER_REGISTER(&others[i], "oblother");
+    char admin[128], tag[32];
+    it_admin_url("orders", admin, sizeof admin);
+    snprintf(tag, sizeof tag, "lost %" PRId64, first.id);
+    PGconn *hold_first = s_hold_user(first.id), *hold_second = s_hold_user(second.id);
+    double batches0 = it_metric(admin, "orders_create_batches_total");
+    double batched0 = it_metric(admin, "orders_create_batched_total");
+    ck_assert(batches0 >= 0 && batched0 >= 0);
+
+    static client_t c[OTHERS + 2];
+    memset(c, 0, sizeof c);
+    const it_user_t *who[OTHERS + 2] = { &first, &second };
+    for (int i = 0; i < OTHERS; i++)
+        who[2 + i] = &others[i];
+    pthread_t threads[OTHERS + 2];
+    for (int i = 0; i < OTHERS + 2; i++) {
+        c[i].who = who[i];
+        c[i].count = 1;
+        snprintf(c[i].product[0], sizeof c[i].product[0], "%s %d", tag, i);
+        snprintf(c[i].amount[0], sizeof c[i].amount[0], "%d.25", i + 1);
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, s_order_all, &c[i]), 0);
+        if (i == 0)
+            it_db_wait_blocked(hold_first, 15000);
+    }
+    s_wait_queued(admin, OTHERS + 2);
+    it_db_release(&hold_first);
+    pthread_join(threads[0], NULL);
+    ck_assert_msg(c[0].status[0] == 201, "first: %ld %s", c[0].status[0], c[0].error[0]);
+    /* The rest, one batch, waits on the second's row: end that backend. */
+    it_db_wait_blocked(hold_second, 15000);
+    char pid[24];
+    snprintf(pid, sizeof pid, "%d", PQbackendPID(hold_second));
+    ck_assert_int_eq(it_db_int("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) "
+                               "FROM pg_stat_activity "
+                               "WHERE $1::int = ANY (pg_blocking_pids(pid))) t", -1, 1, pid), 1);
+    for (int i = 1; i < OTHERS + 2; i++)
+        pthread_join(threads[i], NULL);
+    it_db_release(&hold_second);
+
+    for (int i = 1; i < OTHERS + 2; i++) {
+        ck_assert_msg(c[i].status[0] == 503, "client %d: %ld %s", i, c[i].status[0],
+                      c[i].error[0]);
+        ck_assert_str_eq(c[i].error[0], "Database unavailable");
+    }
+    char like[40];
+    snprintf(like, sizeof like, "%s %%", tag);
+    ck_assert_int_eq(it_db_int("SELECT count(*) FROM orders WHERE product LIKE $1", -1, 1, like),
+                     1);                          /* the first's only */
+    ck_assert_int_eq((int64_t) (it_metric(admin, "orders_create_batches_total") - batches0), 2);
+    ck_assert_int_eq((int64_t) (it_metric(admin, "orders_create_batched_total") - batched0),
+                     OTHERS + 2);
+    /* The thread that led the lost batch reconnects: the next orders are served. */
+    static client_t after;
+    memset(&after, 0, sizeof after);
+    after.who = &second;
+    after.count = 1;
+    snprintf(after.product[0], sizeof after.product[0], "%s after", tag);
+    snprintf(after.amount[0], sizeof after.amount[0], "9.99");
+    s_order_all(&after);
+    ck_assert_msg(after.status[0] == 201, "after: %ld %s", after.status[0], after.error[0]);
+    it_user_clear(&first);
+    it_user_clear(&second);
+    for (int i = 0; i < OTHERS; i++)
+        it_user_clear(&others[i]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -267,6 +347,7 @@ main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_many_users_at_once);
     tcase_add_test(tc, test_deleted_user_in_batch);
+    tcase_add_test(tc, test_batch_loses_its_connection);
     suite_add_tcase(s, tc);
     return it_suite_run(s);
 }
